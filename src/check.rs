@@ -1,0 +1,490 @@
+//! `debtgate check`: resolve the change, measure base and head, judge, and say so.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use anyhow::{anyhow, bail, Context, Result};
+use rayon::prelude::*;
+
+use crate::config::{Settings, CONFIG_FILE_NAMES};
+use crate::git::{ChangeSet, ChangedFile, EntryKind, Repo, Status};
+use crate::lang::{self, Language, ParseLimits, ParseProblem};
+use crate::metrics::complexity::{self, FunctionMetrics};
+use crate::rules::{Scope, Severity};
+use crate::verdict::{fingerprint, Change, Finding, Notice, Outcome, Summary, Verdict};
+
+/// Where the configuration is read from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ConfigFrom {
+    /// The base commit: a change cannot weaken the gate that judges it.
+    Base,
+    /// The head commit.
+    Head,
+}
+
+/// The environment a check runs in, read once by the command line layer.
+#[derive(Clone, Debug, Default)]
+pub struct Environment {
+    pub github_event_name: Option<String>,
+    pub github_event_path: Option<PathBuf>,
+}
+
+impl Environment {
+    pub fn from_process() -> Environment {
+        Environment {
+            github_event_name: std::env::var("GITHUB_EVENT_NAME").ok().filter(|s| !s.is_empty()),
+            github_event_path: std::env::var_os("GITHUB_EVENT_PATH")
+                .map(PathBuf::from)
+                .filter(|p| !p.as_os_str().is_empty()),
+        }
+    }
+}
+
+/// What the user asked for.
+#[derive(Clone, Debug)]
+pub struct CheckRequest {
+    pub repo_dir: PathBuf,
+    pub base: Option<String>,
+    pub head: Option<String>,
+    pub config: Option<PathBuf>,
+    pub config_from: ConfigFrom,
+    pub limits: ParseLimits,
+}
+
+pub fn run(request: &CheckRequest, env: &Environment) -> Result<(Verdict, Settings)> {
+    let repo = Repo::discover(&request.repo_dir)?;
+    let change = resolve_change(&repo, request, env)?;
+    let mut notices = Vec::new();
+    let settings = load_settings(&repo, request, &change, &mut notices)?;
+    let measured = measure_change(&repo, &change, request.limits, &mut notices)?;
+    let verdict = judge(&change, &settings, &measured, notices);
+    Ok((verdict, settings))
+}
+
+/// Resolves base and head to commits and reads the files between them.
+fn resolve_change(repo: &Repo, request: &CheckRequest, env: &Environment) -> Result<ChangeSet> {
+    let head_spec = request.head.clone().unwrap_or_else(|| "HEAD".to_string());
+    let head = repo.resolve_commit(&head_spec).ok_or_else(|| {
+        anyhow!(
+            "--head `{head_spec}` does not name a commit in {}",
+            repo.root().display()
+        )
+    })?;
+    let (base_spec, base_source) = match &request.base {
+        Some(b) => (b.clone(), "--base".to_string()),
+        None => default_base(repo, env)?,
+    };
+    let base_commit = repo
+        .resolve_commit(&base_spec)
+        .ok_or_else(|| missing_base(repo, &base_spec, &base_source))?;
+    let base = repo.merge_base(&base_commit, &head).ok_or_else(|| {
+        if repo.is_shallow() {
+            anyhow!(
+                "this is a shallow clone and the history between base {} and head {} is cut, so their merge-base is unknown.\n\
+                 Fetch more history (`git fetch --deepen=200`, or `fetch-depth: 0` in actions/checkout) and run again.",
+                short(&base_commit), short(&head)
+            )
+        } else {
+            anyhow!("base {} and head {} share no history (no merge-base); pass a --base on the same history", short(&base_commit), short(&head))
+        }
+    })?;
+    if base == head {
+        bail!(
+            "nothing to judge: the base ({base_spec}, from {base_source}) resolves to head {} itself, so the change is empty.\n\
+             Pass --base with the commit or branch the change starts from (for example --base origin/main).",
+            short(&head)
+        );
+    }
+    let files = repo.diff(&base, &head)?;
+    Ok(ChangeSet {
+        base_spec,
+        base_source,
+        base,
+        head,
+        files,
+    })
+}
+
+fn short(id: &str) -> &str {
+    &id[..id.len().min(12)]
+}
+
+fn missing_base(repo: &Repo, spec: &str, source: &str) -> anyhow::Error {
+    if repo.is_shallow() {
+        anyhow!(
+            "base `{spec}` (from {source}) is not in this shallow clone.\n\
+             Fetch it with `git fetch --no-tags --depth=200 origin {spec}`, or use `fetch-depth: 0` in actions/checkout, and run again."
+        )
+    } else {
+        anyhow!("base `{spec}` (from {source}) does not name a commit in this repository; fetch it or pass --base with an existing revision")
+    }
+}
+
+/// The base when the user gives none: the GitHub event's, else the default branch.
+fn default_base(repo: &Repo, env: &Environment) -> Result<(String, String)> {
+    if let (Some(name), Some(path)) = (&env.github_event_name, &env.github_event_path) {
+        let text = std::fs::read_to_string(path).with_context(|| {
+            format!(
+                "cannot read the GitHub event payload {} (GITHUB_EVENT_PATH)",
+                path.display()
+            )
+        })?;
+        let event: serde_json::Value = serde_json::from_str(&text)
+            .with_context(|| format!("the GitHub event payload {} is not JSON", path.display()))?;
+        if name.starts_with("pull_request") {
+            let sha = event
+                .pointer("/pull_request/base/sha")
+                .and_then(|v| v.as_str())
+                .ok_or_else(|| {
+                    anyhow!(
+                        "the {name} event payload {} has no pull_request.base.sha",
+                        path.display()
+                    )
+                })?;
+            return Ok((sha.to_string(), format!("the {name} event's base")));
+        }
+        if name == "push" {
+            if let Some(before) = event.get("before").and_then(|v| v.as_str()) {
+                if !before.bytes().all(|b| b == b'0') {
+                    return Ok((before.to_string(), "the push event's `before`".to_string()));
+                }
+            }
+        }
+    }
+    if let Ok(out) = repo.git(&["symbolic-ref", "-q", "refs/remotes/origin/HEAD"]) {
+        let target = String::from_utf8_lossy(&out).trim().to_string();
+        if let Some(branch) = target.strip_prefix("refs/remotes/") {
+            return Ok((branch.to_string(), "origin's default branch".to_string()));
+        }
+    }
+    for candidate in ["origin/main", "origin/master", "main", "master"] {
+        if repo.resolve_commit(candidate).is_some() {
+            return Ok((candidate.to_string(), "the default branch".to_string()));
+        }
+    }
+    bail!("no base given and none found (no GitHub event, no origin/HEAD, main or master); pass --base REV")
+}
+
+fn load_settings(
+    repo: &Repo,
+    request: &CheckRequest,
+    change: &ChangeSet,
+    notices: &mut Vec<Notice>,
+) -> Result<Settings> {
+    if let Some(path) = &request.config {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the configuration file {}", path.display()))?;
+        return Settings::from_toml(&text, &path.display().to_string());
+    }
+    let (rev, label) = match request.config_from {
+        ConfigFrom::Base => (&change.base, "base"),
+        ConfigFrom::Head => (&change.head, "head"),
+    };
+    let mut reader = None;
+    for name in CONFIG_FILE_NAMES {
+        let Some(blob) = repo.blob_id(rev, name) else {
+            continue;
+        };
+        let reader = match &mut reader {
+            Some(r) => r,
+            None => reader.insert(repo.blob_reader()?),
+        };
+        let bytes = reader.read(&blob)?;
+        let text =
+            String::from_utf8(bytes).map_err(|_| anyhow!("{name} at {label} {} is not UTF-8", short(rev)))?;
+        let settings = Settings::from_toml(&text, &format!("{name} (at {label} {})", short(rev)))?;
+        if change
+            .files
+            .iter()
+            .any(|f| f.path == *name || f.old_path.as_deref() == Some(name))
+        {
+            notices.push(Notice {
+                path: Some((*name).to_string()),
+                level: Severity::Warning,
+                message: format!(
+                    "this change edits {name}; it was judged with the configuration at {label}. The new configuration applies once merged (or pass --config-from head)."
+                ),
+                blocking: false,
+            });
+        }
+        return Ok(settings);
+    }
+    Settings::defaults()
+}
+
+/// A changed file's functions at base and head.
+pub struct MeasuredFile {
+    pub file: ChangedFile,
+    pub language: Language,
+    pub head: Vec<FunctionMetrics>,
+    /// `None` where the file is new at head.
+    pub base: Option<Vec<FunctionMetrics>>,
+}
+
+struct Job {
+    file: ChangedFile,
+    language: Language,
+    head: Vec<u8>,
+    base: Option<Vec<u8>>,
+}
+
+fn measure_change(
+    repo: &Repo,
+    change: &ChangeSet,
+    limits: ParseLimits,
+    notices: &mut Vec<Notice>,
+) -> Result<Vec<MeasuredFile>> {
+    let mut reader = repo.blob_reader()?;
+    let mut jobs = Vec::new();
+    for file in &change.files {
+        if file.status == Status::Deleted || file.new_kind == EntryKind::Missing {
+            continue;
+        }
+        let note = |message: String| Notice {
+            path: Some(file.path.clone()),
+            level: Severity::Note,
+            message,
+            blocking: false,
+        };
+        match file.new_kind {
+            EntryKind::Symlink => {
+                if Language::detect(&file.path, None).is_some() {
+                    notices.push(note("symbolic link: not followed, not analysed".to_string()));
+                }
+                continue;
+            }
+            EntryKind::Submodule => {
+                notices.push(note("submodule: its own repository is not analysed".to_string()));
+                continue;
+            }
+            _ => {}
+        }
+        let Some(blob) = &file.new_blob else { continue };
+        let has_extension = file.path.rsplit('/').next().is_some_and(|n| n.contains('.'));
+        let content = if has_extension {
+            if Language::detect(&file.path, None).is_none() {
+                continue;
+            }
+            None
+        } else {
+            Some(reader.read(blob)?)
+        };
+        let Some(language) = Language::detect(&file.path, content.as_deref()) else {
+            continue;
+        };
+        if file.binary {
+            notices.push(note("binary content: skipped".to_string()));
+            continue;
+        }
+        let head = match content {
+            Some(c) => c,
+            None => reader
+                .read(blob)
+                .with_context(|| format!("cannot read {} at head", file.path))?,
+        };
+        let base = match (&file.old_blob, file.base_path(), file.old_kind) {
+            (Some(id), Some(path), EntryKind::File)
+                if Language::detect(path, None).is_none_or(|l| l == language) =>
+            {
+                Some(
+                    reader
+                        .read(id)
+                        .with_context(|| format!("cannot read {path} at base"))?,
+                )
+            }
+            _ => None,
+        };
+        jobs.push(Job {
+            file: file.clone(),
+            language,
+            head,
+            base,
+        });
+    }
+    drop(reader);
+
+    let results: Vec<(Option<MeasuredFile>, Vec<Notice>)> =
+        jobs.into_par_iter().map(|job| measure_job(job, limits)).collect();
+    let mut measured = Vec::with_capacity(results.len());
+    for (file, mut file_notices) in results {
+        notices.append(&mut file_notices);
+        measured.extend(file);
+    }
+    Ok(measured)
+}
+
+/// Parses and measures one file at head and base. No file when the head could not be
+/// measured (its notice says why).
+fn measure_job(job: Job, limits: ParseLimits) -> (Option<MeasuredFile>, Vec<Notice>) {
+    let Job {
+        file,
+        language,
+        head,
+        base,
+    } = job;
+    let mut notices = Vec::new();
+    let head = match lang::parse(language, head, limits) {
+        Ok(parsed) => complexity::measure(&parsed),
+        Err(problem) => {
+            let blocking = !matches!(problem, ParseProblem::Binary);
+            notices.push(Notice {
+                path: Some(file.path.clone()),
+                level: if blocking { Severity::Error } else { Severity::Note },
+                message: if blocking {
+                    format!(
+                        "not analysed at head: {problem} ({})",
+                        language.spec().grammar_version
+                    )
+                } else {
+                    format!("{problem}: skipped")
+                },
+                blocking,
+            });
+            return (None, notices);
+        }
+    };
+    let base = base.map(|bytes| match lang::parse(language, bytes, limits) {
+        Ok(parsed) => complexity::measure(&parsed),
+        Err(problem) => {
+            notices.push(Notice {
+                path: file.base_path().map(str::to_string),
+                level: Severity::Warning,
+                message: format!("not analysed at base: {problem}; its functions are judged as new"),
+                blocking: false,
+            });
+            Vec::new()
+        }
+    });
+    (
+        Some(MeasuredFile {
+            file,
+            language,
+            head,
+            base,
+        }),
+        notices,
+    )
+}
+
+/// Holds the measurements against the rules.
+fn judge(
+    change: &ChangeSet,
+    settings: &Settings,
+    measured: &[MeasuredFile],
+    mut notices: Vec<Notice>,
+) -> Verdict {
+    let mut findings = Vec::new();
+    let mut functions = 0;
+    for file in measured {
+        functions += file.head.len();
+        let base: HashMap<&str, &FunctionMetrics> = file
+            .base
+            .iter()
+            .flatten()
+            .map(|f| (f.qualified_name.as_str(), f))
+            .collect();
+        for f in &file.head {
+            let before = base.get(f.qualified_name.as_str()).copied();
+            for rule in settings.rules.iter().filter(|r| r.enabled) {
+                let Some(value) = rule.metric.of(f) else { continue };
+                if value <= rule.threshold {
+                    continue;
+                }
+                let base_value = before.and_then(|b| rule.metric.of(b));
+                let change_kind = match base_value {
+                    None => Change::New,
+                    Some(b) if value > b => Change::Worsened,
+                    Some(b) if value < b => Change::Improved,
+                    Some(_) => Change::Unchanged,
+                };
+                let in_scope = match rule.scope {
+                    Scope::New => change_kind == Change::New,
+                    Scope::NewOrWorsened => matches!(change_kind, Change::New | Change::Worsened),
+                    Scope::All => true,
+                };
+                if !in_scope {
+                    continue;
+                }
+                let line = file
+                    .file
+                    .added
+                    .first_in(f.start_line, f.end_line)
+                    .unwrap_or(f.start_line);
+                let column = if line == f.start_line { f.start_column } else { 1 };
+                let was = match base_value {
+                    Some(b) => format!(" (was {b})"),
+                    None => " (new function)".to_string(),
+                };
+                let message = format!(
+                    "`{}` has {} {value}{was}, over the limit of {}. {}",
+                    f.qualified_name,
+                    rule.metric.label(),
+                    rule.threshold,
+                    rule.advice
+                );
+                let debt = rule
+                    .remediation
+                    .minutes(value, rule.threshold)
+                    .saturating_sub(base_value.map_or(0, |b| rule.remediation.minutes(b, rule.threshold)));
+                findings.push(Finding {
+                    rule_id: rule.id.clone(),
+                    severity: rule.severity,
+                    path: file.file.path.clone(),
+                    line,
+                    column,
+                    function: f.qualified_name.clone(),
+                    function_line: f.start_line,
+                    function_end_line: f.end_line,
+                    metric: rule.metric,
+                    value,
+                    base_value,
+                    threshold: rule.threshold,
+                    change: change_kind,
+                    message,
+                    debt_minutes: debt,
+                    fingerprint: fingerprint(&["debtgate/v1", &rule.id, &file.file.path, &f.qualified_name]),
+                });
+            }
+        }
+    }
+    findings.sort_by(|a, b| {
+        (&a.path, a.line, a.column, &a.rule_id, &a.function).cmp(&(
+            &b.path,
+            b.line,
+            b.column,
+            &b.rule_id,
+            &b.function,
+        ))
+    });
+    notices.sort();
+    notices.dedup();
+    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+    let summary = Summary {
+        files_changed: change.files.len(),
+        files_analyzed: measured.len(),
+        functions_analyzed: functions,
+        errors: count(Severity::Error),
+        warnings: count(Severity::Warning),
+        notes: count(Severity::Note),
+        debt_minutes: findings.iter().map(|f| f.debt_minutes).sum(),
+    };
+    let outcome = if notices.iter().any(|n| n.blocking) {
+        Outcome::NotJudged
+    } else if findings.iter().any(|f| f.severity >= settings.fail_on) {
+        Outcome::Failed
+    } else {
+        Outcome::Passed
+    };
+    Verdict {
+        outcome,
+        base: change.base.clone(),
+        base_spec: change.base_spec.clone(),
+        base_source: change.base_source.clone(),
+        head: change.head.clone(),
+        config_source: settings.source.clone(),
+        fail_on: settings.fail_on,
+        summary,
+        findings,
+        notices,
+    }
+}

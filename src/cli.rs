@@ -1,0 +1,246 @@
+//! The command line: arguments are parsed and resolved here, once, into library requests.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+
+use crate::check::{self, CheckRequest, ConfigFrom, Environment};
+use crate::config::Settings;
+use crate::lang::ParseLimits;
+use crate::metrics_cmd;
+use crate::report::{self, escape_control, Format};
+use crate::rules;
+use crate::verdict::Outcome;
+
+#[derive(Parser, Debug)]
+#[command(name = "debtgate", version, about = "A diff-aware quality gate: fails a change that adds complexity, duplication or untested code", long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Judge a change (base..head) against the rules; exit 0 passed, 1 failed, 2 not judged.
+    Check(CheckArgs),
+    /// Print per-function metrics of files or directories.
+    Metrics(MetricsArgs),
+    /// List the rules and their limits.
+    Rules,
+    /// Show a rule's full help.
+    Explain {
+        /// The rule id, as `debtgate rules` lists it.
+        rule: String,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+struct CheckArgs {
+    /// The revision the change starts from [default: the GitHub event's base, else the
+    /// merge-base with origin's default branch, else main/master].
+    #[arg(long)]
+    base: Option<String>,
+    /// The revision to judge [default: HEAD].
+    #[arg(long)]
+    head: Option<String>,
+    /// A configuration file on disk, instead of debtgate.toml at the base commit.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Which commit's debtgate.toml to use when --config is not given.
+    #[arg(long, value_enum, default_value = "base")]
+    config_from: ConfigFrom,
+    /// Format of the report on standard output (or --output).
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Also write SARIF 2.1.0 to this file.
+    #[arg(long)]
+    sarif: Option<PathBuf>,
+    /// Also write the JSON report to this file.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// The repository to check.
+    #[arg(long, default_value = ".")]
+    repo: PathBuf,
+    /// Files larger than this are not parsed (and say so).
+    #[arg(long, default_value_t = ParseLimits::default().max_bytes)]
+    max_file_bytes: usize,
+}
+
+#[derive(clap::Args, Debug)]
+struct MetricsArgs {
+    /// Files or directories (walked with .gitignore rules) [default: .].
+    paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "jsonl")]
+    format: MetricsFormat,
+    /// Files larger than this are not parsed (and say so).
+    #[arg(long, default_value_t = ParseLimits::default().max_bytes)]
+    max_file_bytes: usize,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum MetricsFormat {
+    Jsonl,
+    Text,
+}
+
+/// Runs the command line and returns the exit code. Errors are written once, to `stderr`.
+pub fn run(args: impl IntoIterator<Item = OsString>, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = write!(stderr, "{}", e.render().ansi());
+            return if e.use_stderr() { 2 } else { 0 };
+        }
+    };
+    match dispatch(cli, stdout, stderr) {
+        Ok(code) => code,
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return 0;
+            }
+            let _ = writeln!(stderr, "debtgate: error: {}", escape_control(&format!("{e:#}")));
+            2
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn dispatch(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<i32> {
+    match cli.command {
+        Command::Check(args) => check(args, stdout),
+        Command::Metrics(args) => metrics(args, stdout, stderr),
+        Command::Rules => {
+            let settings = Settings::defaults()?;
+            for r in &settings.rules {
+                writeln!(
+                    stdout,
+                    "{:<24} {:<8} {:<22} > {:<4} {}",
+                    r.id,
+                    r.severity.as_str(),
+                    r.metric.label(),
+                    r.threshold,
+                    r.summary
+                )?;
+            }
+            Ok(0)
+        }
+        Command::Explain { rule } => {
+            let settings = Settings::defaults()?;
+            let r = rules::find(&settings.rules, &rule)?;
+            writeln!(
+                stdout,
+                "{} ({})\n\n{}\n\nmetric: {}, limit: {}, scope: {:?}, severity: {}\n\n{}",
+                r.id,
+                r.name,
+                r.summary,
+                r.metric.label(),
+                r.threshold,
+                r.scope,
+                r.severity.as_str(),
+                r.help.trim()
+            )?;
+            Ok(0)
+        }
+    }
+}
+
+fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<i32> {
+    let request = CheckRequest {
+        repo_dir: args.repo,
+        base: args.base,
+        head: args.head,
+        config: args.config,
+        config_from: args.config_from,
+        limits: ParseLimits {
+            max_bytes: args.max_file_bytes,
+            ..ParseLimits::default()
+        },
+    };
+    let (verdict, settings) = check::run(&request, &Environment::from_process())?;
+    let render = |format: Format| match format {
+        Format::Text => report::text::render(&verdict),
+        Format::Json => report::json::render(&verdict),
+        Format::Sarif => report::sarif::render(&verdict, &settings.rules),
+    };
+    if let Some(path) = &args.sarif {
+        write_file(path, &render(Format::Sarif))?;
+    }
+    if let Some(path) = &args.json {
+        write_file(path, &render(Format::Json))?;
+    }
+    let main_report = render(args.format);
+    match &args.output {
+        Some(path) => write_file(path, &main_report)?,
+        None => stdout.write_all(main_report.as_bytes())?,
+    }
+    stdout.flush()?;
+    Ok(verdict.outcome.exit_code())
+}
+
+fn write_file(path: &PathBuf, contents: &str) -> Result<()> {
+    std::fs::write(path, contents).with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn metrics(args: MetricsArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<i32> {
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths
+    };
+    let limits = ParseLimits {
+        max_bytes: args.max_file_bytes,
+        ..ParseLimits::default()
+    };
+    let files = metrics_cmd::measure_paths(&paths, limits)?;
+    let mut out = std::io::BufWriter::new(stdout);
+    let mut unmeasured = 0;
+    for file in &files {
+        if let Err(problem) = &file.result {
+            unmeasured += 1;
+            writeln!(
+                stderr,
+                "debtgate: {}: not measured: {problem}",
+                escape_control(&file.path)
+            )?;
+        }
+        for row in file.rows() {
+            match args.format {
+                MetricsFormat::Jsonl => {
+                    serde_json::to_writer(&mut out, &row)?;
+                    writeln!(out)?;
+                }
+                MetricsFormat::Text => writeln!(
+                    out,
+                    "{}:{}: {} cyclomatic={} cognitive={} params={} lines={} nesting={} returns={}",
+                    escape_control(row.file),
+                    row.start_line,
+                    escape_control(row.qualified_name),
+                    row.cyclomatic,
+                    row.cognitive.map_or_else(|| "-".to_string(), |c| c.to_string()),
+                    row.params,
+                    row.lines,
+                    row.max_nesting,
+                    row.returns
+                )?,
+            }
+        }
+    }
+    out.flush()?;
+    Ok(if unmeasured > 0 {
+        Outcome::NotJudged.exit_code()
+    } else {
+        0
+    })
+}

@@ -1,0 +1,142 @@
+//! The user's configuration (`debtgate.toml` or `.debtgate.toml`), resolved once into
+//! [`Settings`] that the rest of the pipeline reads.
+//!
+//! Unknown keys are errors that name the file, the line and the accepted keys: a typo must
+//! never silently turn a check off.
+
+use std::collections::BTreeMap;
+
+use anyhow::{bail, Result};
+use serde::Deserialize;
+
+use crate::rules::{self, Rule, Severity};
+
+/// Names of the configuration file, in the order they are looked for at the repository root.
+pub const CONFIG_FILE_NAMES: &[&str] = &["debtgate.toml", ".debtgate.toml"];
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    #[serde(default)]
+    rules: BTreeMap<String, RuleOverride>,
+    #[serde(default)]
+    gate: GateConfig,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleOverride {
+    threshold: Option<u32>,
+    severity: Option<Severity>,
+    enabled: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct GateConfig {
+    /// The lowest severity of a new finding that fails the gate.
+    fail_on: Option<Severity>,
+}
+
+/// Everything the pipeline needs to judge a change.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub rules: Vec<Rule>,
+    pub fail_on: Severity,
+    /// Where the configuration came from (`"debtgate.toml at base abc1234"`), if anywhere.
+    pub source: Option<String>,
+}
+
+impl Settings {
+    /// The default rule pack with no configuration.
+    pub fn defaults() -> Result<Settings> {
+        Ok(Settings {
+            rules: rules::default_rules()?,
+            fail_on: Severity::Error,
+            source: None,
+        })
+    }
+
+    /// Reads a configuration's text. `origin` names it in messages.
+    pub fn from_toml(text: &str, origin: &str) -> Result<Settings> {
+        let file: ConfigFile = match toml::from_str(text) {
+            Ok(f) => f,
+            Err(e) => bail!("{origin}: {}", describe_toml_error(&e, text)),
+        };
+        let mut settings = Settings::defaults()?;
+        for (id, o) in &file.rules {
+            let Some(rule) = settings.rules.iter_mut().find(|r| &r.id == id) else {
+                let ids: Vec<&str> = settings.rules.iter().map(|r| r.id.as_str()).collect();
+                bail!(
+                    "{origin}: [rules.{id}] names no rule; the rules are: {}",
+                    ids.join(", ")
+                );
+            };
+            if let Some(t) = o.threshold {
+                rule.threshold = t;
+            }
+            if let Some(s) = o.severity {
+                rule.severity = s;
+            }
+            if let Some(e) = o.enabled {
+                rule.enabled = e;
+            }
+        }
+        if let Some(f) = file.gate.fail_on {
+            settings.fail_on = f;
+        }
+        settings.source = Some(origin.to_string());
+        Ok(settings)
+    }
+}
+
+/// toml's message already names the line and column and shows the line; put it on one
+/// readable block.
+fn describe_toml_error(e: &toml::de::Error, text: &str) -> String {
+    let line = e
+        .span()
+        .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+    let message = e.message().trim();
+    match line {
+        Some(l) => format!("line {l}: {message}"),
+        None => message.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overrides_apply() {
+        let s = Settings::from_toml(
+            "[rules.cognitive-complexity]\nthreshold = 20\nseverity = \"warning\"\n[gate]\nfail-on = \"warning\"\n",
+            "debtgate.toml",
+        )
+        .unwrap();
+        let rule = rules::find(&s.rules, "cognitive-complexity").unwrap();
+        assert_eq!(rule.threshold, 20);
+        assert_eq!(rule.severity, Severity::Warning);
+        assert_eq!(s.fail_on, Severity::Warning);
+    }
+
+    #[test]
+    fn unknown_keys_name_the_line_and_the_accepted_keys() {
+        let err = Settings::from_toml(
+            "[rules.cognitive-complexity]\nthreshhold = 3\n",
+            "x/debtgate.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("x/debtgate.toml: line 2"), "{err}");
+        assert!(err.contains("threshold"), "{err}");
+        let err = Settings::from_toml("[rules.nope]\n", "debtgate.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("cognitive-complexity"), "{err}");
+        let err = Settings::from_toml("[gate]\nfail-on = 3\n", "debtgate.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 2"), "{err}");
+    }
+}

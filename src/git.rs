@@ -1,0 +1,543 @@
+//! Reads a change from git by running the `git` command line.
+//!
+//! Every call pins the settings that would otherwise change the output's shape (quoting,
+//! prefixes, external diff drivers, textconv, colour), so that a user's git configuration
+//! cannot make debtgate misread a diff. Blobs are read from the object database through one
+//! `git cat-file --batch` process, never from the working tree.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+
+use anyhow::{anyhow, bail, Context, Result};
+use serde::Serialize;
+
+use crate::lines::LineSet;
+
+/// A repository and the git binary to run against it.
+#[derive(Debug, Clone)]
+pub struct Repo {
+    root: PathBuf,
+}
+
+/// How a file changed between base and head.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Added,
+    Modified,
+    Renamed,
+    Copied,
+    Deleted,
+    TypeChanged,
+}
+
+/// What kind of object a path holds on one side of the diff.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EntryKind {
+    File,
+    Symlink,
+    Submodule,
+    Missing,
+}
+
+impl EntryKind {
+    fn from_mode(mode: &str) -> EntryKind {
+        match mode {
+            "000000" => EntryKind::Missing,
+            "120000" => EntryKind::Symlink,
+            "160000" => EntryKind::Submodule,
+            _ => EntryKind::File,
+        }
+    }
+}
+
+/// One file of a change set. `path` is the head path (the base path for a deletion).
+#[derive(Clone, Debug, Serialize)]
+pub struct ChangedFile {
+    pub path: String,
+    pub old_path: Option<String>,
+    pub status: Status,
+    pub old_kind: EntryKind,
+    pub new_kind: EntryKind,
+    #[serde(skip)]
+    pub old_blob: Option<String>,
+    #[serde(skip)]
+    pub new_blob: Option<String>,
+    /// Lines added or modified at head (head coordinates).
+    pub added: LineSet,
+    /// True when git reported the content as binary.
+    pub binary: bool,
+}
+
+impl ChangedFile {
+    /// The path this file had at base, if it existed there.
+    pub fn base_path(&self) -> Option<&str> {
+        match self.status {
+            Status::Added => None,
+            Status::Renamed | Status::Copied => self.old_path.as_deref(),
+            _ => Some(&self.path),
+        }
+    }
+}
+
+/// The resolved change: commits and the files that differ between them.
+#[derive(Clone, Debug, Serialize)]
+pub struct ChangeSet {
+    /// The base revision as the user or environment named it.
+    pub base_spec: String,
+    /// Where the base came from (flag, GitHub event, default branch...).
+    pub base_source: String,
+    /// The commit the diff starts from: the merge-base of base and head.
+    pub base: String,
+    pub head: String,
+    pub files: Vec<ChangedFile>,
+}
+
+impl Repo {
+    /// Finds the repository that contains `dir`.
+    pub fn discover(dir: &Path) -> Result<Repo> {
+        let out = run_git(dir, &["rev-parse", "--show-toplevel"]).map_err(|e| {
+            anyhow!("{} is not inside a git repository (or git could not read it): {e:#}\nRun debtgate from a git checkout, or pass --repo DIR.", dir.display())
+        })?;
+        let top = String::from_utf8(trim_newline(&out).to_vec())
+            .context("the repository path is not valid UTF-8")?;
+        Ok(Repo {
+            root: PathBuf::from(top),
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn git(&self, args: &[&str]) -> Result<Vec<u8>> {
+        run_git(&self.root, args)
+    }
+
+    pub fn is_shallow(&self) -> bool {
+        self.git(&["rev-parse", "--is-shallow-repository"])
+            .map(|o| trim_newline(&o) == b"true")
+            .unwrap_or(false)
+    }
+
+    /// Resolves a revision to a full commit id, or `None` if it does not name a commit here.
+    pub fn resolve_commit(&self, rev: &str) -> Option<String> {
+        let spec = format!("{rev}^{{commit}}");
+        let out = self
+            .git(&["rev-parse", "--verify", "--quiet", "--end-of-options", &spec])
+            .ok()?;
+        let id = String::from_utf8(trim_newline(&out).to_vec()).ok()?;
+        (!id.is_empty()).then_some(id)
+    }
+
+    pub fn merge_base(&self, a: &str, b: &str) -> Option<String> {
+        let out = self.git(&["merge-base", a, b]).ok()?;
+        let id = String::from_utf8(trim_newline(&out).to_vec()).ok()?;
+        (!id.is_empty()).then_some(id)
+    }
+
+    /// The files that differ between `base` and `head` (both full commit ids), with the line
+    /// ranges each head file adds.
+    pub fn diff(&self, base: &str, head: &str) -> Result<Vec<ChangedFile>> {
+        let raw = self.git(&[
+            "diff",
+            "--raw",
+            "-z",
+            "--no-abbrev",
+            "-M",
+            "--no-ext-diff",
+            "--no-textconv",
+            "--ignore-submodules=none",
+            base,
+            head,
+            "--",
+        ])?;
+        let mut files = parse_raw(&raw)?;
+        let patch = self.git(&[
+            "diff",
+            "-U0",
+            "-M",
+            "--no-color",
+            "--no-ext-diff",
+            "--no-textconv",
+            "--src-prefix=a/",
+            "--dst-prefix=b/",
+            "--ignore-submodules=none",
+            base,
+            head,
+            "--",
+        ])?;
+        let mut by_new = std::collections::HashMap::new();
+        let mut by_old = std::collections::HashMap::new();
+        for section in parse_patch(&patch)? {
+            match (&section.new_path, &section.old_path) {
+                (Some(p), _) => by_new.insert(p.clone(), section),
+                (None, Some(p)) => by_old.insert(p.clone(), section),
+                (None, None) => None,
+            };
+        }
+        for file in &mut files {
+            if let Some(section) = by_new.remove(&file.path) {
+                file.added = section.added;
+                file.binary = section.binary;
+            } else if let Some(section) = by_old.get(&file.path) {
+                file.binary = section.binary;
+            }
+        }
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(files)
+    }
+
+    /// Paths of every file tracked at `rev`.
+    pub fn ls_tree(&self, rev: &str) -> Result<Vec<String>> {
+        let out = self.git(&["ls-tree", "-r", "-z", "--name-only", "--full-tree", rev])?;
+        Ok(out
+            .split(|&b| b == 0)
+            .filter(|p| !p.is_empty())
+            .map(|p| String::from_utf8_lossy(p).into_owned())
+            .collect())
+    }
+
+    /// The blob id of `path` at `rev`, if the path holds a regular file there.
+    pub fn blob_id(&self, rev: &str, path: &str) -> Option<String> {
+        let out = self
+            .git(&["ls-tree", "-z", "--full-tree", rev, "--", path])
+            .ok()?;
+        let entry = out.split(|&b| b == 0).next()?;
+        let text = std::str::from_utf8(entry).ok()?;
+        let (meta, _) = text.split_once('\t')?;
+        let mut parts = meta.split(' ');
+        let mode = parts.next()?;
+        let kind = parts.next()?;
+        let id = parts.next()?;
+        (kind == "blob" && EntryKind::from_mode(mode) == EntryKind::File).then(|| id.to_string())
+    }
+
+    pub fn blob_reader(&self) -> Result<BlobReader> {
+        BlobReader::start(&self.root)
+    }
+}
+
+/// Runs git with the settings debtgate relies on and returns its standard output.
+fn run_git(dir: &Path, args: &[&str]) -> Result<Vec<u8>> {
+    let output = git_command(dir)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| git_spawn_error(&e))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        bail!("`git {}` failed: {}", args.join(" "), stderr.trim());
+    }
+    Ok(output.stdout)
+}
+
+fn git_command(dir: &Path) -> Command {
+    let mut cmd = Command::new("git");
+    cmd.current_dir(dir)
+        .args([
+            "-c",
+            "core.quotePath=true",
+            "-c",
+            "diff.noprefix=false",
+            "-c",
+            "diff.mnemonicPrefix=false",
+            "-c",
+            "diff.relative=false",
+            "-c",
+            "diff.renames=true",
+            "-c",
+            "color.ui=false",
+            "-c",
+            "core.fsmonitor=false",
+        ])
+        .env("GIT_LITERAL_PATHSPECS", "1")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_OPTIONAL_LOCKS", "0")
+        .env("LC_ALL", "C")
+        .env_remove("GIT_EXTERNAL_DIFF")
+        .env_remove("GIT_DIFF_OPTS");
+    cmd
+}
+
+fn git_spawn_error(e: &std::io::Error) -> anyhow::Error {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        anyhow!("git was not found on PATH; debtgate reads the change through the git command line, so install git and try again")
+    } else {
+        anyhow!("could not run git: {e}")
+    }
+}
+
+fn trim_newline(bytes: &[u8]) -> &[u8] {
+    let mut b = bytes;
+    while let [rest @ .., b'\n' | b'\r'] = b {
+        b = rest;
+    }
+    b
+}
+
+/// Parses `git diff --raw -z --no-abbrev` output.
+fn parse_raw(raw: &[u8]) -> Result<Vec<ChangedFile>> {
+    let mut fields = raw.split(|&b| b == 0).filter(|f| !f.is_empty());
+    let mut files = Vec::new();
+    while let Some(meta) = fields.next() {
+        let meta = std::str::from_utf8(meta).context("unexpected `git diff --raw` output")?;
+        let meta = meta
+            .strip_prefix(':')
+            .ok_or_else(|| anyhow!("unexpected `git diff --raw` record: {meta:?}"))?;
+        let parts: Vec<&str> = meta.split(' ').collect();
+        let [old_mode, new_mode, old_id, new_id, status] = parts[..] else {
+            bail!("unexpected `git diff --raw` record: {meta:?}");
+        };
+        let mut next_path = || {
+            fields
+                .next()
+                .map(|p| String::from_utf8_lossy(p).into_owned())
+                .ok_or_else(|| anyhow!("truncated `git diff --raw` output"))
+        };
+        let first = next_path()?;
+        let (status, path, old_path) = match status.as_bytes().first() {
+            Some(b'A') => (Status::Added, first, None),
+            Some(b'M') => (Status::Modified, first, None),
+            Some(b'D') => (Status::Deleted, first, None),
+            Some(b'T') => (Status::TypeChanged, first, None),
+            Some(b'R') => (Status::Renamed, next_path()?, Some(first)),
+            Some(b'C') => (Status::Copied, next_path()?, Some(first)),
+            _ => bail!("unsupported `git diff` status {status:?} for {first}"),
+        };
+        let blob = |id: &str| (!id.bytes().all(|b| b == b'0')).then(|| id.to_string());
+        files.push(ChangedFile {
+            path,
+            old_path,
+            status,
+            old_kind: EntryKind::from_mode(old_mode),
+            new_kind: EntryKind::from_mode(new_mode),
+            old_blob: blob(old_id),
+            new_blob: blob(new_id),
+            added: LineSet::new(),
+            binary: false,
+        });
+    }
+    Ok(files)
+}
+
+/// What one `diff --git` section of a patch says.
+#[derive(Debug, Default)]
+struct PatchSection {
+    old_path: Option<String>,
+    new_path: Option<String>,
+    added: LineSet,
+    binary: bool,
+}
+
+/// Parses `git diff -U0` output into the added head lines of each file.
+///
+/// Content lines are skipped by counting them from the hunk header, so an added line that
+/// happens to read `++ x` is never mistaken for a `+++ b/x` header.
+fn parse_patch(patch: &[u8]) -> Result<Vec<PatchSection>> {
+    let mut sections: Vec<PatchSection> = Vec::new();
+    let lines = patch.split(|&b| b == b'\n');
+    let mut pending: u64 = 0;
+    for line in lines {
+        if pending > 0 {
+            match line.first() {
+                Some(b'+' | b'-' | b' ') => {
+                    pending -= 1;
+                    continue;
+                }
+                Some(b'\\') => continue,
+                _ => pending = 0,
+            }
+        }
+        if line.starts_with(b"diff --git ") {
+            sections.push(PatchSection::default());
+        } else if let Some(section) = sections.last_mut() {
+            if let Some(name) = line.strip_prefix(b"--- ") {
+                section.old_path = parse_header_path(name, b"a/");
+            } else if let Some(name) = line.strip_prefix(b"+++ ") {
+                section.new_path = parse_header_path(name, b"b/");
+            } else if line.starts_with(b"Binary files ") || line == b"GIT binary patch" {
+                section.binary = true;
+            } else if line.starts_with(b"@@ ") {
+                let (removed, start, count) = parse_hunk_header(line)?;
+                if count > 0 {
+                    section.added.insert_range(start, start + count - 1);
+                }
+                pending = u64::from(removed) + u64::from(count);
+            }
+        }
+    }
+    Ok(sections)
+}
+
+/// Parses `@@ -a[,b] +c[,d] @@` into (b, c, d).
+fn parse_hunk_header(line: &[u8]) -> Result<(u32, u32, u32)> {
+    let text = std::str::from_utf8(line).unwrap_or("");
+    let bad = || anyhow!("unexpected hunk header in git diff output: {text:?}");
+    let mut parts = text.split(' ').skip(1);
+    let old = parts.next().and_then(|p| p.strip_prefix('-')).ok_or_else(bad)?;
+    let new = parts.next().and_then(|p| p.strip_prefix('+')).ok_or_else(bad)?;
+    let range = |s: &str| -> Result<(u32, u32)> {
+        let (a, b) = s.split_once(',').unwrap_or((s, "1"));
+        Ok((a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?))
+    };
+    let (_, removed) = range(old)?;
+    let (start, count) = range(new)?;
+    Ok((removed, start, count))
+}
+
+/// Reads the path of a `---`/`+++` header: `/dev/null`, `a/path`, or a C-quoted `"a/pa\tth"`.
+fn parse_header_path(name: &[u8], prefix: &[u8]) -> Option<String> {
+    if name == b"/dev/null" {
+        return None;
+    }
+    let bytes = if name.first() == Some(&b'"') {
+        unquote_c(name)?
+    } else {
+        // git appends a tab when the name contains a space.
+        let name = name.strip_suffix(b"\t").unwrap_or(name);
+        name.to_vec()
+    };
+    let bytes = bytes.strip_prefix(prefix)?;
+    Some(String::from_utf8_lossy(bytes).into_owned())
+}
+
+/// Undoes git's C-style quoting (`core.quotePath`).
+fn unquote_c(quoted: &[u8]) -> Option<Vec<u8>> {
+    let inner = quoted.strip_prefix(b"\"")?;
+    let end = inner.iter().rposition(|&b| b == b'"')?;
+    let inner = &inner[..end];
+    let mut out = Vec::with_capacity(inner.len());
+    let mut i = 0;
+    while i < inner.len() {
+        let b = inner[i];
+        if b != b'\\' {
+            out.push(b);
+            i += 1;
+            continue;
+        }
+        let esc = *inner.get(i + 1)?;
+        i += 2;
+        match esc {
+            b'n' => out.push(b'\n'),
+            b't' => out.push(b'\t'),
+            b'r' => out.push(b'\r'),
+            b'a' => out.push(7),
+            b'b' => out.push(8),
+            b'f' => out.push(12),
+            b'v' => out.push(11),
+            b'0'..=b'7' => {
+                let digits = inner.get(i - 1..i + 2)?;
+                let value = digits.iter().try_fold(0u32, |acc, &d| {
+                    (b'0'..=b'7').contains(&d).then(|| acc * 8 + u32::from(d - b'0'))
+                })?;
+                out.push(u8::try_from(value).ok()?);
+                i += 2;
+            }
+            other => out.push(other),
+        }
+    }
+    Some(out)
+}
+
+/// One long-running `git cat-file --batch` process.
+pub struct BlobReader {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+}
+
+impl BlobReader {
+    fn start(root: &Path) -> Result<BlobReader> {
+        let mut child = git_command(root)
+            .args(["cat-file", "--batch"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| git_spawn_error(&e))?;
+        let stdin = child.stdin.take().context("git cat-file: no stdin")?;
+        let stdout = BufReader::new(child.stdout.take().context("git cat-file: no stdout")?);
+        Ok(BlobReader { child, stdin, stdout })
+    }
+
+    /// Reads the content of a blob by its id.
+    pub fn read(&mut self, id: &str) -> Result<Vec<u8>> {
+        writeln!(self.stdin, "{id}").context("git cat-file stopped")?;
+        self.stdin.flush().context("git cat-file stopped")?;
+        let mut header = String::new();
+        self.stdout
+            .read_line(&mut header)
+            .context("git cat-file stopped")?;
+        let mut parts = header.split_whitespace();
+        let (_, kind, size) = (parts.next(), parts.next(), parts.next());
+        if kind != Some("blob") {
+            bail!("git object {id} is not a readable blob ({})", header.trim());
+        }
+        let size: usize = size
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| anyhow!("unexpected git cat-file header: {}", header.trim()))?;
+        let mut content = vec![0; size];
+        self.stdout.read_exact(&mut content)?;
+        let mut newline = [0u8; 1];
+        self.stdout.read_exact(&mut newline)?;
+        Ok(content)
+    }
+}
+
+impl Drop for BlobReader {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unquotes_c_style_paths() {
+        assert_eq!(
+            unquote_c(br#""a/sp\303\251cial\tname\n""#).unwrap(),
+            "a/spécial\tname\n".as_bytes()
+        );
+        assert_eq!(unquote_c(br#""a/q\"uote\\""#).unwrap(), b"a/q\"uote\\");
+    }
+
+    #[test]
+    fn header_paths() {
+        assert_eq!(
+            parse_header_path(b"b/with space.py\t", b"b/").as_deref(),
+            Some("with space.py")
+        );
+        assert_eq!(parse_header_path(b"/dev/null", b"b/"), None);
+    }
+
+    #[test]
+    fn patch_content_that_looks_like_headers_is_skipped() {
+        let patch = b"diff --git a/x.py b/x.py\nindex 1..2 100644\n--- a/x.py\n+++ b/x.py\n@@ -1,0 +2,2 @@\n+++ b/evil.py\n+@@ -1 +100,5 @@\n@@ -10 +12 @@\n-old\n+new\n";
+        let sections = parse_patch(patch).unwrap();
+        assert_eq!(sections.len(), 1);
+        assert_eq!(sections[0].new_path.as_deref(), Some("x.py"));
+        let lines: Vec<u32> = (1..20).filter(|&l| sections[0].added.contains(l)).collect();
+        assert_eq!(lines, vec![2, 3, 12]);
+    }
+
+    #[test]
+    fn raw_records_with_renames() {
+        let z = "0".repeat(40);
+        let a = "a".repeat(40);
+        let raw = format!(
+            ":100644 100644 {a} {a} R100\0old name.py\0new name.py\0:000000 100644 {z} {a} A\0n.rs\0"
+        );
+        let files = parse_raw(raw.as_bytes()).unwrap();
+        assert_eq!(files[0].status, Status::Renamed);
+        assert_eq!(files[0].old_path.as_deref(), Some("old name.py"));
+        assert_eq!(files[0].path, "new name.py");
+        assert_eq!(files[1].status, Status::Added);
+        assert_eq!(files[1].old_blob, None);
+    }
+}

@@ -1,0 +1,282 @@
+//! Languages debtgate understands: how a file is recognised and how it is parsed.
+//!
+//! A language is a data record ([`LanguageSpec`]); the metric walkers for it live in
+//! `metrics::complexity::<language>`.
+
+use std::ops::ControlFlow;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use tree_sitter::{Node, ParseOptions, Parser, Tree};
+
+/// A supported language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    Rust,
+    Python,
+    JavaScript,
+}
+
+/// What debtgate knows about a language.
+pub struct LanguageSpec {
+    pub language: Language,
+    /// The name used in output (`"javascript"`).
+    pub name: &'static str,
+    pub extensions: &'static [&'static str],
+    /// Interpreter names recognised on a `#!` line of a file without a known extension.
+    pub interpreters: &'static [&'static str],
+    /// The grammar crate and its pinned version, for messages.
+    pub grammar_version: &'static str,
+    grammar: fn() -> tree_sitter::Language,
+}
+
+pub const LANGUAGES: &[LanguageSpec] = &[
+    LanguageSpec {
+        language: Language::Rust,
+        name: "rust",
+        extensions: &["rs"],
+        interpreters: &[],
+        grammar_version: "tree-sitter-rust 0.24.2",
+        grammar: || tree_sitter_rust::LANGUAGE.into(),
+    },
+    LanguageSpec {
+        language: Language::Python,
+        name: "python",
+        extensions: &["py", "pyi", "pyw"],
+        interpreters: &["python", "python2", "python3"],
+        grammar_version: "tree-sitter-python 0.25.0",
+        grammar: || tree_sitter_python::LANGUAGE.into(),
+    },
+    LanguageSpec {
+        language: Language::JavaScript,
+        name: "javascript",
+        extensions: &["js", "mjs", "cjs", "jsx"],
+        interpreters: &["node", "nodejs"],
+        grammar_version: "tree-sitter-javascript 0.25.0",
+        grammar: || tree_sitter_javascript::LANGUAGE.into(),
+    },
+];
+
+impl Language {
+    pub fn spec(self) -> &'static LanguageSpec {
+        LANGUAGES
+            .iter()
+            .find(|s| s.language == self)
+            .expect("every language has a spec")
+    }
+
+    pub fn name(self) -> &'static str {
+        self.spec().name
+    }
+
+    pub fn grammar(self) -> tree_sitter::Language {
+        (self.spec().grammar)()
+    }
+
+    /// Recognises a language by file extension, or by a `#!` line for files without one.
+    pub fn detect(path: &str, content: Option<&[u8]>) -> Option<Language> {
+        let file_name = path.rsplit('/').next().unwrap_or(path);
+        if let Some((_, ext)) = file_name.rsplit_once('.') {
+            let ext = ext.to_ascii_lowercase();
+            if let Some(spec) = LANGUAGES.iter().find(|s| s.extensions.contains(&ext.as_str())) {
+                return Some(spec.language);
+            }
+            return None;
+        }
+        let first_line = content?.split(|&b| b == b'\n').next()?;
+        let shebang = std::str::from_utf8(first_line.strip_prefix(b"#!")?).ok()?;
+        let mut words = shebang.split_whitespace();
+        let mut program = words.next()?.rsplit('/').next()?;
+        if program == "env" {
+            program = words.find(|w| !w.starts_with('-'))?;
+        }
+        let program = program.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
+        LANGUAGES
+            .iter()
+            .find(|s| {
+                s.interpreters
+                    .iter()
+                    .any(|i| i.trim_end_matches(|c: char| c.is_ascii_digit()) == program)
+            })
+            .map(|s| s.language)
+    }
+}
+
+/// Limits on what one file may cost.
+#[derive(Clone, Copy, Debug)]
+pub struct ParseLimits {
+    pub max_bytes: usize,
+    pub timeout: Duration,
+}
+
+impl Default for ParseLimits {
+    fn default() -> Self {
+        ParseLimits {
+            max_bytes: 4 * 1024 * 1024,
+            timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// A source file and its syntax tree.
+pub struct ParsedFile {
+    pub language: Language,
+    pub source: Vec<u8>,
+    pub tree: Tree,
+}
+
+/// Why a file was not measured. Always reported, never silently skipped.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum ParseProblem {
+    TooLarge { bytes: usize, limit: usize },
+    TimedOut { seconds: u64 },
+    SyntaxError { line: u32, column: u32 },
+    Binary,
+}
+
+impl std::fmt::Display for ParseProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ParseProblem::TooLarge { bytes, limit } => write!(
+                f,
+                "file is {bytes} bytes, over the {limit}-byte limit for parsing (raise `max_file_bytes` or exclude the file)"
+            ),
+            ParseProblem::TimedOut { seconds } => {
+                write!(f, "parsing took longer than {seconds} s; exclude the file if it is generated")
+            }
+            ParseProblem::SyntaxError { line, column } => write!(
+                f,
+                "syntax error at line {line}, column {column}: its functions cannot be measured reliably"
+            ),
+            ParseProblem::Binary => write!(f, "file holds binary data (a NUL byte)"),
+        }
+    }
+}
+
+/// Parses `source` as `language`, within `limits`.
+pub fn parse(language: Language, source: Vec<u8>, limits: ParseLimits) -> Result<ParsedFile, ParseProblem> {
+    if source.len() > limits.max_bytes {
+        return Err(ParseProblem::TooLarge {
+            bytes: source.len(),
+            limit: limits.max_bytes,
+        });
+    }
+    if source.contains(&0) {
+        return Err(ParseProblem::Binary);
+    }
+    let mut parser = Parser::new();
+    parser
+        .set_language(&language.grammar())
+        .expect("grammar ABI is checked by tests");
+    let started = Instant::now();
+    let mut progress = |_: &tree_sitter::ParseState| {
+        if started.elapsed() > limits.timeout {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    };
+    let len = source.len();
+    let tree = parser
+        .parse_with_options(
+            &mut |offset, _| if offset < len { &source[offset..] } else { &[] },
+            None,
+            Some(ParseOptions::new().progress_callback(&mut progress)),
+        )
+        .ok_or(ParseProblem::TimedOut {
+            seconds: limits.timeout.as_secs(),
+        })?;
+    if let Some(node) = first_error(tree.root_node()) {
+        let pos = node.start_position();
+        return Err(ParseProblem::SyntaxError {
+            line: u32::try_from(pos.row + 1).unwrap_or(u32::MAX),
+            column: u32::try_from(pos.column + 1).unwrap_or(u32::MAX),
+        });
+    }
+    Ok(ParsedFile {
+        language,
+        source,
+        tree,
+    })
+}
+
+/// The first ERROR or MISSING node in document order, descending only into subtrees that
+/// contain one.
+fn first_error(root: Node<'_>) -> Option<Node<'_>> {
+    if !root.has_error() {
+        return None;
+    }
+    let mut node = root;
+    'descend: loop {
+        if node.is_error() || node.is_missing() {
+            return Some(node);
+        }
+        let mut cursor = node.walk();
+        for child in node.children(&mut cursor) {
+            if child.has_error() {
+                node = child;
+                continue 'descend;
+            }
+        }
+        return Some(node);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_grammar_loads() {
+        for spec in LANGUAGES {
+            let mut parser = Parser::new();
+            parser
+                .set_language(&(spec.grammar)())
+                .unwrap_or_else(|e| panic!("{} grammar does not load: {e}", spec.name));
+        }
+    }
+
+    #[test]
+    fn detects_by_extension_and_shebang() {
+        assert_eq!(Language::detect("a/b.rs", None), Some(Language::Rust));
+        assert_eq!(Language::detect("x.PY", None), Some(Language::Python));
+        assert_eq!(Language::detect("x.mjs", None), Some(Language::JavaScript));
+        assert_eq!(Language::detect("x.txt", Some(b"#!/usr/bin/python3\n")), None);
+        assert_eq!(
+            Language::detect("bin/tool", Some(b"#!/usr/bin/env python3\nprint()")),
+            Some(Language::Python)
+        );
+        assert_eq!(
+            Language::detect("bin/tool", Some(b"#!/usr/bin/env -S node --x\n")),
+            Some(Language::JavaScript)
+        );
+        assert_eq!(Language::detect("bin/tool", Some(b"#!/bin/sh\n")), None);
+        assert_eq!(Language::detect("Makefile", None), None);
+    }
+
+    #[test]
+    fn syntax_errors_are_located() {
+        let err = parse(
+            Language::Python,
+            b"def f(:\n    pass\n".to_vec(),
+            ParseLimits::default(),
+        )
+        .err();
+        assert!(
+            matches!(err, Some(ParseProblem::SyntaxError { line: 1, .. })),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn deep_nesting_does_not_overflow() {
+        let mut src = "x = ".to_string();
+        src.push_str(&"[".repeat(50_000));
+        src.push_str(&"]".repeat(50_000));
+        src.push('\n');
+        let parsed = parse(Language::Python, src.into_bytes(), ParseLimits::default());
+        assert!(parsed.is_ok());
+    }
+}

@@ -1,0 +1,17 @@
+//! debtgate: a diff-aware quality gate for CI.
+//!
+//! The pipeline runs one way: [`git`] resolves the change, [`lang`] parses base and head,
+//! [`metrics`] measures them, [`check`] holds the measurements against the [`rules`] and
+//! [`config`], and [`report`] renders the resulting [`verdict`].
+
+pub mod check;
+pub mod cli;
+pub mod config;
+pub mod git;
+pub mod lang;
+pub mod lines;
+pub mod metrics;
+pub mod metrics_cmd;
+pub mod report;
+pub mod rules;
+pub mod verdict;

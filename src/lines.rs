@@ -1,0 +1,142 @@
+//! Sets of 1-based line numbers, stored as sorted, disjoint, non-adjacent ranges.
+
+use serde::Serialize;
+
+/// An inclusive range of 1-based line numbers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct LineRange {
+    pub start: u32,
+    pub end: u32,
+}
+
+/// A set of lines. Ranges are kept sorted, disjoint and merged when adjacent,
+/// so two sets with the same lines compare equal.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct LineSet {
+    ranges: Vec<LineRange>,
+}
+
+impl LineSet {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds `start..=end`. Ranges may arrive in any order.
+    pub fn insert_range(&mut self, start: u32, end: u32) {
+        if start > end {
+            return;
+        }
+        // Fast path: git emits hunks in order, so most inserts append.
+        if let Some(last) = self.ranges.last_mut() {
+            if start > last.end.saturating_add(1) {
+                self.ranges.push(LineRange { start, end });
+                return;
+            }
+            if start >= last.start {
+                last.end = last.end.max(end);
+                return;
+            }
+        } else {
+            self.ranges.push(LineRange { start, end });
+            return;
+        }
+        self.ranges.push(LineRange { start, end });
+        self.normalize();
+    }
+
+    fn normalize(&mut self) {
+        self.ranges.sort_unstable();
+        let mut merged: Vec<LineRange> = Vec::with_capacity(self.ranges.len());
+        for r in self.ranges.drain(..) {
+            match merged.last_mut() {
+                Some(last) if r.start <= last.end.saturating_add(1) => last.end = last.end.max(r.end),
+                _ => merged.push(r),
+            }
+        }
+        self.ranges = merged;
+    }
+
+    pub fn contains(&self, line: u32) -> bool {
+        let idx = self.ranges.partition_point(|r| r.end < line);
+        self.ranges.get(idx).is_some_and(|r| r.start <= line)
+    }
+
+    /// The first line of the set within `start..=end`, if any.
+    pub fn first_in(&self, start: u32, end: u32) -> Option<u32> {
+        let idx = self.ranges.partition_point(|r| r.end < start);
+        let r = self.ranges.get(idx)?;
+        let first = r.start.max(start);
+        (first <= end).then_some(first)
+    }
+
+    /// How many lines of the set lie within `start..=end`.
+    pub fn count_in(&self, start: u32, end: u32) -> u32 {
+        let idx = self.ranges.partition_point(|r| r.end < start);
+        self.ranges[idx..]
+            .iter()
+            .take_while(|r| r.start <= end)
+            .map(|r| r.end.min(end) - r.start.max(start) + 1)
+            .sum()
+    }
+
+    pub fn len(&self) -> u64 {
+        self.ranges.iter().map(|r| u64::from(r.end - r.start) + 1).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ranges.is_empty()
+    }
+
+    pub fn ranges(&self) -> &[LineRange] {
+        &self.ranges
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(ranges: &[(u32, u32)]) -> LineSet {
+        let mut s = LineSet::new();
+        for &(a, b) in ranges {
+            s.insert_range(a, b);
+        }
+        s
+    }
+
+    #[test]
+    fn merges_overlapping_and_adjacent_ranges_in_any_order() {
+        let s = set(&[(10, 12), (1, 2), (3, 4), (11, 20), (30, 30)]);
+        assert_eq!(
+            s.ranges(),
+            &[
+                LineRange { start: 1, end: 4 },
+                LineRange { start: 10, end: 20 },
+                LineRange { start: 30, end: 30 }
+            ]
+        );
+        assert_eq!(s.len(), 4 + 11 + 1);
+    }
+
+    #[test]
+    fn queries() {
+        let s = set(&[(5, 7), (10, 10)]);
+        assert!(!s.contains(4));
+        assert!(s.contains(5) && s.contains(7) && s.contains(10));
+        assert!(!s.contains(8));
+        assert_eq!(s.first_in(1, 4), None);
+        assert_eq!(s.first_in(6, 20), Some(6));
+        assert_eq!(s.first_in(8, 20), Some(10));
+        assert_eq!(s.count_in(1, 100), 4);
+        assert_eq!(s.count_in(6, 10), 3);
+        assert_eq!(s.count_in(8, 9), 0);
+    }
+
+    #[test]
+    fn empty_and_inverted_ranges() {
+        let s = set(&[(3, 2)]);
+        assert!(s.is_empty());
+        assert_eq!(s.first_in(1, 10), None);
+    }
+}

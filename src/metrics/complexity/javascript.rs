@@ -1,0 +1,259 @@
+//! JavaScript: every function, method, arrow and function expression is scored on its own,
+//! nesting restarting at 0 (eslint-plugin-sonarjs S3776 for cognitive, ESLint `complexity`
+//! for cyclomatic).
+
+use tree_sitter::Node;
+
+use super::{children, flatten_operators, named_children, operator, operator_runs, FunctionMetrics, Record};
+use crate::lang::ParsedFile;
+
+fn is_function(kind: &str) -> bool {
+    matches!(
+        kind,
+        "function_declaration"
+            | "generator_function_declaration"
+            | "function_expression"
+            | "generator_function"
+            | "arrow_function"
+            | "method_definition"
+    )
+}
+
+/// A name (and head node) that a parent gives an anonymous function or class below it.
+#[derive(Clone)]
+struct Hint<'t> {
+    name: String,
+    head: Option<Node<'t>>,
+}
+
+pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
+    let rec = Record { source: &file.source };
+    let mut out = Vec::new();
+    let mut scope: Vec<String> = Vec::new();
+    let mut stack: Vec<(Node<'_>, usize, Option<Hint<'_>>)> = vec![(file.tree.root_node(), 0, None)];
+    while let Some((node, depth, hint)) = stack.pop() {
+        scope.truncate(depth);
+        let kind = node.kind();
+        if is_function(kind) {
+            let name = match node.child_by_field_name("name") {
+                Some(n) if kind != "arrow_function" => rec.text(n),
+                _ => hint
+                    .as_ref()
+                    .map_or_else(|| "<anonymous>".to_string(), |h| h.name.clone()),
+            };
+            scope.push(name.clone());
+            let head = function_head(node, hint.as_ref().and_then(|h| h.head));
+            let mut m = rec.new_function(name, scope.join("."), node, head);
+            m.params = params(node);
+            let (cyclomatic, returns) = cyclomatic_and_returns(node);
+            m.cyclomatic = cyclomatic;
+            m.returns = returns;
+            let (cognitive, max_nesting) = cognitive(node);
+            m.cognitive = Some(cognitive);
+            m.max_nesting = max_nesting;
+            out.push(m);
+        } else if matches!(kind, "class_declaration" | "class") {
+            let name = node
+                .child_by_field_name("name")
+                .map(|n| rec.text(n))
+                .or_else(|| hint.as_ref().map(|h| h.name.clone()))
+                .unwrap_or_else(|| "<anonymous class>".to_string());
+            scope.push(name);
+        }
+        let depth = scope.len();
+        let child_hint = |child: Node<'_>| -> Option<Hint<'_>> {
+            let (name_node, head) = match kind {
+                "variable_declarator" if node.child_by_field_name("value") == Some(child) => {
+                    (node.child_by_field_name("name")?, None)
+                }
+                "assignment_expression" if node.child_by_field_name("right") == Some(child) => {
+                    (node.child_by_field_name("left")?, None)
+                }
+                "pair" if node.child_by_field_name("value") == Some(child) => {
+                    (node.child_by_field_name("key")?, Some(node))
+                }
+                "field_definition" if node.child_by_field_name("value") == Some(child) => {
+                    let property = node.child_by_field_name("property")?;
+                    (property, Some(property))
+                }
+                _ => return None,
+            };
+            Some(Hint {
+                name: rec.text(name_node),
+                head,
+            })
+        };
+        let kids: Vec<_> = named_children(node).map(|c| (c, depth, child_hint(c))).collect();
+        stack.extend(kids.into_iter().rev());
+    }
+    out
+}
+
+/// Where ESLint puts a function's head: the `=>` of an arrow, the key of a method or of an
+/// object-literal / class-field function, else the function's own start.
+fn function_head<'t>(node: Node<'t>, keyed: Option<Node<'t>>) -> Node<'t> {
+    match node.kind() {
+        "arrow_function" => children(node).find(|c| c.kind() == "=>").unwrap_or(node),
+        "method_definition" => children(node).find(|c| c.kind() != "decorator").unwrap_or(node),
+        _ => keyed.unwrap_or(node),
+    }
+}
+
+fn params(func: Node<'_>) -> u32 {
+    if let Some(params) = func.child_by_field_name("parameters") {
+        named_children(params).filter(|p| p.kind() != "comment").count() as u32
+    } else {
+        u32::from(func.child_by_field_name("parameter").is_some())
+    }
+}
+
+/// The parts of a function that belong to it: everything but nested functions, which are
+/// scored on their own.
+fn own_children<'t>(func: Node<'t>) -> impl Iterator<Item = Node<'t>> {
+    named_children(func).filter(|c| !matches!(c.kind(), "decorator"))
+}
+
+/// ESLint's `complexity` rule, except that default parameters and `?.` add nothing.
+fn cyclomatic_and_returns(func: Node<'_>) -> (u32, u32) {
+    let mut cyclomatic = 1;
+    let mut returns = 0;
+    let mut stack: Vec<Node<'_>> = own_children(func).collect();
+    while let Some(node) = stack.pop() {
+        let kind = node.kind();
+        if is_function(kind) {
+            continue;
+        }
+        match kind {
+            "if_statement" | "ternary_expression" | "for_statement" | "for_in_statement"
+            | "while_statement" | "do_statement" | "catch_clause" => cyclomatic += 1,
+            "switch_case" if node.child_by_field_name("value").is_some() => cyclomatic += 1,
+            "binary_expression" if is_logical(operator(node)) => cyclomatic += 1,
+            "augmented_assignment_expression" if matches!(operator(node), "||=" | "&&=" | "??=") => {
+                cyclomatic += 1
+            }
+            "return_statement" => returns += 1,
+            _ => {}
+        }
+        stack.extend(named_children(node));
+    }
+    (cyclomatic, returns)
+}
+
+fn is_logical(op: &str) -> bool {
+    matches!(op, "&&" | "||" | "??")
+}
+
+/// eslint-plugin-sonarjs S3776 cognitive complexity of one function, and its deepest nesting.
+fn cognitive(func: Node<'_>) -> (u32, u32) {
+    let mut total = 0;
+    let mut max_nesting = 0;
+    // (node, nesting, is the `if` of an `else if`)
+    let mut stack: Vec<(Node<'_>, u32, bool)> = own_children(func).map(|c| (c, 0, false)).collect();
+    while let Some((node, n, else_if)) = stack.pop() {
+        let kind = node.kind();
+        if is_function(kind) {
+            continue;
+        }
+        let mut structure = |total: &mut u32| {
+            *total += 1 + n;
+            max_nesting = max_nesting.max(n + 1);
+        };
+        match kind {
+            "if_statement" => {
+                if else_if {
+                    total += 1;
+                    max_nesting = max_nesting.max(n + 1);
+                } else {
+                    structure(&mut total);
+                }
+                let consequence = node.child_by_field_name("consequence");
+                for child in named_children(node) {
+                    stack.push((child, if Some(child) == consequence { n + 1 } else { n }, false));
+                }
+            }
+            "else_clause" => {
+                for child in named_children(node) {
+                    if child.kind() == "if_statement" {
+                        stack.push((child, n, true));
+                    } else {
+                        total += 1;
+                        stack.push((child, n + 1, false));
+                    }
+                }
+            }
+            "switch_statement" => {
+                structure(&mut total);
+                let body = node.child_by_field_name("body");
+                for child in named_children(node) {
+                    stack.push((child, if Some(child) == body { n + 1 } else { n }, false));
+                }
+            }
+            "for_statement" | "for_in_statement" | "while_statement" | "do_statement" => {
+                structure(&mut total);
+                let body = node.child_by_field_name("body");
+                for child in named_children(node) {
+                    stack.push((child, if Some(child) == body { n + 1 } else { n }, false));
+                }
+            }
+            "catch_clause" => {
+                structure(&mut total);
+                stack.extend(named_children(node).map(|c| (c, n + 1, false)));
+            }
+            "ternary_expression" => {
+                structure(&mut total);
+                let condition = node.child_by_field_name("condition");
+                for child in named_children(node) {
+                    stack.push((child, if Some(child) == condition { n } else { n + 1 }, false));
+                }
+            }
+            "break_statement" | "continue_statement" => {
+                if node.child_by_field_name("label").is_some() {
+                    total += 1;
+                }
+            }
+            "binary_expression" if is_logical(operator(node)) => {
+                let (ops, operands) = flatten_operators(node, logical_op);
+                total += operator_runs(&ops, |op| op == "&&");
+                stack.extend(operands.into_iter().map(|c| (c, n, false)));
+            }
+            "jsx_expression" => {
+                // `{cond && <X/>}` renders conditionally; sonarjs does not count it.
+                for child in named_children(node) {
+                    if child.kind() == "binary_expression"
+                        && is_logical(operator(child))
+                        && ends_in_jsx(child)
+                    {
+                        let (_, operands) = flatten_operators(child, logical_op);
+                        stack.extend(operands.into_iter().map(|c| (c, n, false)));
+                    } else {
+                        stack.push((child, n, false));
+                    }
+                }
+            }
+            _ => stack.extend(named_children(node).map(|c| (c, n, false))),
+        }
+    }
+    (total, max_nesting)
+}
+
+fn ends_in_jsx(expr: Node<'_>) -> bool {
+    let mut right = expr;
+    loop {
+        match right.kind() {
+            "binary_expression" => match right.child_by_field_name("right") {
+                Some(r) => right = r,
+                None => return false,
+            },
+            "parenthesized_expression" => match right.named_child(0) {
+                Some(inner) => right = inner,
+                None => return false,
+            },
+            kind => return matches!(kind, "jsx_element" | "jsx_self_closing_element" | "jsx_fragment"),
+        }
+    }
+}
+
+fn logical_op<'t>(node: Node<'t>) -> Option<&'t str> {
+    let op = operator(node);
+    (node.kind() == "binary_expression" && is_logical(op)).then_some(op)
+}

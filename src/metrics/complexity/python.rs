@@ -1,0 +1,279 @@
+//! Python: every `def` gets a cyclomatic record (lizard); cognitive complexity is scored on
+//! outermost functions only, nested `def`s folding in at +1 nesting (complexipy / SonarPython).
+
+use tree_sitter::Node;
+
+use super::{flatten_operators, named_children, operator, operator_runs, FunctionMetrics, Record};
+use crate::lang::ParsedFile;
+
+pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
+    let rec = Record { source: &file.source };
+    let mut out = Vec::new();
+    let mut scope: Vec<String> = Vec::new();
+    // (node, scope depth, inside a function)
+    let mut stack: Vec<(Node<'_>, usize, bool)> = vec![(file.tree.root_node(), 0, false)];
+    while let Some((node, depth, in_function)) = stack.pop() {
+        scope.truncate(depth);
+        let mut child_in_function = in_function;
+        match node.kind() {
+            "function_definition" => {
+                let name = field_text(&rec, node, "name");
+                scope.push(name.clone());
+                let mut m = rec.new_function(name, scope.join("."), node, node);
+                m.params = params(&rec, node);
+                let (cyclomatic, returns) = cyclomatic_and_returns(node);
+                m.cyclomatic = cyclomatic;
+                m.returns = returns;
+                let (cognitive, max_nesting) = cognitive(&rec, node);
+                m.max_nesting = max_nesting;
+                if !in_function {
+                    m.cognitive = Some(cognitive);
+                }
+                out.push(m);
+                child_in_function = true;
+            }
+            "class_definition" => scope.push(field_text(&rec, node, "name")),
+            _ => {}
+        }
+        let depth = scope.len();
+        let kids: Vec<Node<'_>> = named_children(node).collect();
+        stack.extend(kids.into_iter().rev().map(|c| (c, depth, child_in_function)));
+    }
+    out
+}
+
+fn field_text(rec: &Record<'_>, node: Node<'_>, field: &str) -> String {
+    node.child_by_field_name(field)
+        .map_or_else(|| "<anonymous>".to_string(), |n| rec.text(n))
+}
+
+/// Declared parameters, `self`/`cls` excluded.
+fn params(rec: &Record<'_>, func: Node<'_>) -> u32 {
+    let Some(params) = func.child_by_field_name("parameters") else {
+        return 0;
+    };
+    let mut count = 0;
+    for (i, p) in named_children(params).enumerate() {
+        match p.kind() {
+            "identifier" if i == 0 && matches!(&rec.source[p.byte_range()], b"self" | b"cls") => {}
+            "identifier"
+            | "typed_parameter"
+            | "default_parameter"
+            | "typed_default_parameter"
+            | "list_splat_pattern"
+            | "dictionary_splat_pattern"
+            | "tuple_pattern" => count += 1,
+            _ => {}
+        }
+    }
+    count
+}
+
+/// Cyclomatic complexity (lizard-compatible) and explicit returns of one `def`, not counting
+/// nested `def`s, which are records of their own.
+fn cyclomatic_and_returns(func: Node<'_>) -> (u32, u32) {
+    let mut cyclomatic = 1;
+    let mut returns = 0;
+    let mut stack: Vec<Node<'_>> = named_children(func).filter(|c| c.kind() == "block").collect();
+    while let Some(node) = stack.pop() {
+        match node.kind() {
+            "function_definition" => continue,
+            "if_statement"
+            | "elif_clause"
+            | "for_statement"
+            | "while_statement"
+            | "except_clause"
+            | "conditional_expression"
+            | "boolean_operator"
+            | "for_in_clause"
+            | "if_clause" => cyclomatic += 1,
+            "case_clause" if !is_wildcard_case(node) => cyclomatic += 1,
+            "return_statement" => returns += 1,
+            _ => {}
+        }
+        stack.extend(named_children(node));
+    }
+    (cyclomatic, returns)
+}
+
+/// `case _:` (the default case) adds no path of its own.
+fn is_wildcard_case(case: Node<'_>) -> bool {
+    let mut patterns = named_children(case).filter(|c| c.kind() == "case_pattern");
+    match (patterns.next(), patterns.next()) {
+        (Some(p), None) => p.named_child_count() == 0 && p.end_byte() - p.start_byte() == 1,
+        _ => false,
+    }
+}
+
+/// Cognitive complexity of a function with its nested `def`s folded in, and its deepest
+/// nesting.
+fn cognitive(rec: &Record<'_>, func: Node<'_>) -> (u32, u32) {
+    let mut total = 0;
+    let mut max_nesting = 0;
+    let mut names: Vec<String> = vec![field_text(rec, func, "name")];
+    let mut flat_defs: Vec<usize> = Vec::new();
+    // (node, nesting, index of the innermost function's name)
+    let mut stack: Vec<(Node<'_>, u32, usize)> = Vec::new();
+    push_def_body(rec, func, 0, 0, &mut stack, &mut flat_defs);
+    let mut structure = |n: u32, total: &mut u32| {
+        *total += 1 + n;
+        max_nesting = max_nesting.max(n + 1);
+    };
+    while let Some((node, n, f)) = stack.pop() {
+        match node.kind() {
+            "if_statement" => {
+                structure(n, &mut total);
+                for child in named_children(node) {
+                    let nesting = if node.child_by_field_name("consequence") == Some(child) {
+                        n + 1
+                    } else {
+                        n
+                    };
+                    stack.push((child, nesting, f));
+                }
+            }
+            "elif_clause" => {
+                total += 1;
+                push_fields(node, n, f, &mut stack);
+            }
+            "else_clause" => {
+                // `else` of if / for / while / try: +1 (the white paper and SonarPython count
+                // the loop and try `else` too; complexipy does not).
+                total += 1;
+                stack.extend(named_children(node).map(|c| (c, n + 1, f)));
+            }
+            "for_statement" | "while_statement" => {
+                structure(n, &mut total);
+                for child in named_children(node) {
+                    let nesting = if node.child_by_field_name("body") == Some(child) {
+                        n + 1
+                    } else {
+                        n
+                    };
+                    stack.push((child, nesting, f));
+                }
+            }
+            "except_clause" => {
+                structure(n, &mut total);
+                for child in named_children(node) {
+                    let nesting = if child.kind() == "block" { n + 1 } else { n };
+                    stack.push((child, nesting, f));
+                }
+            }
+            "conditional_expression" => {
+                structure(n, &mut total);
+                // children: body, condition, alternative
+                for (i, child) in named_children(node).enumerate() {
+                    stack.push((child, if i == 1 { n } else { n + 1 }, f));
+                }
+            }
+            "match_statement" => {
+                structure(n, &mut total);
+                for child in named_children(node) {
+                    let nesting = if child.kind() == "block" { n + 1 } else { n };
+                    stack.push((child, nesting, f));
+                }
+            }
+            "case_clause" => {
+                for child in named_children(node) {
+                    if child.kind() == "if_clause" {
+                        // a guard is not a comprehension `if`
+                        stack.extend(named_children(child).map(|c| (c, n, f)));
+                    } else {
+                        stack.push((child, n, f));
+                    }
+                }
+            }
+            "boolean_operator" => {
+                let (ops, operands) = flatten_operators(node, boolean_op);
+                total += operator_runs(&ops, |_| true);
+                stack.extend(operands.into_iter().map(|c| (c, n, f)));
+            }
+            "for_in_clause" | "if_clause" => {
+                total += 1;
+                stack.extend(named_children(node).map(|c| (c, n, f)));
+            }
+            "lambda" => stack.extend(named_children(node).map(|c| (c, n + 1, f))),
+            "function_definition" => {
+                names.push(field_text(rec, node, "name"));
+                let inner = names.len() - 1;
+                let nesting = if flat_defs.contains(&node.id()) { n } else { n + 1 };
+                push_def_body(rec, node, nesting, inner, &mut stack, &mut flat_defs);
+            }
+            "class_definition" => stack.extend(named_children(node).map(|c| (c, 0, f))),
+            "call" => {
+                if let Some(callee) = node.child_by_field_name("function") {
+                    if callee.kind() == "identifier"
+                        && rec.source[callee.byte_range()] == *names[f].as_bytes()
+                    {
+                        total += 1;
+                    }
+                }
+                stack.extend(named_children(node).map(|c| (c, n, f)));
+            }
+            _ => stack.extend(named_children(node).map(|c| (c, n, f))),
+        }
+    }
+    (total, max_nesting)
+}
+
+fn push_fields<'t>(node: Node<'t>, n: u32, f: usize, stack: &mut Vec<(Node<'t>, u32, usize)>) {
+    for child in named_children(node) {
+        let nesting = if node.child_by_field_name("consequence") == Some(child) {
+            n + 1
+        } else {
+            n
+        };
+        stack.push((child, nesting, f));
+    }
+}
+
+/// Pushes the body of a `def` at `nesting`, and notes a nested def that is the
+/// decorator-wrapper pattern (`def outer(): def inner(): ...; return inner`), which folds in
+/// at +0.
+fn push_def_body<'t>(
+    rec: &Record<'_>,
+    func: Node<'t>,
+    nesting: u32,
+    name_index: usize,
+    stack: &mut Vec<(Node<'t>, u32, usize)>,
+    flat_defs: &mut Vec<usize>,
+) {
+    let Some(body) = func.child_by_field_name("body") else {
+        return;
+    };
+    if let Some(inner) = wrapper_def(rec, body) {
+        flat_defs.push(inner.id());
+    }
+    stack.push((body, nesting, name_index));
+}
+
+fn wrapper_def<'t>(rec: &Record<'_>, body: Node<'t>) -> Option<Node<'t>> {
+    let statements: Vec<Node<'t>> = named_children(body)
+        .filter(|s| s.kind() != "comment" && !is_docstring(s))
+        .collect();
+    let [def, ret] = statements[..] else { return None };
+    let def = match def.kind() {
+        "function_definition" => def,
+        "decorated_definition" => def
+            .child_by_field_name("definition")
+            .filter(|d| d.kind() == "function_definition")?,
+        _ => return None,
+    };
+    let returned = named_children(ret)
+        .next()
+        .filter(|_| ret.kind() == "return_statement")?;
+    let name = def.child_by_field_name("name")?;
+    (returned.kind() == "identifier" && rec.source[returned.byte_range()] == rec.source[name.byte_range()])
+        .then_some(def)
+}
+
+fn is_docstring(statement: &Node<'_>) -> bool {
+    statement.kind() == "expression_statement"
+        && statement.named_child_count() == 1
+        && statement.named_child(0).is_some_and(|c| c.kind() == "string")
+}
+
+fn boolean_op<'t>(node: Node<'t>) -> Option<&'t str> {
+    (node.kind() == "boolean_operator").then(|| operator(node))
+}

@@ -1,0 +1,3 @@
+//! Measurements of source code.
+
+pub mod complexity;

@@ -1,0 +1,106 @@
+//! `debtgate metrics`: per-function metrics of files on disk, one JSON object a line.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Result};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::lang::{self, Language, ParseLimits};
+use crate::metrics::complexity::{self, FunctionMetrics};
+
+/// One line of `--format jsonl`.
+#[derive(Serialize)]
+pub struct Row<'a> {
+    pub file: &'a str,
+    pub language: &'static str,
+    pub name: &'a str,
+    pub qualified_name: &'a str,
+    pub start_line: u32,
+    pub end_line: u32,
+    pub cyclomatic: u32,
+    pub cognitive: Option<u32>,
+    pub params: u32,
+    pub lines: u32,
+    pub max_nesting: u32,
+    pub returns: u32,
+}
+
+/// The functions of one file, or why it has none.
+pub struct FileMetrics {
+    pub path: String,
+    pub language: Language,
+    pub result: Result<Vec<FunctionMetrics>, String>,
+    pub source_lines: usize,
+}
+
+/// Finds the source files under `paths` (directories walked with `.gitignore` rules;
+/// files named directly are always read) and measures them in parallel. Sorted by path.
+pub fn measure_paths(paths: &[PathBuf], limits: ParseLimits) -> Result<Vec<FileMetrics>> {
+    let mut files: Vec<(String, Option<Language>)> = Vec::new();
+    for root in paths {
+        if !root.exists() {
+            bail!("{}: no such file or directory", root.display());
+        }
+        if root.is_file() {
+            files.push((display_path(root), None));
+            continue;
+        }
+        for entry in ignore::WalkBuilder::new(root).build() {
+            let entry = entry?;
+            if !entry.file_type().is_some_and(|t| t.is_file()) {
+                continue;
+            }
+            let path = display_path(entry.path());
+            if let Some(language) = Language::detect(&path, None) {
+                files.push((path, Some(language)));
+            }
+        }
+    }
+    files.sort();
+    files.dedup();
+    let measured: Vec<Option<FileMetrics>> = files
+        .par_iter()
+        .map(|(path, language)| -> Result<Option<FileMetrics>> {
+            let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
+            let Some(language) = language.or_else(|| Language::detect(path, Some(&bytes))) else {
+                return Ok(None);
+            };
+            let source_lines = bytes.iter().filter(|&&b| b == b'\n').count();
+            let result = lang::parse(language, bytes, limits)
+                .map(|parsed| complexity::measure(&parsed))
+                .map_err(|problem| problem.to_string());
+            Ok(Some(FileMetrics {
+                path: path.clone(),
+                language,
+                result,
+                source_lines,
+            }))
+        })
+        .collect::<Result<_>>()?;
+    Ok(measured.into_iter().flatten().collect())
+}
+
+fn display_path(path: &Path) -> String {
+    let s = path.to_string_lossy();
+    s.strip_prefix("./").unwrap_or(&s).to_string()
+}
+
+impl FileMetrics {
+    pub fn rows(&self) -> impl Iterator<Item = Row<'_>> {
+        self.result.iter().flatten().map(move |f| Row {
+            file: &self.path,
+            language: self.language.name(),
+            name: &f.name,
+            qualified_name: &f.qualified_name,
+            start_line: f.start_line,
+            end_line: f.end_line,
+            cyclomatic: f.cyclomatic,
+            cognitive: f.cognitive,
+            params: f.params,
+            lines: f.lines,
+            max_nesting: f.max_nesting,
+            returns: f.returns,
+        })
+    }
+}

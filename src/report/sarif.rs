@@ -1,0 +1,219 @@
+//! SARIF 2.1.0 for GitHub code scanning and other SARIF consumers.
+//!
+//! URIs are repository-relative and percent-encoded, columns count UTF-16 code units (SARIF's
+//! default `columnKind`), and nothing run-specific (times, absolute paths) is written, so the
+//! same inputs give byte-identical output.
+
+use std::collections::BTreeMap;
+
+use serde_sarif::sarif::{
+    ArtifactLocation, Invocation, Location, Message, MultiformatMessageString, Notification,
+    PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor,
+    Result as SarifResult, ResultLevel, Run, Sarif, Tool, ToolComponent,
+};
+
+use crate::rules::{Rule, Severity};
+use crate::verdict::Verdict;
+
+const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+const SRCROOT: &str = "%SRCROOT%";
+
+fn result_level(s: Severity) -> ResultLevel {
+    match s {
+        Severity::Note => ResultLevel::Note,
+        Severity::Warning => ResultLevel::Warning,
+        Severity::Error => ResultLevel::Error,
+    }
+}
+
+fn level(s: Severity) -> serde_json::Value {
+    serde_json::Value::from(s.as_str())
+}
+
+pub fn render(verdict: &Verdict, rules: &[Rule]) -> String {
+    let mut rules: Vec<&Rule> = rules.iter().collect();
+    rules.sort_by(|a, b| a.id.cmp(&b.id));
+    let descriptors: Vec<ReportingDescriptor> = rules.iter().map(|r| descriptor(r)).collect();
+    let index: BTreeMap<&str, i64> = rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.as_str(), i as i64))
+        .collect();
+
+    let results: Vec<SarifResult> = verdict
+        .findings
+        .iter()
+        .map(|f| {
+            let region = Region::builder()
+                .start_line(i64::from(f.line))
+                .start_column(i64::from(f.column))
+                .build();
+            let related = Location::builder()
+                .id(0)
+                .physical_location(physical(
+                    &f.path,
+                    Region::builder()
+                        .start_line(i64::from(f.function_line))
+                        .end_line(i64::from(f.function_end_line))
+                        .build(),
+                ))
+                .message(
+                    Message::builder()
+                        .text(format!(
+                            "`{}` spans lines {}-{}",
+                            f.function, f.function_line, f.function_end_line
+                        ))
+                        .build(),
+                )
+                .build();
+            let mut props = BTreeMap::new();
+            props.insert("metric".to_string(), serde_json::json!(f.metric));
+            props.insert("value".to_string(), serde_json::json!(f.value));
+            props.insert("baseValue".to_string(), serde_json::json!(f.base_value));
+            props.insert("threshold".to_string(), serde_json::json!(f.threshold));
+            props.insert("change".to_string(), serde_json::json!(f.change));
+            props.insert("function".to_string(), serde_json::json!(f.function));
+            props.insert("debtMinutes".to_string(), serde_json::json!(f.debt_minutes));
+            let mut fingerprints = BTreeMap::new();
+            fingerprints.insert("debtgate/v1".to_string(), f.fingerprint.clone());
+            let mut result = SarifResult::builder()
+                .rule_id(f.rule_id.clone())
+                .level(result_level(f.severity))
+                .message(Message::builder().text(f.message.clone()).build())
+                .locations(vec![Location::builder()
+                    .physical_location(physical(&f.path, region))
+                    .build()])
+                .related_locations(vec![related])
+                .partial_fingerprints(fingerprints)
+                .properties(PropertyBag::builder().additional_properties(props).build())
+                .build();
+            if let Some(&i) = index.get(f.rule_id.as_str()) {
+                result.rule_index = Some(i);
+            }
+            result
+        })
+        .collect();
+
+    let notifications: Vec<Notification> = verdict
+        .notices
+        .iter()
+        .map(|n| {
+            let mut notification = Notification::builder()
+                .level(level(n.level))
+                .message(Message::builder().text(n.message.clone()).build())
+                .build();
+            if let Some(path) = &n.path {
+                notification.locations = Some(vec![Location::builder()
+                    .physical_location(
+                        PhysicalLocation::builder()
+                            .artifact_location(artifact(path))
+                            .build(),
+                    )
+                    .build()]);
+            }
+            notification
+        })
+        .collect();
+    let invocation = Invocation::builder()
+        .execution_successful(!verdict.notices.iter().any(|n| n.blocking))
+        .tool_execution_notifications(notifications)
+        .build();
+
+    let driver = ToolComponent::builder()
+        .name("debtgate")
+        .semantic_version(env!("CARGO_PKG_VERSION"))
+        .version(env!("CARGO_PKG_VERSION"))
+        .information_uri("https://github.com/debtgate/debtgate")
+        .rules(descriptors)
+        .build();
+    let run = Run::builder()
+        .tool(Tool::builder().driver(driver).build())
+        .results(results)
+        .invocations(vec![invocation])
+        .column_kind(serde_json::Value::from("utf16CodeUnits"))
+        .build();
+    let sarif = Sarif::builder()
+        .schema(SCHEMA)
+        .version(serde_json::Value::from("2.1.0"))
+        .runs(vec![run])
+        .build();
+    let mut out = serde_json::to_string_pretty(&sarif).expect("SARIF serialises");
+    out.push('\n');
+    out
+}
+
+fn descriptor(rule: &Rule) -> ReportingDescriptor {
+    let mut props = BTreeMap::new();
+    props.insert(
+        "tags".to_string(),
+        serde_json::json!(["maintainability", "tech-debt"]),
+    );
+    props.insert("threshold".to_string(), serde_json::json!(rule.threshold));
+    props.insert("scope".to_string(), serde_json::json!(rule.scope));
+    ReportingDescriptor::builder()
+        .id(rule.id.clone())
+        .name(rule.name.clone())
+        .short_description(
+            MultiformatMessageString::builder()
+                .text(rule.summary.clone())
+                .build(),
+        )
+        .full_description(
+            MultiformatMessageString::builder()
+                .text(format!("{} (limit {}).", rule.summary, rule.threshold))
+                .build(),
+        )
+        .help(
+            MultiformatMessageString::builder()
+                .text(rule.help.trim().to_string())
+                .markdown(rule.help.trim().to_string())
+                .build(),
+        )
+        .default_configuration(
+            ReportingConfiguration::builder()
+                .level(level(rule.severity))
+                .enabled(rule.enabled)
+                .build(),
+        )
+        .properties(PropertyBag::builder().additional_properties(props).build())
+        .build()
+}
+
+fn artifact(path: &str) -> ArtifactLocation {
+    ArtifactLocation::builder()
+        .uri(encode_uri_path(path))
+        .uri_base_id(SRCROOT)
+        .build()
+}
+
+fn physical(path: &str, region: Region) -> PhysicalLocation {
+    PhysicalLocation::builder()
+        .artifact_location(artifact(path))
+        .region(region)
+        .build()
+}
+
+/// Percent-encodes a repository-relative path as a relative URI reference (RFC 3986):
+/// unreserved characters and `/` stay, everything else is `%XX` of its UTF-8 bytes.
+pub fn encode_uri_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for &b in path.as_bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn uri_encoding() {
+        assert_eq!(
+            super::encode_uri_path("src/a b/ü:x#?.py"),
+            "src/a%20b/%C3%BC%3Ax%23%3F.py"
+        );
+    }
+}

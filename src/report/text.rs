@@ -1,0 +1,55 @@
+//! The terminal report.
+
+use std::fmt::Write;
+
+use super::escape_control;
+use crate::verdict::{Outcome, Verdict};
+
+pub fn render(verdict: &Verdict) -> String {
+    let mut out = String::new();
+    for f in &verdict.findings {
+        let _ = writeln!(
+            out,
+            "{}:{}:{}: {}[{}] {}",
+            escape_control(&f.path),
+            f.line,
+            f.column,
+            f.severity.as_str(),
+            f.rule_id,
+            escape_control(&f.message)
+        );
+    }
+    for n in &verdict.notices {
+        let place = n
+            .path
+            .as_deref()
+            .map(|p| format!("{}: ", escape_control(p)))
+            .unwrap_or_default();
+        let _ = writeln!(out, "{place}{}: {}", n.level.as_str(), escape_control(&n.message));
+    }
+    let s = &verdict.summary;
+    let head = match verdict.outcome {
+        Outcome::Passed => "debtgate: passed",
+        Outcome::Failed => "debtgate: FAILED",
+        Outcome::NotJudged => "debtgate: NOT JUDGED (see the errors above)",
+    };
+    let _ = writeln!(
+        out,
+        "{head}: {} error(s), {} warning(s), {} note(s); {} function(s) in {} of {} changed file(s) analysed; debt added {} min",
+        s.errors, s.warnings, s.notes, s.functions_analyzed, s.files_analyzed, s.files_changed, s.debt_minutes
+    );
+    let _ = writeln!(
+        out,
+        "  base {} ({} from {}), head {}{}",
+        &verdict.base[..verdict.base.len().min(12)],
+        escape_control(&verdict.base_spec),
+        verdict.base_source,
+        &verdict.head[..verdict.head.len().min(12)],
+        verdict
+            .config_source
+            .as_deref()
+            .map(|c| format!(", config {}", escape_control(c)))
+            .unwrap_or_default()
+    );
+    out
+}

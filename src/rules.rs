@@ -1,0 +1,187 @@
+//! The rule pack: tech-debt rules as data (`rules/*.toml`, embedded at build time), adjusted
+//! by the user's configuration.
+
+use anyhow::{anyhow, bail, Context, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::metrics::complexity::FunctionMetrics;
+
+include!(concat!(env!("OUT_DIR"), "/rule_files.rs"));
+
+/// How serious a finding is. Ordered: `Note < Warning < Error`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Note,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Note => "note",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// Which functions a rule may judge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scope {
+    /// Only functions the change adds.
+    New,
+    /// Functions the change adds, and existing ones it makes worse.
+    NewOrWorsened,
+    /// Every function in a changed file that is over the limit.
+    All,
+}
+
+/// A function metric a rule can hold a threshold against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    Cognitive,
+    Cyclomatic,
+    Lines,
+    Params,
+    MaxNesting,
+    Returns,
+}
+
+impl Metric {
+    /// The value of this metric for a function; `None` where the function has none (a nested
+    /// Python def folded into its parent for cognitive complexity).
+    pub fn of(self, f: &FunctionMetrics) -> Option<u32> {
+        match self {
+            Metric::Cognitive => f.cognitive,
+            Metric::Cyclomatic => Some(f.cyclomatic),
+            Metric::Lines => Some(f.lines),
+            Metric::Params => Some(f.params),
+            Metric::MaxNesting => Some(f.max_nesting),
+            Metric::Returns => Some(f.returns),
+        }
+    }
+
+    /// How the metric reads in a message.
+    pub fn label(self) -> &'static str {
+        match self {
+            Metric::Cognitive => "cognitive complexity",
+            Metric::Cyclomatic => "cyclomatic complexity",
+            Metric::Lines => "length (lines)",
+            Metric::Params => "parameter count",
+            Metric::MaxNesting => "nesting depth",
+            Metric::Returns => "return points",
+        }
+    }
+}
+
+/// Minutes of work to bring a finding back under its limit.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Remediation {
+    pub base_minutes: f64,
+    pub minutes_per_unit: f64,
+}
+
+impl Remediation {
+    /// The cost of `value` over `threshold`; zero when not over.
+    pub fn minutes(&self, value: u32, threshold: u32) -> u32 {
+        if value <= threshold {
+            return 0;
+        }
+        let over = f64::from(value - threshold);
+        (self.base_minutes + self.minutes_per_unit * over)
+            .round()
+            .max(0.0) as u32
+    }
+}
+
+/// One rule, as `rules/<id>.toml` defines it and the configuration adjusts it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    pub id: String,
+    pub name: String,
+    pub metric: Metric,
+    pub threshold: u32,
+    pub scope: Scope,
+    pub severity: Severity,
+    pub summary: String,
+    /// One sentence on what to do, appended to every finding's message.
+    pub advice: String,
+    pub remediation: Remediation,
+    pub help: String,
+    #[serde(default = "enabled_by_default")]
+    pub enabled: bool,
+}
+
+fn enabled_by_default() -> bool {
+    true
+}
+
+/// Loads the embedded default rule pack.
+pub fn default_rules() -> Result<Vec<Rule>> {
+    RULE_FILES
+        .iter()
+        .map(|(file, text)| parse_rule(file, text))
+        .collect()
+}
+
+fn parse_rule(file: &str, text: &str) -> Result<Rule> {
+    let rule: Rule = toml::from_str(text).with_context(|| format!("rules/{file} is not a valid rule"))?;
+    let expected = format!("{}.toml", rule.id);
+    if file != expected {
+        bail!(
+            "rules/{file} defines rule `{}`; rename the file to {expected}",
+            rule.id
+        );
+    }
+    if rule.help.trim().is_empty() || rule.summary.trim().is_empty() {
+        bail!("rules/{file} needs a summary and help text");
+    }
+    Ok(rule)
+}
+
+/// Finds a rule by id, with a message listing the known ids when there is none.
+pub fn find<'r>(rules: &'r [Rule], id: &str) -> Result<&'r Rule> {
+    rules.iter().find(|r| r.id == id).ok_or_else(|| {
+        let ids: Vec<&str> = rules.iter().map(|r| r.id.as_str()).collect();
+        anyhow!("unknown rule `{id}`; the rules are: {}", ids.join(", "))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rule_file_loads_and_has_docs() {
+        let rules = default_rules().unwrap();
+        assert_eq!(rules.len(), RULE_FILES.len());
+        for rule in &rules {
+            assert!(rule.help.len() > 80, "rule {} needs real help text", rule.id);
+            assert!(
+                !rule.name.contains(' '),
+                "rule names are PascalCase: {}",
+                rule.name
+            );
+        }
+        let ids: Vec<&str> = rules.iter().map(|r| r.id.as_str()).collect();
+        let mut sorted = ids.clone();
+        sorted.dedup();
+        assert_eq!(ids, sorted, "rule ids are unique");
+    }
+
+    #[test]
+    fn remediation_minutes() {
+        let r = Remediation {
+            base_minutes: 10.0,
+            minutes_per_unit: 1.0,
+        };
+        assert_eq!(r.minutes(15, 15), 0);
+        assert_eq!(r.minutes(22, 15), 17);
+    }
+}

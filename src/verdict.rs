@@ -1,0 +1,121 @@
+//! What a check concludes: findings, notices and the outcome. Plain data for the reports.
+
+use serde::Serialize;
+
+use crate::rules::{Metric, Severity};
+
+/// The gate's answer, which maps to the exit code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// Exit 0.
+    Passed,
+    /// Exit 1.
+    Failed,
+    /// Exit 2: something could not be judged (and was said).
+    NotJudged,
+}
+
+impl Outcome {
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Outcome::Passed => 0,
+            Outcome::Failed => 1,
+            Outcome::NotJudged => 2,
+        }
+    }
+}
+
+/// How a function relates to its version at base.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Change {
+    New,
+    Worsened,
+    Unchanged,
+    Improved,
+}
+
+/// One rule broken by one function.
+#[derive(Clone, Debug, Serialize)]
+pub struct Finding {
+    pub rule_id: String,
+    pub severity: Severity,
+    pub path: String,
+    /// Where the finding is shown: a line the change added inside the function, else its head.
+    pub line: u32,
+    /// 1-based, in UTF-16 code units.
+    pub column: u32,
+    pub function: String,
+    pub function_line: u32,
+    pub function_end_line: u32,
+    pub metric: Metric,
+    pub value: u32,
+    pub base_value: Option<u32>,
+    pub threshold: u32,
+    pub change: Change,
+    pub message: String,
+    pub debt_minutes: u32,
+    /// Stable across unrelated edits: rule, path and qualified name, hashed.
+    pub fingerprint: String,
+}
+
+/// Something the user must know that is not a finding: a file that was skipped, could not be
+/// parsed, or a configuration that changed.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Notice {
+    pub path: Option<String>,
+    pub level: Severity,
+    pub message: String,
+    /// A blocking notice means the change could not be fully judged (exit 2).
+    pub blocking: bool,
+}
+
+/// Counts for the summary line.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Summary {
+    pub files_changed: usize,
+    pub files_analyzed: usize,
+    pub functions_analyzed: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub notes: usize,
+    pub debt_minutes: u32,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Verdict {
+    pub outcome: Outcome,
+    pub base: String,
+    pub base_spec: String,
+    pub base_source: String,
+    pub head: String,
+    pub config_source: Option<String>,
+    pub fail_on: Severity,
+    pub summary: Summary,
+    pub findings: Vec<Finding>,
+    pub notices: Vec<Notice>,
+}
+
+/// FNV-1a, 64 bits: a fixed hash for fingerprints (never `DefaultHasher`, whose output may
+/// change between Rust releases).
+pub fn fingerprint(parts: &[&str]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for &b in part.as_bytes().iter().chain(std::iter::once(&0)) {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn fingerprint_is_fixed() {
+        assert_eq!(super::fingerprint(&[]), "cbf29ce484222325");
+        assert_eq!(super::fingerprint(&["a"]), super::fingerprint(&["a"]));
+        assert_ne!(super::fingerprint(&["ab", "c"]), super::fingerprint(&["a", "bc"]));
+    }
+}
