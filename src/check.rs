@@ -180,24 +180,8 @@ fn load_settings(
         ConfigFrom::Base => (&change.base, "base"),
         ConfigFrom::Head => (&change.head, "head"),
     };
-    let mut reader = None;
     for name in CONFIG_FILE_NAMES {
-        let Some(blob) = repo.blob_id(rev, name) else {
-            continue;
-        };
-        let reader = match &mut reader {
-            Some(r) => r,
-            None => reader.insert(repo.blob_reader()?),
-        };
-        let bytes = reader.read(&blob)?;
-        let text =
-            String::from_utf8(bytes).map_err(|_| anyhow!("{name} at {label} {} is not UTF-8", short(rev)))?;
-        let settings = Settings::from_toml(&text, &format!("{name} (at {label} {})", short(rev)))?;
-        if change
-            .files
-            .iter()
-            .any(|f| f.path == *name || f.old_path.as_deref() == Some(name))
-        {
+        if change.files.iter().any(|f| f.path == *name || f.old_path.as_deref() == Some(name)) {
             notices.push(Notice {
                 path: Some((*name).to_string()),
                 level: Severity::Warning,
@@ -207,7 +191,12 @@ fn load_settings(
                 blocking: false,
             });
         }
-        return Ok(settings);
+    }
+    for name in CONFIG_FILE_NAMES {
+        let Some(blob) = repo.blob_id(rev, name) else { continue };
+        let bytes = repo.blob_reader()?.read(&blob)?;
+        let text = String::from_utf8(bytes).map_err(|_| anyhow!("{name} at {label} {} is not UTF-8", short(rev)))?;
+        return Settings::from_toml(&text, &format!("{name} (at {label} {})", short(rev)));
     }
     Settings::defaults()
 }

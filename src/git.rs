@@ -351,13 +351,22 @@ fn parse_patch(patch: &[u8]) -> Result<Vec<PatchSection>> {
                 _ => pending = 0,
             }
         }
-        if line.starts_with(b"diff --git ") {
-            sections.push(PatchSection::default());
+        if let Some(header) = line.strip_prefix(b"diff --git ") {
+            let path = header_path(header);
+            sections.push(PatchSection { old_path: path.clone(), new_path: path, ..PatchSection::default() });
         } else if let Some(section) = sections.last_mut() {
             if let Some(name) = line.strip_prefix(b"--- ") {
                 section.old_path = parse_header_path(name, b"a/");
             } else if let Some(name) = line.strip_prefix(b"+++ ") {
                 section.new_path = parse_header_path(name, b"b/");
+            } else if let Some(name) = line.strip_prefix(b"rename to ").or_else(|| line.strip_prefix(b"copy to ")) {
+                section.new_path = parse_header_path(name, b"");
+            } else if let Some(name) = line.strip_prefix(b"rename from ").or_else(|| line.strip_prefix(b"copy from ")) {
+                section.old_path = parse_header_path(name, b"");
+            } else if line.starts_with(b"new file mode") {
+                section.old_path = None;
+            } else if line.starts_with(b"deleted file mode") {
+                section.new_path = None;
             } else if line.starts_with(b"Binary files ") || line == b"GIT binary patch" {
                 section.binary = true;
             } else if line.starts_with(b"@@ ") {
@@ -370,6 +379,18 @@ fn parse_patch(patch: &[u8]) -> Result<Vec<PatchSection>> {
         }
     }
     Ok(sections)
+}
+
+/// The path of a `diff --git a/P b/P` header where both sides name the same path (renames
+/// and copies are read from their `rename to` lines instead).
+fn header_path(header: &[u8]) -> Option<String> {
+    if header.first() == Some(&b'"') {
+        let end = header.iter().skip(1).position(|&b| b == b'"')? + 2;
+        return parse_header_path(&header[..end], b"a/");
+    }
+    let n = header.len().checked_sub(5)? / 2;
+    let (a, b) = (header.get(2..2 + n)?, header.get(2 + n..)?);
+    (header.starts_with(b"a/") && b.strip_prefix(b" b/") == Some(a)).then(|| String::from_utf8_lossy(a).into_owned())
 }
 
 /// Parses `@@ -a[,b] +c[,d] @@` into (b, c, d).
@@ -524,6 +545,17 @@ mod tests {
         assert_eq!(sections[0].new_path.as_deref(), Some("x.py"));
         let lines: Vec<u32> = (1..20).filter(|&l| sections[0].added.contains(l)).collect();
         assert_eq!(lines, vec![2, 3, 12]);
+    }
+
+    #[test]
+    fn binary_sections_take_their_path_from_the_header() {
+        let patch = b"diff --git a/x y.py b/x y.py\nnew file mode 100644\nindex 0..1\nBinary files /dev/null and b/x y.py differ\ndiff --git a/old.py b/new.py\nsimilarity index 100%\nrename from old.py\nrename to new.py\n";
+        let sections = parse_patch(patch).unwrap();
+        assert_eq!(sections[0].new_path.as_deref(), Some("x y.py"));
+        assert_eq!(sections[0].old_path, None);
+        assert!(sections[0].binary);
+        assert_eq!(sections[1].new_path.as_deref(), Some("new.py"));
+        assert_eq!(sections[1].old_path.as_deref(), Some("old.py"));
     }
 
     #[test]

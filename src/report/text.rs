@@ -38,18 +38,18 @@ pub fn render(verdict: &Verdict) -> String {
         "{head}: {} error(s), {} warning(s), {} note(s); {} function(s) in {} of {} changed file(s) analysed; debt added {} min",
         s.errors, s.warnings, s.notes, s.functions_analyzed, s.files_analyzed, s.files_changed, s.debt_minutes
     );
+    let base = &verdict.base[..verdict.base.len().min(12)];
+    let named = if verdict.base.starts_with(&verdict.base_spec) {
+        String::new()
+    } else {
+        format!("merge-base of {} ", escape_control(&verdict.base_spec))
+    };
     let _ = writeln!(
         out,
-        "  base {} ({} from {}), head {}{}",
-        &verdict.base[..verdict.base.len().min(12)],
-        escape_control(&verdict.base_spec),
+        "  base {base} ({named}from {}), head {}{}",
         verdict.base_source,
         &verdict.head[..verdict.head.len().min(12)],
-        verdict
-            .config_source
-            .as_deref()
-            .map(|c| format!(", config {}", escape_control(c)))
-            .unwrap_or_default()
+        verdict.config_source.as_deref().map(|c| format!(", config {}", escape_control(c))).unwrap_or_default()
     );
     out
 }

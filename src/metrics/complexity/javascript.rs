@@ -59,6 +59,10 @@ pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
                 .or_else(|| hint.as_ref().map(|h| h.name.clone()))
                 .unwrap_or_else(|| "<anonymous class>".to_string());
             scope.push(name);
+        } else if kind == "object" {
+            if let Some(h) = &hint {
+                scope.push(h.name.clone());
+            }
         }
         let depth = scope.len();
         let child_hint = |child: Node<'_>| -> Option<Hint<'_>> {

@@ -1,0 +1,141 @@
+//! A throwaway git repository and a way to run debtgate against it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use tempfile::TempDir;
+
+/// Fixed commit dates and an empty git configuration, so commit ids are the same on every
+/// machine and the user's settings cannot leak in.
+fn git_env(cmd: &mut Command) -> &mut Command {
+    cmd.env("GIT_AUTHOR_NAME", "Test")
+        .env("GIT_AUTHOR_EMAIL", "test@example.com")
+        .env("GIT_COMMITTER_NAME", "Test")
+        .env("GIT_COMMITTER_EMAIL", "test@example.com")
+        .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env_remove("GITHUB_EVENT_NAME")
+        .env_remove("GITHUB_EVENT_PATH")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+}
+
+pub struct Repo {
+    dir: TempDir,
+}
+
+impl Repo {
+    pub fn new() -> Repo {
+        let dir = tempfile::Builder::new().prefix("debtgate-test").tempdir().expect("tempdir");
+        let repo = Repo { dir };
+        repo.git(&["init", "-q", "-b", "main"]);
+        repo
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn write(&self, path: &str, content: impl AsRef<[u8]>) -> &Repo {
+        let full = self.dir.path().join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, content).unwrap();
+        self
+    }
+
+    pub fn remove(&self, path: &str) -> &Repo {
+        std::fs::remove_file(self.dir.path().join(path)).unwrap();
+        self
+    }
+
+    pub fn git(&self, args: &[&str]) -> String {
+        git_in(self.dir.path(), args)
+    }
+
+    /// Commits everything and returns the commit id.
+    pub fn commit(&self, message: &str) -> String {
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "--allow-empty", "-m", message]);
+        self.git(&["rev-parse", "HEAD"]).trim().to_string()
+    }
+
+    pub fn debtgate(&self, args: &[&str]) -> Output {
+        debtgate_in(self.dir.path(), args)
+    }
+}
+
+pub fn git_in(dir: &Path, args: &[&str]) -> String {
+    let out = git_env(&mut Command::new("git")).current_dir(dir).args(args).output().expect("git runs");
+    assert!(out.status.success(), "git {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_debtgate"))
+}
+
+pub fn debtgate_in(dir: &Path, args: &[&str]) -> Output {
+    git_env(&mut Command::new(bin())).current_dir(dir).args(args).output().expect("debtgate runs")
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+pub fn code(out: &Output) -> i32 {
+    out.status.code().expect("exited, not killed")
+}
+
+/// A Python function of `depth` nested ifs: cognitive 1+2+...+depth, cyclomatic depth+1.
+pub fn nested_python(name: &str, depth: usize) -> String {
+    let mut s = format!("def {name}(a):\n");
+    for level in 0..depth {
+        s.push_str(&"    ".repeat(level + 1));
+        s.push_str("if a:\n");
+    }
+    s.push_str(&"    ".repeat(depth + 1));
+    s.push_str("pass\n");
+    s
+}
+
+/// The same for JavaScript.
+pub fn nested_js(name: &str, depth: usize) -> String {
+    let mut s = format!("function {name}(a) {{\n");
+    for level in 0..depth {
+        s.push_str(&format!("{}if (a) {{\n", "  ".repeat(level + 1)));
+    }
+    for level in (0..depth).rev() {
+        s.push_str(&format!("{}}}\n", "  ".repeat(level + 1)));
+    }
+    s.push_str("}\n");
+    s
+}
+
+/// The same for Rust.
+pub fn nested_rust(name: &str, depth: usize) -> String {
+    let mut s = format!("fn {name}(a: bool) {{\n");
+    for level in 0..depth {
+        s.push_str(&format!("{}if a {{\n", "    ".repeat(level + 1)));
+    }
+    for level in (0..depth).rev() {
+        s.push_str(&format!("{}}}\n", "    ".repeat(level + 1)));
+    }
+    s.push_str("}\n");
+    s
+}
+
+/// Runs debtgate with `RAYON_NUM_THREADS` set.
+pub fn git_env_command(dir: &Path, threads: &str, args: &[&str]) -> Output {
+    git_env(&mut Command::new(bin()))
+        .current_dir(dir)
+        .env("RAYON_NUM_THREADS", threads)
+        .args(args)
+        .output()
+        .expect("debtgate runs")
+}
