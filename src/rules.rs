@@ -185,3 +185,37 @@ mod tests {
         assert_eq!(r.minutes(22, 15), 17);
     }
 }
+
+#[cfg(test)]
+mod readme {
+    use super::*;
+
+    /// The README's rules table is checked against `rules/`, so the two cannot drift.
+    #[test]
+    fn readme_rules_table_matches_the_rule_pack() {
+        let readme = include_str!("../README.md");
+        let table: Vec<&str> = readme
+            .lines()
+            .skip_while(|l| !l.contains("rules-table"))
+            .skip(3)
+            .take_while(|l| l.starts_with('|'))
+            .collect();
+        let expected: Vec<String> = default_rules()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                let metric = serde_json::to_value(r.metric).unwrap();
+                let scope = serde_json::to_value(r.scope).unwrap();
+                format!(
+                    "| `{}` | {} | {} | {} | {} |",
+                    r.id,
+                    metric.as_str().unwrap(),
+                    r.threshold,
+                    r.severity.as_str(),
+                    scope.as_str().unwrap()
+                )
+            })
+            .collect();
+        assert_eq!(table, expected, "update the README's rules table");
+    }
+}
