@@ -10,7 +10,7 @@ use crate::config::{Settings, CONFIG_FILE_NAMES};
 use crate::git::{ChangeSet, ChangedFile, EntryKind, Repo, Status};
 use crate::lang::{self, Language, ParseLimits, ParseProblem};
 use crate::metrics::complexity::{self, FunctionMetrics};
-use crate::rules::{Scope, Severity};
+use crate::rules::{Rule, Scope, Severity};
 use crate::verdict::{fingerprint, Change, Finding, Notice, Outcome, Summary, Verdict};
 
 /// Where the configuration is read from.
@@ -181,7 +181,11 @@ fn load_settings(
         ConfigFrom::Head => (&change.head, "head"),
     };
     for name in CONFIG_FILE_NAMES {
-        if change.files.iter().any(|f| f.path == *name || f.old_path.as_deref() == Some(name)) {
+        if change
+            .files
+            .iter()
+            .any(|f| f.path == *name || f.old_path.as_deref() == Some(name))
+        {
             notices.push(Notice {
                 path: Some((*name).to_string()),
                 level: Severity::Warning,
@@ -193,9 +197,12 @@ fn load_settings(
         }
     }
     for name in CONFIG_FILE_NAMES {
-        let Some(blob) = repo.blob_id(rev, name) else { continue };
+        let Some(blob) = repo.blob_id(rev, name) else {
+            continue;
+        };
         let bytes = repo.blob_reader()?.read(&blob)?;
-        let text = String::from_utf8(bytes).map_err(|_| anyhow!("{name} at {label} {} is not UTF-8", short(rev)))?;
+        let text =
+            String::from_utf8(bytes).map_err(|_| anyhow!("{name} at {label} {} is not UTF-8", short(rev)))?;
         return Settings::from_toml(&text, &format!("{name} (at {label} {})", short(rev)));
     }
     Settings::defaults()
@@ -313,7 +320,12 @@ fn measure_job(job: Job, limits: ParseLimits) -> (Option<MeasuredFile>, Vec<Noti
     } = job;
     let mut notices = Vec::new();
     let head = match lang::parse(language, head, limits) {
-        Ok(parsed) => complexity::measure(&parsed),
+        Ok(parsed) => {
+            if let Some(notice) = syntax_error_notice(&parsed, &file) {
+                notices.push(notice);
+            }
+            complexity::measure(&parsed)
+        }
         Err(problem) => {
             let blocking = !matches!(problem, ParseProblem::Binary);
             notices.push(Notice {
@@ -355,6 +367,95 @@ fn measure_job(job: Job, limits: ParseLimits) -> (Option<MeasuredFile>, Vec<Noti
     )
 }
 
+/// Says where a head file does not parse. An error on a line the change added blocks the
+/// verdict (those lines cannot be measured); one elsewhere only leaves out the functions that
+/// contain it, which the change did not touch.
+fn syntax_error_notice(parsed: &lang::ParsedFile, file: &ChangedFile) -> Option<Notice> {
+    let first = parsed.syntax_errors.first()?;
+    let grammar = parsed.language.spec().grammar_version;
+    let in_change = parsed
+        .syntax_errors
+        .iter()
+        .find(|e| file.added.first_in(e.line, e.end_line).is_some());
+    Some(match in_change {
+        Some(e) => Notice {
+            path: Some(file.path.clone()),
+            level: Severity::Error,
+            message: format!(
+                "not analysed: syntax error at line {}, column {}, on lines this change adds ({grammar}). Fix the syntax, or exclude the file if the grammar does not support it.",
+                e.line, e.column
+            ),
+            blocking: true,
+        },
+        None => Notice {
+            path: Some(file.path.clone()),
+            level: Severity::Note,
+            message: format!(
+                "syntax error at line {}, column {} ({grammar}), outside the lines this change adds: functions containing it were not measured",
+                first.line, first.column
+            ),
+            blocking: false,
+        },
+    })
+}
+
+/// The finding `rule` makes of function `f` (with `before`, its version at base), if the
+/// function is over the limit and in the rule's scope.
+fn finding_for(
+    rule: &Rule,
+    f: &FunctionMetrics,
+    before: Option<&FunctionMetrics>,
+    file: &ChangedFile,
+) -> Option<Finding> {
+    let value = rule.metric.of(f).filter(|&v| v > rule.threshold)?;
+    let base_value = before.and_then(|b| rule.metric.of(b));
+    let change = match base_value {
+        None => Change::New,
+        Some(b) if value > b => Change::Worsened,
+        Some(b) if value < b => Change::Improved,
+        Some(_) => Change::Unchanged,
+    };
+    let in_scope = match rule.scope {
+        Scope::New => change == Change::New,
+        Scope::NewOrWorsened => matches!(change, Change::New | Change::Worsened),
+        Scope::All => true,
+    };
+    if !in_scope {
+        return None;
+    }
+    // Show the finding on a line the change added, so review tools display it in the diff.
+    let line = file
+        .added
+        .first_in(f.start_line, f.end_line)
+        .unwrap_or(f.start_line);
+    let was = base_value.map_or_else(|| " (new function)".to_string(), |b| format!(" (was {b})"));
+    let cost = |v: u32| rule.remediation.minutes(v, rule.threshold);
+    Some(Finding {
+        rule_id: rule.id.clone(),
+        severity: rule.severity,
+        path: file.path.clone(),
+        line,
+        column: if line == f.start_line { f.start_column } else { 1 },
+        function: f.qualified_name.clone(),
+        function_line: f.start_line,
+        function_end_line: f.end_line,
+        metric: rule.metric,
+        value,
+        base_value,
+        threshold: rule.threshold,
+        change,
+        message: format!(
+            "`{}` has {} {value}{was}, over the limit of {}. {}",
+            f.qualified_name,
+            rule.metric.label(),
+            rule.threshold,
+            rule.advice
+        ),
+        debt_minutes: cost(value).saturating_sub(base_value.map_or(0, cost)),
+        fingerprint: fingerprint(&["debtgate/v1", &rule.id, &file.path, &f.qualified_name]),
+    })
+}
+
 /// Holds the measurements against the rules.
 fn judge(
     change: &ChangeSet,
@@ -374,66 +475,8 @@ fn judge(
             .collect();
         for f in &file.head {
             let before = base.get(f.qualified_name.as_str()).copied();
-            for rule in settings.rules.iter().filter(|r| r.enabled) {
-                let Some(value) = rule.metric.of(f) else { continue };
-                if value <= rule.threshold {
-                    continue;
-                }
-                let base_value = before.and_then(|b| rule.metric.of(b));
-                let change_kind = match base_value {
-                    None => Change::New,
-                    Some(b) if value > b => Change::Worsened,
-                    Some(b) if value < b => Change::Improved,
-                    Some(_) => Change::Unchanged,
-                };
-                let in_scope = match rule.scope {
-                    Scope::New => change_kind == Change::New,
-                    Scope::NewOrWorsened => matches!(change_kind, Change::New | Change::Worsened),
-                    Scope::All => true,
-                };
-                if !in_scope {
-                    continue;
-                }
-                let line = file
-                    .file
-                    .added
-                    .first_in(f.start_line, f.end_line)
-                    .unwrap_or(f.start_line);
-                let column = if line == f.start_line { f.start_column } else { 1 };
-                let was = match base_value {
-                    Some(b) => format!(" (was {b})"),
-                    None => " (new function)".to_string(),
-                };
-                let message = format!(
-                    "`{}` has {} {value}{was}, over the limit of {}. {}",
-                    f.qualified_name,
-                    rule.metric.label(),
-                    rule.threshold,
-                    rule.advice
-                );
-                let debt = rule
-                    .remediation
-                    .minutes(value, rule.threshold)
-                    .saturating_sub(base_value.map_or(0, |b| rule.remediation.minutes(b, rule.threshold)));
-                findings.push(Finding {
-                    rule_id: rule.id.clone(),
-                    severity: rule.severity,
-                    path: file.file.path.clone(),
-                    line,
-                    column,
-                    function: f.qualified_name.clone(),
-                    function_line: f.start_line,
-                    function_end_line: f.end_line,
-                    metric: rule.metric,
-                    value,
-                    base_value,
-                    threshold: rule.threshold,
-                    change: change_kind,
-                    message,
-                    debt_minutes: debt,
-                    fingerprint: fingerprint(&["debtgate/v1", &rule.id, &file.file.path, &f.qualified_name]),
-                });
-            }
+            let enabled = settings.rules.iter().filter(|r| r.enabled);
+            findings.extend(enabled.filter_map(|rule| finding_for(rule, f, before, &file.file)));
         }
     }
     findings.sort_by(|a, b| {

@@ -207,7 +207,7 @@ fn metrics(args: MetricsArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) ->
     let mut out = std::io::BufWriter::new(stdout);
     let mut unmeasured = 0;
     for file in &files {
-        if let Err(problem) = &file.result {
+        if let Some(problem) = &file.problem {
             unmeasured += 1;
             writeln!(
                 stderr,

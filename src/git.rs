@@ -353,15 +353,25 @@ fn parse_patch(patch: &[u8]) -> Result<Vec<PatchSection>> {
         }
         if let Some(header) = line.strip_prefix(b"diff --git ") {
             let path = header_path(header);
-            sections.push(PatchSection { old_path: path.clone(), new_path: path, ..PatchSection::default() });
+            sections.push(PatchSection {
+                old_path: path.clone(),
+                new_path: path,
+                ..PatchSection::default()
+            });
         } else if let Some(section) = sections.last_mut() {
             if let Some(name) = line.strip_prefix(b"--- ") {
                 section.old_path = parse_header_path(name, b"a/");
             } else if let Some(name) = line.strip_prefix(b"+++ ") {
                 section.new_path = parse_header_path(name, b"b/");
-            } else if let Some(name) = line.strip_prefix(b"rename to ").or_else(|| line.strip_prefix(b"copy to ")) {
+            } else if let Some(name) = line
+                .strip_prefix(b"rename to ")
+                .or_else(|| line.strip_prefix(b"copy to "))
+            {
                 section.new_path = parse_header_path(name, b"");
-            } else if let Some(name) = line.strip_prefix(b"rename from ").or_else(|| line.strip_prefix(b"copy from ")) {
+            } else if let Some(name) = line
+                .strip_prefix(b"rename from ")
+                .or_else(|| line.strip_prefix(b"copy from "))
+            {
                 section.old_path = parse_header_path(name, b"");
             } else if line.starts_with(b"new file mode") {
                 section.old_path = None;
@@ -390,7 +400,8 @@ fn header_path(header: &[u8]) -> Option<String> {
     }
     let n = header.len().checked_sub(5)? / 2;
     let (a, b) = (header.get(2..2 + n)?, header.get(2 + n..)?);
-    (header.starts_with(b"a/") && b.strip_prefix(b" b/") == Some(a)).then(|| String::from_utf8_lossy(a).into_owned())
+    (header.starts_with(b"a/") && b.strip_prefix(b" b/") == Some(a))
+        .then(|| String::from_utf8_lossy(a).into_owned())
 }
 
 /// Parses `@@ -a[,b] +c[,d] @@` into (b, c, d).

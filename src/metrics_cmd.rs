@@ -26,11 +26,13 @@ pub struct Row<'a> {
     pub returns: u32,
 }
 
-/// The functions of one file, or why it has none.
+/// The functions of one file, and why some or all are missing, if they are.
 pub struct FileMetrics {
     pub path: String,
     pub language: Language,
-    pub result: Result<Vec<FunctionMetrics>, String>,
+    pub functions: Vec<FunctionMetrics>,
+    /// Why the file was not, or not fully, measured.
+    pub problem: Option<String>,
     pub source_lines: usize,
 }
 
@@ -67,13 +69,25 @@ pub fn measure_paths(paths: &[PathBuf], limits: ParseLimits) -> Result<Vec<FileM
                 return Ok(None);
             };
             let source_lines = bytes.iter().filter(|&&b| b == b'\n').count();
-            let result = lang::parse(language, bytes, limits)
-                .map(|parsed| complexity::measure(&parsed))
-                .map_err(|problem| problem.to_string());
+            let (functions, problem) = match lang::parse(language, bytes, limits) {
+                Err(problem) => (Vec::new(), Some(problem.to_string())),
+                Ok(parsed) => {
+                    let problem = parsed.syntax_errors.first().map(|e| {
+                        format!(
+                            "syntax error at line {}, column {} ({}): functions containing it are left out",
+                            e.line,
+                            e.column,
+                            language.spec().grammar_version
+                        )
+                    });
+                    (complexity::measure(&parsed), problem)
+                }
+            };
             Ok(Some(FileMetrics {
                 path: path.clone(),
                 language,
-                result,
+                functions,
+                problem,
                 source_lines,
             }))
         })
@@ -88,7 +102,7 @@ fn display_path(path: &Path) -> String {
 
 impl FileMetrics {
     pub fn rows(&self) -> impl Iterator<Item = Row<'_>> {
-        self.result.iter().flatten().map(move |f| Row {
+        self.functions.iter().map(move |f| Row {
             file: &self.path,
             language: self.language.name(),
             name: &f.name,

@@ -124,6 +124,26 @@ pub struct ParsedFile {
     pub language: Language,
     pub source: Vec<u8>,
     pub tree: Tree,
+    /// Where the grammar could not parse the file (ERROR and MISSING nodes), in order.
+    /// Functions that contain one are not measured; see `metrics::complexity::measure`.
+    pub syntax_errors: Vec<SyntaxError>,
+}
+
+/// A region the grammar could not parse.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+}
+
+impl ParsedFile {
+    /// Whether any syntax error touches `start..=end`.
+    pub fn has_error_in(&self, start: u32, end: u32) -> bool {
+        self.syntax_errors
+            .iter()
+            .any(|e| e.line <= end && e.end_line >= start)
+    }
 }
 
 /// Why a file was not measured. Always reported, never silently skipped.
@@ -132,7 +152,6 @@ pub struct ParsedFile {
 pub enum ParseProblem {
     TooLarge { bytes: usize, limit: usize },
     TimedOut { seconds: u64 },
-    SyntaxError { line: u32, column: u32 },
     Binary,
 }
 
@@ -146,10 +165,6 @@ impl std::fmt::Display for ParseProblem {
             ParseProblem::TimedOut { seconds } => {
                 write!(f, "parsing took longer than {seconds} s; exclude the file if it is generated")
             }
-            ParseProblem::SyntaxError { line, column } => write!(
-                f,
-                "syntax error at line {line}, column {column}: its functions cannot be measured reliably"
-            ),
             ParseProblem::Binary => write!(f, "file holds binary data (a NUL byte)"),
         }
     }
@@ -188,40 +203,38 @@ pub fn parse(language: Language, source: Vec<u8>, limits: ParseLimits) -> Result
         .ok_or(ParseProblem::TimedOut {
             seconds: limits.timeout.as_secs(),
         })?;
-    if let Some(node) = first_error(tree.root_node()) {
-        let pos = node.start_position();
-        return Err(ParseProblem::SyntaxError {
-            line: u32::try_from(pos.row + 1).unwrap_or(u32::MAX),
-            column: u32::try_from(pos.column + 1).unwrap_or(u32::MAX),
-        });
-    }
+    let syntax_errors = syntax_errors(tree.root_node());
     Ok(ParsedFile {
         language,
         source,
         tree,
+        syntax_errors,
     })
 }
 
-/// The first ERROR or MISSING node in document order, descending only into subtrees that
-/// contain one.
-fn first_error(root: Node<'_>) -> Option<Node<'_>> {
+/// The outermost ERROR and MISSING nodes, in document order, descending only into subtrees
+/// that contain one.
+fn syntax_errors(root: Node<'_>) -> Vec<SyntaxError> {
+    let mut errors = Vec::new();
     if !root.has_error() {
-        return None;
+        return errors;
     }
-    let mut node = root;
-    'descend: loop {
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
         if node.is_error() || node.is_missing() {
-            return Some(node);
+            let (start, end) = (node.start_position(), node.end_position());
+            errors.push(SyntaxError {
+                line: u32::try_from(start.row + 1).unwrap_or(u32::MAX),
+                column: u32::try_from(start.column + 1).unwrap_or(u32::MAX),
+                end_line: u32::try_from(end.row + 1).unwrap_or(u32::MAX),
+            });
+            continue;
         }
         let mut cursor = node.walk();
-        for child in node.children(&mut cursor) {
-            if child.has_error() {
-                node = child;
-                continue 'descend;
-            }
-        }
-        return Some(node);
+        let children: Vec<Node<'_>> = node.children(&mut cursor).filter(|c| c.has_error()).collect();
+        stack.extend(children.into_iter().rev());
     }
+    errors
 }
 
 #[cfg(test)]
@@ -258,16 +271,11 @@ mod tests {
 
     #[test]
     fn syntax_errors_are_located() {
-        let err = parse(
-            Language::Python,
-            b"def f(:\n    pass\n".to_vec(),
-            ParseLimits::default(),
-        )
-        .err();
-        assert!(
-            matches!(err, Some(ParseProblem::SyntaxError { line: 1, .. })),
-            "{err:?}"
-        );
+        let src = b"def ok():\n    pass\n\ndef f(:\n    pass\n".to_vec();
+        let parsed = parse(Language::Python, src, ParseLimits::default()).unwrap();
+        assert_eq!(parsed.syntax_errors.first().map(|e| e.line), Some(4));
+        assert!(parsed.has_error_in(4, 4));
+        assert!(!parsed.has_error_in(1, 2));
     }
 
     #[test]

@@ -49,7 +49,11 @@ pub fn render(verdict: &Verdict) -> String {
         "  base {base} ({named}from {}), head {}{}",
         verdict.base_source,
         &verdict.head[..verdict.head.len().min(12)],
-        verdict.config_source.as_deref().map(|c| format!(", config {}", escape_control(c))).unwrap_or_default()
+        verdict
+            .config_source
+            .as_deref()
+            .map(|c| format!(", config {}", escape_control(c)))
+            .unwrap_or_default()
     );
     out
 }

@@ -16,7 +16,8 @@ fn base_repo(with_complex: bool) -> (Repo, String) {
 
 fn sarif(repo: &Repo, base: &str) -> (i32, serde_json::Value) {
     let out = repo.debtgate(&["check", "--base", base, "--format", "sarif"]);
-    let value = serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&out), stderr(&out)));
+    let value = serde_json::from_str(&stdout(&out))
+        .unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&out), stderr(&out)));
     (code(&out), value)
 }
 
@@ -32,22 +33,34 @@ fn new_complex_function_fails_with_a_result_on_its_line() {
     let (exit, log) = sarif(&repo, &base);
     assert_eq!(exit, 1);
     let results = log["runs"][0]["results"].as_array().unwrap();
-    let cognitive: Vec<_> = results.iter().filter(|r| r["ruleId"] == "cognitive-complexity").collect();
+    let cognitive: Vec<_> = results
+        .iter()
+        .filter(|r| r["ruleId"] == "cognitive-complexity")
+        .collect();
     assert_eq!(cognitive.len(), 1, "{results:#?}");
     let r = cognitive[0];
     assert_eq!(r["level"], "error");
     let loc = &r["locations"][0]["physicalLocation"];
     assert_eq!(loc["artifactLocation"]["uri"], "app/a.py");
     assert_eq!(loc["region"]["startLine"], def_line as u64);
-    assert!(r["message"]["text"].as_str().unwrap().contains("cognitive complexity 21 (new function), over the limit of 15"));
-    assert!(!r["partialFingerprints"]["debtgate/v1"].as_str().unwrap().is_empty());
+    assert!(r["message"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("cognitive complexity 21 (new function), over the limit of 15"));
+    assert!(!r["partialFingerprints"]["debtgate/v1"]
+        .as_str()
+        .unwrap()
+        .is_empty());
 }
 
 #[test]
 fn unchanged_old_complex_function_passes() {
     let (repo, base) = base_repo(true);
     let src = std::fs::read_to_string(repo.path().join("app/a.py")).unwrap();
-    repo.write("app/a.py", src.replace("    return a\n", "    b = a\n    return b\n"));
+    repo.write(
+        "app/a.py",
+        src.replace("    return a\n", "    b = a\n    return b\n"),
+    );
     repo.commit("edit simple");
     let out = repo.debtgate(&["check", "--base", &base]);
     assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
@@ -63,7 +76,11 @@ fn worsened_function_fails_and_improved_one_passes() {
     repo.commit("worse");
     let out = repo.debtgate(&["check", "--base", &base]);
     assert_eq!(code(&out), 1, "{}", stdout(&out));
-    assert!(stdout(&out).contains("cognitive complexity 28 (was 21)"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("cognitive complexity 28 (was 21)"),
+        "{}",
+        stdout(&out)
+    );
 
     // A later change that makes it simpler, though still over the limit, passes.
     let worse_commit = repo.git(&["rev-parse", "HEAD"]).trim().to_string();
@@ -101,7 +118,11 @@ fn binary_file_is_skipped_with_a_note() {
     repo.commit("binary");
     let out = repo.debtgate(&["check", "--base", &base]);
     assert_eq!(code(&out), 0, "{}", stdout(&out));
-    assert!(stdout(&out).contains("app/blob.py: note: binary content: skipped"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("app/blob.py: note: binary content: skipped"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]
@@ -128,7 +149,11 @@ fn default_base_is_the_merge_base_with_main() {
     repo.commit("feature work");
     let out = repo.debtgate(&["check"]);
     assert_eq!(code(&out), 1, "{}{}", stdout(&out), stderr(&out));
-    assert!(stdout(&out).contains("(merge-base of main from the default branch)"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("(merge-base of main from the default branch)"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]
@@ -144,7 +169,10 @@ fn shallow_clone_without_the_base_says_how_to_fetch_it() {
     let out = crate::support::debtgate_in(&clone.path().join("shallow"), &["check", "--base", &base]);
     assert_eq!(code(&out), 2);
     let err = stderr(&out);
-    assert!(err.contains("shallow clone") && err.contains("git fetch"), "{err}");
+    assert!(
+        err.contains("shallow clone") && err.contains("git fetch"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -154,22 +182,59 @@ fn syntax_error_at_head_is_not_judged() {
     repo.commit("broken");
     let out = repo.debtgate(&["check", "--base", &base]);
     assert_eq!(code(&out), 2, "{}", stdout(&out));
-    assert!(stdout(&out).contains("app/broken.py: error: not analysed at head: syntax error at line 1"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains(
+            "app/broken.py: error: not analysed: syntax error at line 1, column 7, on lines this change adds"
+        ),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn syntax_error_outside_the_change_is_a_note_and_the_rest_is_judged() {
+    let repo = Repo::new();
+    let old = "def broken(:\n    pass\n\n\ndef fine(a):\n    return a\n";
+    repo.write("m.py", old);
+    let base = repo.commit("base with a grammar gap");
+    repo.write("m.py", format!("{old}\n\n{}", nested_python("added", 6)));
+    repo.commit("add a complex function below");
+    let out = repo.debtgate(&["check", "--base", &base]);
+    assert_eq!(code(&out), 1, "{}", stdout(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("m.py: note: syntax error at line 1, column"),
+        "{text}"
+    );
+    assert!(text.contains("`added` has cognitive complexity 21"), "{text}");
 }
 
 #[test]
 fn javascript_and_rust_functions_are_judged() {
     let repo = Repo::new();
-    repo.write("web/a.js", "function ok() {}\n").write("src/lib.rs", "fn ok() {}\n");
+    repo.write("web/a.js", "function ok() {}\n")
+        .write("src/lib.rs", "fn ok() {}\n");
     let base = repo.commit("base");
-    repo.write("web/a.js", format!("function ok() {{}}\n{}", nested_js("deepJs", 6)));
-    repo.write("src/lib.rs", format!("fn ok() {{}}\n{}", nested_rust("deep_rs", 6)));
+    repo.write(
+        "web/a.js",
+        format!("function ok() {{}}\n{}", nested_js("deepJs", 6)),
+    );
+    repo.write(
+        "src/lib.rs",
+        format!("fn ok() {{}}\n{}", nested_rust("deep_rs", 6)),
+    );
     repo.commit("deep");
     let out = repo.debtgate(&["check", "--base", &base]);
     assert_eq!(code(&out), 1);
     let text = stdout(&out);
-    assert!(text.contains("web/a.js:2:1: error[cognitive-complexity] `deepJs`"), "{text}");
-    assert!(text.contains("src/lib.rs:2:1: error[cognitive-complexity] `deep_rs`"), "{text}");
+    assert!(
+        text.contains("web/a.js:2:1: error[cognitive-complexity] `deepJs`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("src/lib.rs:2:1: error[cognitive-complexity] `deep_rs`"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -182,7 +247,11 @@ fn configuration_is_read_from_the_base_commit() {
     repo.commit("sneaky");
     let out = repo.debtgate(&["check", "--base", &base]);
     assert_eq!(code(&out), 1, "{}", stdout(&out));
-    assert!(stdout(&out).contains("this change edits debtgate.toml"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("this change edits debtgate.toml"),
+        "{}",
+        stdout(&out)
+    );
     let out = repo.debtgate(&["check", "--base", &base, "--config-from", "head"]);
     assert_eq!(code(&out), 0, "{}", stdout(&out));
 }
@@ -192,11 +261,17 @@ fn unknown_configuration_key_exits_2_naming_file_and_line() {
     let (repo, base) = base_repo(false);
     repo.write("app/c.py", "x = 1\n");
     repo.commit("c");
-    repo.write("custom.toml", "[gate]\nfail-on = \"error\"\n[rules.cognitive-complexity]\nlimit = 3\n");
+    repo.write(
+        "custom.toml",
+        "[gate]\nfail-on = \"error\"\n[rules.cognitive-complexity]\nlimit = 3\n",
+    );
     let out = repo.debtgate(&["check", "--base", &base, "--config", "custom.toml"]);
     assert_eq!(code(&out), 2);
     let err = stderr(&out);
-    assert!(err.contains("custom.toml: line 4") && err.contains("threshold"), "{err}");
+    assert!(
+        err.contains("custom.toml: line 4") && err.contains("threshold"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -207,7 +282,11 @@ fn sarif_is_byte_identical_across_runs_and_thread_counts() {
     }
     repo.commit("many");
     let run = |threads: &str| {
-        let out = crate::support::git_env_command(repo.path(), threads, &["check", "--base", &base, "--format", "sarif"]);
+        let out = crate::support::git_env_command(
+            repo.path(),
+            threads,
+            &["check", "--base", &base, "--format", "sarif"],
+        );
         stdout(&out)
     };
     let one = run("1");
@@ -219,8 +298,18 @@ fn sarif_is_byte_identical_across_runs_and_thread_counts() {
 fn text_report_snapshot() {
     let (repo, base) = base_repo(true);
     let src = std::fs::read_to_string(repo.path().join("app/a.py")).unwrap();
-    repo.write("app/a.py", src.replace(&nested_python("complex", 6), &nested_python("complex", 7)));
-    repo.write("app/new.py", format!("{}\n\n{}", nested_python("fresh", 6), "def many(a, b, c, d, e, f, g):\n    return a\n"));
+    repo.write(
+        "app/a.py",
+        src.replace(&nested_python("complex", 6), &nested_python("complex", 7)),
+    );
+    repo.write(
+        "app/new.py",
+        format!(
+            "{}\n\n{}",
+            nested_python("fresh", 6),
+            "def many(a, b, c, d, e, f, g):\n    return a\n"
+        ),
+    );
     repo.commit("change");
     let out = repo.debtgate(&["check", "--base", &base]);
     assert_eq!(code(&out), 1);
@@ -240,9 +329,16 @@ fn sarif_snapshot() {
 /// Validates SARIF with Microsoft's SARIF multitool when `SARIF_MULTITOOL` names it
 /// (`.ci/run` installs it); otherwise says it did not run.
 #[test]
+#[allow(
+    clippy::print_stderr,
+    reason = "tells a local run that the validator was skipped"
+)]
 fn sarif_passes_the_multitool_validator() {
     let Some(tool) = std::env::var_os("SARIF_MULTITOOL") else {
-        assert!(std::env::var_os("CI").is_none(), "under CI the SARIF validator must run: set SARIF_MULTITOOL");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "under CI the SARIF validator must run: set SARIF_MULTITOOL"
+        );
         eprintln!("SARIF_MULTITOOL is not set: the SARIF validator did not run");
         return;
     };
@@ -254,7 +350,11 @@ fn sarif_passes_the_multitool_validator() {
     let out = repo.debtgate(&["check", "--base", &base, "--sarif", sarif_path.to_str().unwrap()]);
     assert_eq!(code(&out), 2, "{}", stdout(&out));
     let validation = std::process::Command::new(tool)
-        .args(["validate", "-o", repo.path().join("validation.sarif").to_str().unwrap()])
+        .args([
+            "validate",
+            "-o",
+            repo.path().join("validation.sarif").to_str().unwrap(),
+        ])
         .arg(&sarif_path)
         .output()
         .expect("the SARIF multitool runs");
@@ -262,7 +362,13 @@ fn sarif_passes_the_multitool_validator() {
     let parsed: serde_json::Value = serde_json::from_str(&report).unwrap_or_default();
     let errors: Vec<serde_json::Value> = parsed["runs"][0]["results"]
         .as_array()
-        .map(|results| results.iter().filter(|r| r["level"] == "error").cloned().collect())
+        .map(|results| {
+            results
+                .iter()
+                .filter(|r| r["level"] == "error")
+                .cloned()
+                .collect()
+        })
         .unwrap_or_default();
     assert!(
         validation.status.success() && errors.is_empty() && !report.is_empty(),

@@ -31,7 +31,10 @@ fn check_probe(file: &str, comment: &str) {
     for line in stdout(&out).lines() {
         let row: serde_json::Value = serde_json::from_str(line).unwrap();
         let start = row["start_line"].as_u64().unwrap() as u32;
-        assert!(reported.insert(start, row).is_none(), "two functions start on line {start}");
+        assert!(
+            reported.insert(start, row).is_none(),
+            "two functions start on line {start}"
+        );
     }
     let mut failures = Vec::new();
     for (line, pairs) in &expected {
@@ -40,19 +43,29 @@ fn check_probe(file: &str, comment: &str) {
             continue;
         };
         for (key, want) in pairs {
-            let field = if key == "nesting" { "max_nesting" } else { key.as_str() };
+            let field = if key == "nesting" {
+                "max_nesting"
+            } else {
+                key.as_str()
+            };
             let got = match &row[field] {
                 serde_json::Value::Null => "-".to_string(),
                 v => v.to_string(),
             };
             if &got != want {
-                failures.push(format!("{file}:{line} {}: {key} is {got}, expected {want}", row["qualified_name"]));
+                failures.push(format!(
+                    "{file}:{line} {}: {key} is {got}, expected {want}",
+                    row["qualified_name"]
+                ));
             }
         }
     }
     for (line, row) in &reported {
         if !expected.contains_key(line) {
-            failures.push(format!("{file}:{line}: {} is reported but has no `expect:` line", row["qualified_name"]));
+            failures.push(format!(
+                "{file}:{line}: {} is reported but has no `expect:` line",
+                row["qualified_name"]
+            ));
         }
     }
     assert!(failures.is_empty(), "probe mismatches:\n{}", failures.join("\n"));

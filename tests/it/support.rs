@@ -28,7 +28,10 @@ pub struct Repo {
 
 impl Repo {
     pub fn new() -> Repo {
-        let dir = tempfile::Builder::new().prefix("debtgate-test").tempdir().expect("tempdir");
+        let dir = tempfile::Builder::new()
+            .prefix("debtgate-test")
+            .tempdir()
+            .expect("tempdir");
         let repo = Repo { dir };
         repo.git(&["init", "-q", "-b", "main"]);
         repo
@@ -67,8 +70,16 @@ impl Repo {
 }
 
 pub fn git_in(dir: &Path, args: &[&str]) -> String {
-    let out = git_env(&mut Command::new("git")).current_dir(dir).args(args).output().expect("git runs");
-    assert!(out.status.success(), "git {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    let out = git_env(&mut Command::new("git"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -77,7 +88,11 @@ pub fn bin() -> PathBuf {
 }
 
 pub fn debtgate_in(dir: &Path, args: &[&str]) -> Output {
-    git_env(&mut Command::new(bin())).current_dir(dir).args(args).output().expect("debtgate runs")
+    git_env(&mut Command::new(bin()))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("debtgate runs")
 }
 
 pub fn stdout(out: &Output) -> String {

@@ -35,7 +35,8 @@ pub struct FunctionMetrics {
     pub returns: u32,
 }
 
-/// Measures every function of a parsed file, in source order.
+/// Measures every function of a parsed file, in source order. A function that contains a
+/// syntax error is left out, as its numbers would not be reliable; callers report the errors.
 pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
     let mut functions = match file.language {
         Language::Python => python::measure(file),
@@ -44,6 +45,9 @@ pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
     };
     functions.sort_by_key(|f| (f.start_line, f.start_column));
     disambiguate(&mut functions);
+    if !file.syntax_errors.is_empty() {
+        functions.retain(|f| !file.has_error_in(f.end_line + 1 - f.lines, f.end_line));
+    }
     functions
 }
 
@@ -149,12 +153,20 @@ impl<'t> Iterator for Children<'t> {
 
 /// Named children of a node, in order.
 pub(crate) fn named_children(node: Node<'_>) -> Children<'_> {
-    Children { cursor: node.walk(), state: ChildState::Start, named_only: true }
+    Children {
+        cursor: node.walk(),
+        state: ChildState::Start,
+        named_only: true,
+    }
 }
 
 /// All children of a node, in order.
 pub(crate) fn children(node: Node<'_>) -> Children<'_> {
-    Children { cursor: node.walk(), state: ChildState::Start, named_only: false }
+    Children {
+        cursor: node.walk(),
+        state: ChildState::Start,
+        named_only: false,
+    }
 }
 
 /// Counts the +1s a boolean-operator run adds: the operators of a flattened logical
