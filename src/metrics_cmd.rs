@@ -17,6 +17,8 @@ pub struct Row<'a> {
     pub name: &'a str,
     pub qualified_name: &'a str,
     pub start_line: u32,
+    /// 1-based, in UTF-16 code units (as SARIF and ESLint count).
+    pub start_column: u32,
     pub end_line: u32,
     pub cyclomatic: u32,
     pub cognitive: Option<u32>,
@@ -108,6 +110,7 @@ impl FileMetrics {
             name: &f.name,
             qualified_name: &f.qualified_name,
             start_line: f.start_line,
+            start_column: f.start_column,
             end_line: f.end_line,
             cyclomatic: f.cyclomatic,
             cognitive: f.cognitive,

@@ -12,7 +12,8 @@ fn check_probe(file: &str, comment: &str) {
     let marker = format!("{comment} expect:");
     let mut expected: BTreeMap<u32, Vec<(String, String)>> = BTreeMap::new();
     for (i, line) in source.lines().enumerate() {
-        if let Some(rest) = line.trim_start().strip_prefix(&marker) {
+        if let Some(at) = line.find(&marker) {
+            let rest = &line[at + marker.len()..];
             let pairs = rest
                 .split_whitespace()
                 .map(|kv| {

@@ -77,8 +77,7 @@ pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
                     (node.child_by_field_name("key")?, Some(node))
                 }
                 "field_definition" if node.child_by_field_name("value") == Some(child) => {
-                    let property = node.child_by_field_name("property")?;
-                    (property, Some(property))
+                    (node.child_by_field_name("property")?, Some(node))
                 }
                 _ => return None,
             };
@@ -93,13 +92,15 @@ pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
     out
 }
 
-/// Where ESLint puts a function's head: the `=>` of an arrow, the key of a method or of an
-/// object-literal / class-field function, else the function's own start.
+/// Where ESLint puts a function's head (`getFunctionHeadLoc`): the start of the property,
+/// method or class field that holds it, else the `=>` of an arrow, else the function's start.
 fn function_head<'t>(node: Node<'t>, keyed: Option<Node<'t>>) -> Node<'t> {
-    match node.kind() {
-        "arrow_function" => children(node).find(|c| c.kind() == "=>").unwrap_or(node),
-        "method_definition" => children(node).find(|c| c.kind() != "decorator").unwrap_or(node),
-        _ => keyed.unwrap_or(node),
+    let after_decorators = |n: Node<'t>| children(n).find(|c| c.kind() != "decorator").unwrap_or(n);
+    match (keyed, node.kind()) {
+        (Some(holder), _) => after_decorators(holder),
+        (None, "method_definition") => after_decorators(node),
+        (None, "arrow_function") => children(node).find(|c| c.kind() == "=>").unwrap_or(node),
+        (None, _) => node,
     }
 }
 
@@ -117,7 +118,8 @@ fn own_children<'t>(func: Node<'t>) -> impl Iterator<Item = Node<'t>> {
     named_children(func).filter(|c| !matches!(c.kind(), "decorator"))
 }
 
-/// ESLint's `complexity` rule, except that default parameters and `?.` add nothing.
+/// ESLint's `complexity` rule (classic variant): default values (`AssignmentPattern`) and
+/// `?.` count, as ESLint 9 counts them.
 fn cyclomatic_and_returns(func: Node<'_>) -> (u32, u32) {
     let mut cyclomatic = 1;
     let mut returns = 0;
@@ -131,6 +133,7 @@ fn cyclomatic_and_returns(func: Node<'_>) -> (u32, u32) {
             "if_statement" | "ternary_expression" | "for_statement" | "for_in_statement"
             | "while_statement" | "do_statement" | "catch_clause" => cyclomatic += 1,
             "switch_case" if node.child_by_field_name("value").is_some() => cyclomatic += 1,
+            "assignment_pattern" | "object_assignment_pattern" | "optional_chain" => cyclomatic += 1,
             "binary_expression" if is_logical(operator(node)) => cyclomatic += 1,
             "augmented_assignment_expression" if matches!(operator(node), "||=" | "&&=" | "??=") => {
                 cyclomatic += 1
@@ -147,19 +150,44 @@ fn is_logical(op: &str) -> bool {
     matches!(op, "&&" | "||" | "??")
 }
 
+/// How a node was reached, where that changes how sonarjs scores it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Via {
+    Plain,
+    /// The `if` of an `else if`.
+    ElseIf,
+    /// A function that is the consequent or alternate of a `?:`.
+    TernaryBranch,
+}
+
 /// eslint-plugin-sonarjs S3776 cognitive complexity of one function, and its deepest nesting.
+///
+/// sonarjs 4.2 counts the nesting of a function's own control flow with a counter that it
+/// raises on entering a nesting node and lowers on leaving one. When the nesting node is itself
+/// a function (an arrow as a branch of `?:`), the raise lands on the enclosing function's
+/// counter and the lowering on the inner function's, so every later structure of the enclosing
+/// function weighs one more. debtgate reproduces that (`leak`), as its anchor's numbers are the
+/// ones users can check.
 fn cognitive(func: Node<'_>) -> (u32, u32) {
     let mut total = 0;
     let mut max_nesting = 0;
-    // (node, nesting, is the `if` of an `else if`)
-    let mut stack: Vec<(Node<'_>, u32, bool)> = own_children(func).map(|c| (c, 0, false)).collect();
-    while let Some((node, n, else_if)) = stack.pop() {
+    let mut leak = 0;
+    let mut stack: Vec<(Node<'_>, u32, Via)> = own_children(func).map(|c| (c, 0, Via::Plain)).collect();
+    stack.reverse();
+    while let Some((node, n, via)) = stack.pop() {
+        // Children are pushed in source order and reversed below: the walk visits nodes in
+        // source order, as ESLint does, which `leak` depends on.
+        let pushed_from = stack.len();
         let kind = node.kind();
         if is_function(kind) {
+            if via == Via::TernaryBranch {
+                leak += 1;
+            }
             continue;
         }
+        let else_if = via == Via::ElseIf;
         let mut structure = |total: &mut u32| {
-            *total += 1 + n;
+            *total += 1 + n + leak;
             max_nesting = max_nesting.max(n + 1);
         };
         match kind {
@@ -172,16 +200,20 @@ fn cognitive(func: Node<'_>) -> (u32, u32) {
                 }
                 let consequence = node.child_by_field_name("consequence");
                 for child in named_children(node) {
-                    stack.push((child, if Some(child) == consequence { n + 1 } else { n }, false));
+                    stack.push((
+                        child,
+                        if Some(child) == consequence { n + 1 } else { n },
+                        Via::Plain,
+                    ));
                 }
             }
             "else_clause" => {
                 for child in named_children(node) {
                     if child.kind() == "if_statement" {
-                        stack.push((child, n, true));
+                        stack.push((child, n, Via::ElseIf));
                     } else {
                         total += 1;
-                        stack.push((child, n + 1, false));
+                        stack.push((child, n + 1, Via::Plain));
                     }
                 }
             }
@@ -189,25 +221,31 @@ fn cognitive(func: Node<'_>) -> (u32, u32) {
                 structure(&mut total);
                 let body = node.child_by_field_name("body");
                 for child in named_children(node) {
-                    stack.push((child, if Some(child) == body { n + 1 } else { n }, false));
+                    stack.push((child, if Some(child) == body { n + 1 } else { n }, Via::Plain));
                 }
             }
             "for_statement" | "for_in_statement" | "while_statement" | "do_statement" => {
                 structure(&mut total);
                 let body = node.child_by_field_name("body");
                 for child in named_children(node) {
-                    stack.push((child, if Some(child) == body { n + 1 } else { n }, false));
+                    stack.push((child, if Some(child) == body { n + 1 } else { n }, Via::Plain));
                 }
             }
             "catch_clause" => {
                 structure(&mut total);
-                stack.extend(named_children(node).map(|c| (c, n + 1, false)));
+                stack.extend(named_children(node).map(|c| (c, n + 1, Via::Plain)));
             }
             "ternary_expression" => {
                 structure(&mut total);
                 let condition = node.child_by_field_name("condition");
                 for child in named_children(node) {
-                    stack.push((child, if Some(child) == condition { n } else { n + 1 }, false));
+                    if Some(child) == condition {
+                        stack.push((child, n, Via::Plain));
+                    } else if is_function(without_parens(child).kind()) {
+                        stack.push((without_parens(child), n + 1, Via::TernaryBranch));
+                    } else {
+                        stack.push((child, n + 1, Via::Plain));
+                    }
                 }
             }
             "break_statement" | "continue_statement" => {
@@ -218,7 +256,7 @@ fn cognitive(func: Node<'_>) -> (u32, u32) {
             "binary_expression" if is_logical(operator(node)) => {
                 let (ops, operands) = flatten_operators(node, logical_op);
                 total += operator_runs(&ops, |op| op == "&&");
-                stack.extend(operands.into_iter().map(|c| (c, n, false)));
+                stack.extend(operands.into_iter().map(|c| (c, n, Via::Plain)));
             }
             "jsx_expression" => {
                 // `{cond && <X/>}` renders conditionally; sonarjs does not count it.
@@ -228,16 +266,27 @@ fn cognitive(func: Node<'_>) -> (u32, u32) {
                         && ends_in_jsx(child)
                     {
                         let (_, operands) = flatten_operators(child, logical_op);
-                        stack.extend(operands.into_iter().map(|c| (c, n, false)));
+                        stack.extend(operands.into_iter().map(|c| (c, n, Via::Plain)));
                     } else {
-                        stack.push((child, n, false));
+                        stack.push((child, n, Via::Plain));
                     }
                 }
             }
-            _ => stack.extend(named_children(node).map(|c| (c, n, false))),
+            _ => stack.extend(named_children(node).map(|c| (c, n, Via::Plain))),
         }
+        stack[pushed_from..].reverse();
     }
     (total, max_nesting)
+}
+
+fn without_parens(mut node: Node<'_>) -> Node<'_> {
+    while node.kind() == "parenthesized_expression" {
+        match node.named_child(0) {
+            Some(inner) => node = inner,
+            None => break,
+        }
+    }
+    node
 }
 
 fn ends_in_jsx(expr: Node<'_>) -> bool {
