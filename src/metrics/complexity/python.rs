@@ -114,7 +114,7 @@ fn cognitive(rec: &Record<'_>, func: Node<'_>) -> (u32, u32) {
     let mut flat_defs: Vec<usize> = Vec::new();
     // (node, nesting, index of the innermost function's name)
     let mut stack: Vec<(Node<'_>, u32, usize)> = Vec::new();
-    push_def_body(rec, func, 0, 0, &mut stack, &mut flat_defs);
+    push_def_body(func, 0, 0, &mut stack, &mut flat_defs);
     let mut structure = |n: u32, total: &mut u32| {
         *total += 1 + n;
         max_nesting = max_nesting.max(n + 1);
@@ -138,9 +138,12 @@ fn cognitive(rec: &Record<'_>, func: Node<'_>) -> (u32, u32) {
             }
             "else_clause" => {
                 // `else` of if / for / while / try: +1 (the white paper and SonarPython count
-                // the loop and try `else` too; complexipy does not).
+                // the loop and try `else` too; complexipy does not). Only an `if`'s `else`
+                // nests its body; the others' bodies stay at the statement's level, as in
+                // complexipy.
                 total += 1;
-                stack.extend(named_children(node).map(|c| (c, n + 1, f)));
+                let nested = node.parent().is_some_and(|p| p.kind() == "if_statement");
+                stack.extend(named_children(node).map(|c| (c, if nested { n + 1 } else { n }, f)));
             }
             "for_statement" | "while_statement" => {
                 structure(n, &mut total);
@@ -189,18 +192,41 @@ fn cognitive(rec: &Record<'_>, func: Node<'_>) -> (u32, u32) {
                 total += operator_runs(&ops, |_| true);
                 stack.extend(operands.into_iter().map(|c| (c, n, f)));
             }
-            "for_in_clause" | "if_clause" => {
-                total += 1;
-                stack.extend(named_children(node).map(|c| (c, n, f)));
+            "list_comprehension"
+            | "set_comprehension"
+            | "dictionary_comprehension"
+            | "generator_expression" => {
+                // As complexipy: each `for` is a structure at the comprehension's nesting, each
+                // `if` +1; the element and the `if` conditions sit one level deeper, the
+                // iterables do not.
+                for child in named_children(node) {
+                    match child.kind() {
+                        "for_in_clause" => {
+                            structure(n, &mut total);
+                            stack.extend(named_children(child).map(|c| (c, n, f)));
+                        }
+                        "if_clause" => {
+                            total += 1;
+                            stack.extend(named_children(child).map(|c| (c, n + 1, f)));
+                        }
+                        _ => stack.push((child, n + 1, f)),
+                    }
+                }
             }
             "lambda" => stack.extend(named_children(node).map(|c| (c, n + 1, f))),
             "function_definition" => {
                 names.push(field_text(rec, node, "name"));
                 let inner = names.len() - 1;
-                let nesting = if flat_defs.contains(&node.id()) { n } else { n + 1 };
-                push_def_body(rec, node, nesting, inner, &mut stack, &mut flat_defs);
+                // A method of a class defined in the function, and the inner def of the
+                // decorator-wrapper pattern, fold in at the current nesting.
+                let nesting = if flat_defs.contains(&node.id()) || is_method(node) {
+                    n
+                } else {
+                    n + 1
+                };
+                push_def_body(node, nesting, inner, &mut stack, &mut flat_defs);
             }
-            "class_definition" => stack.extend(named_children(node).map(|c| (c, 0, f))),
+            "class_definition" => stack.extend(named_children(node).map(|c| (c, n, f))),
             "call" => {
                 if let Some(callee) = node.child_by_field_name("function") {
                     if callee.kind() == "identifier"
@@ -232,7 +258,6 @@ fn push_fields<'t>(node: Node<'t>, n: u32, f: usize, stack: &mut Vec<(Node<'t>, 
 /// decorator-wrapper pattern (`def outer(): def inner(): ...; return inner`), which folds in
 /// at +0.
 fn push_def_body<'t>(
-    rec: &Record<'_>,
     func: Node<'t>,
     nesting: u32,
     name_index: usize,
@@ -242,16 +267,15 @@ fn push_def_body<'t>(
     let Some(body) = func.child_by_field_name("body") else {
         return;
     };
-    if let Some(inner) = wrapper_def(rec, body) {
+    if let Some(inner) = wrapper_def(body) {
         flat_defs.push(inner.id());
     }
     stack.push((body, nesting, name_index));
 }
 
-fn wrapper_def<'t>(rec: &Record<'_>, body: Node<'t>) -> Option<Node<'t>> {
-    let statements: Vec<Node<'t>> = named_children(body)
-        .filter(|s| s.kind() != "comment" && !is_docstring(s))
-        .collect();
+fn wrapper_def(body: Node<'_>) -> Option<Node<'_>> {
+    // A docstring is a statement: with one, the function is not the pattern (as complexipy).
+    let statements: Vec<Node<'_>> = named_children(body).filter(|s| s.kind() != "comment").collect();
     let [def, ret] = statements[..] else { return None };
     let def = match def.kind() {
         "function_definition" => def,
@@ -260,18 +284,19 @@ fn wrapper_def<'t>(rec: &Record<'_>, body: Node<'t>) -> Option<Node<'t>> {
             .filter(|d| d.kind() == "function_definition")?,
         _ => return None,
     };
-    let returned = named_children(ret)
-        .next()
-        .filter(|_| ret.kind() == "return_statement")?;
-    let name = def.child_by_field_name("name")?;
-    (returned.kind() == "identifier" && rec.source[returned.byte_range()] == rec.source[name.byte_range()])
-        .then_some(def)
+    // Whatever it returns: complexipy (and SonarPython) look at the statement kinds only.
+    (ret.kind() == "return_statement").then_some(def)
 }
 
-fn is_docstring(statement: &Node<'_>) -> bool {
-    statement.kind() == "expression_statement"
-        && statement.named_child_count() == 1
-        && statement.named_child(0).is_some_and(|c| c.kind() == "string")
+/// A `def` directly in a class body (decorated or not).
+fn is_method(def: Node<'_>) -> bool {
+    let mut parent = def.parent();
+    if parent.is_some_and(|p| p.kind() == "decorated_definition") {
+        parent = parent.and_then(|p| p.parent());
+    }
+    parent
+        .and_then(|block| block.parent())
+        .is_some_and(|p| p.kind() == "class_definition")
 }
 
 fn boolean_op<'t>(node: Node<'t>) -> Option<&'t str> {
