@@ -23,6 +23,7 @@ import bisect
 import collections
 import json
 import os
+import re
 import subprocess
 import sys
 from concurrent.futures import ProcessPoolExecutor
@@ -83,9 +84,79 @@ def lizard_file(path: str) -> list[dict]:
 
     info = lizard.analyze_file(path)
     return [
-        {"line": f.start_line, "name": f.name, "value": f.cyclomatic_complexity}
+        {"line": f.start_line, "end": f.end_line, "name": f.name, "value": f.cyclomatic_complexity}
         for f in info.function_list
     ]
+
+
+def has_body(lines: list[str], start: int) -> bool:
+    """Whether the declaration starting on `start` has a body: lizard also lists bodiless
+    declarations (Rust trait methods, Java interface and abstract methods, Go assembly stubs),
+    which are not functions with code."""
+    depth = 0
+    for line in lines[start - 1 : start + 200]:
+        for ch in line.split("//")[0]:
+            if ch in "([":
+                depth += 1
+            elif ch in ")]":
+                depth -= 1
+            elif depth == 0 and ch == "{":
+                return True
+            elif depth == 0 and ch == ";":
+                return False
+    return True
+
+
+RUST_NOISE = re.compile(r'//[^\n]*|/\*.*?\*/|b?r(#*)".*?"\1|b?"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])\'', re.S)
+
+
+def rust_code(text: str) -> str:
+    """Rust source with comments, strings and char literals blanked (newlines kept)."""
+    return RUST_NOISE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+
+
+def macro_ranges(code: str) -> list[tuple[int, int]]:
+    """Line ranges of `macro_rules!` definitions and of macro invocations' arguments."""
+    ranges = []
+    for m in re.finditer(r"\b[A-Za-z_][A-Za-z0-9_]*!\s*(?:[A-Za-z_][A-Za-z0-9_]*\s*)?([({\[])", code):
+        open_at = m.end() - 1
+        close = {"(": ")", "{": "}", "[": "]"}[code[open_at]]
+        depth = 0
+        for i in range(open_at, len(code)):
+            if code[i] == code[open_at]:
+                depth += 1
+            elif code[i] == close:
+                depth -= 1
+                if depth == 0:
+                    ranges.append((code.count("\n", 0, open_at) + 1, code.count("\n", 0, i) + 1, open_at, i))
+                    break
+    return ranges
+
+
+def lizard_rust_artifacts(code: str, lines_from: int, lines_to: int, macros) -> int:
+    """What lizard 1.24 counts in a Rust function that METRICS.md does not: `where` (a
+    documented deviation), decisions inside macro arguments (documented), and two token
+    artifacts: a `||` that opens a closure and a `&&` that is a double reference."""
+    starts = [0] + [i + 1 for i, c in enumerate(code) if c == "\n"]
+    lo = starts[lines_from - 1]
+    hi = starts[lines_to] if lines_to < len(starts) else len(code)
+    inside = [(a, b) for _, _, a, b in macros if lo <= a < hi]
+    def in_macro(pos):
+        return any(a < pos < b for a, b in inside)
+    extra = 0
+    for m in re.finditer(r"\bwhere\b|&&|\|\||\b(?:if|for|while|case)\b|\?", code[lo:hi]):
+        pos = lo + m.start()
+        token = m.group(0)
+        before = code[lo:pos].rstrip()
+        if token == "where":
+            extra += 1
+        elif in_macro(pos):
+            extra += 1
+        elif token == "||" and (not before or before[-1] in "(,=|{;>" or re.search(r"\b(move|return|in)$", before)):
+            extra += 1
+        elif token == "&&" and (not before or before[-1] in "(,:<=&[{;" or re.search(r"\b(mut|as|in|return|dyn|impl)$|->$", before)):
+            extra += 1
+    return extra
 
 
 def run_lizard(root: Path, language: str) -> dict[str, list[dict]]:
@@ -93,6 +164,20 @@ def run_lizard(root: Path, language: str) -> dict[str, list[dict]]:
     out = {}
     with ProcessPoolExecutor() as pool:
         for path, functions in zip(files, pool.map(lizard_file, files, chunksize=16)):
+            if language != "python":
+                text = Path(path).read_text(errors="replace")
+                lines = text.splitlines()
+                functions = [f for f in functions if has_body(lines, f["line"])]
+            if language == "rust":
+                # Functions in macro_rules! templates or macro arguments are macro text, which
+                # METRICS.md does not measure.
+                code = rust_code(text)
+                macros = macro_ranges(code)
+                functions = [
+                    dict(f, artifacts=lizard_rust_artifacts(code, f["line"], f["end"], macros))
+                    for f in functions
+                    if "$" not in f["name"] and not any(a < f["line"] <= b for a, b, _, _ in macros)
+                ]
             out[os.path.relpath(path, root)] = functions
     return out
 
@@ -238,6 +323,10 @@ def score(language, metric, anchor, ours, theirs, root, worst):
     matched = [(f, a, r) for f, a, r in pairs if r is not None]
     exact = sum(1 for _, a, r in matched if r[metric] == a["value"])
     within1 = sum(1 for _, a, r in matched if abs(r[metric] - a["value"]) <= 1)
+    # lizard's Rust figures less what METRICS.md documents it counts and debtgate does not.
+    adjusted_within1 = sum(
+        1 for _, a, r in matched if abs(r[metric] - (a["value"] - a.get("artifacts", 0))) <= 1
+    )
     explained = 0
     diffs = []
     for f, a, r in matched:
@@ -250,6 +339,9 @@ def score(language, metric, anchor, ours, theirs, root, worst):
                 explained += 1
                 continue
             note = f" (divergences account for {divergence})"
+        if language == "rust" and metric == "cyclomatic" and a["value"] - r[metric] == a.get("artifacts"):
+            explained += 1
+            continue
         diffs.append((abs(r[metric] - a["value"]), f, r, a, note))
     pct = lambda n: 100.0 * n / len(matched) if matched else 0.0  # noqa: E731
     row = {
@@ -260,7 +352,8 @@ def score(language, metric, anchor, ours, theirs, root, worst):
         "coverage": 100.0 * len(matched) / total if total else 0.0,
         "exact": pct(exact),
         "within1": pct(within1),
-        "explained": pct(exact + explained) if language == "python" and metric == "cognitive" else None,
+        "adjusted_within1": pct(adjusted_within1) if language == "rust" else None,
+        "explained": pct(exact + explained) if (language, metric) in (("python", "cognitive"), ("rust", "cyclomatic")) else None,
     }
     diffs.sort(key=lambda d: (-d[0], d[1], d[2]["start_line"]))
     missing = [(f, a) for f, a, r in pairs if r is None]
@@ -308,11 +401,17 @@ def main() -> None:
         if r["explained"] is not None:
             exact += f" ({r['explained']:.2f} % with the documented divergences)"
         kind, threshold = TARGETS.get((r["language"], r["metric"]), ("exact", 0))
-        value = r["explained"] if r["explained"] is not None else r[kind]
+        within1 = f"{r['within1']:.2f} %"
+        if r["adjusted_within1"] is not None:
+            within1 += f" ({r['adjusted_within1']:.2f} % with the documented divergences)"
+        if kind == "within1" and r["adjusted_within1"] is not None:
+            value = r["adjusted_within1"]
+        else:
+            value = r["explained"] if r["explained"] is not None and kind == "exact" else r[kind]
         verdict = "met" if value >= threshold and r["coverage"] >= 99.0 else "NOT met"
         print(
             f"| {r['language']} | {r['metric']} | {r['anchor']} | {r['functions']} | {r['coverage']:.2f} % "
-            f"| {exact} | {r['within1']:.2f} % | {kind} ≥ {threshold} %, coverage ≥ 99 %: {verdict} |"
+            f"| {exact} | {within1} | {kind} ≥ {threshold} %, coverage ≥ 99 %: {verdict} |"
         )
 
 
