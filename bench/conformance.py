@@ -212,7 +212,8 @@ def run_complexipy(root: Path) -> dict[str, list[dict]]:
     return out
 
 
-def run_eslint(root: Path) -> tuple[dict, dict, int]:
+def run_eslint(root: Path, language: str) -> tuple[dict, dict, int]:
+    language_exts = EXTENSIONS[language]
     out = subprocess.run(
         ["node", str(HERE / "anchors" / "eslint.mjs"), str(root)], capture_output=True, text=True
     )
@@ -222,7 +223,7 @@ def run_eslint(root: Path) -> tuple[dict, dict, int]:
     fatal = 0
     for line in out.stdout.splitlines():
         m = json.loads(line)
-        if "fatal" in m:
+        if "fatal" in m and m["file"].endswith(language_exts):
             fatal += 1
             cyclomatic[m["file"]] = None  # the anchor could not parse it: not comparable
             continue
@@ -230,6 +231,8 @@ def run_eslint(root: Path) -> tuple[dict, dict, int]:
             continue
         # ESLint also scores class field initializers and static blocks; they are not functions.
         if m["rule"] == "complexity" and m["message"].startswith(("Class field", "Class static")):
+            continue
+        if not m["file"].endswith(language_exts):
             continue
         row = {"line": m["line"], "column": m["column"], "value": m["value"], "name": m["message"]}
         (cyclomatic if m["rule"] == "complexity" else cognitive)[m["file"]].append(row)
@@ -375,7 +378,7 @@ def main() -> None:
         ours = run_debtgate(args.debtgate, root, language)
         runs = []
         if language in ("javascript", "typescript"):
-            cyclomatic, cognitive, fatal = run_eslint(root)
+            cyclomatic, cognitive, fatal = run_eslint(root, language)
             if fatal:
                 print(f"{language}: ESLint could not parse {fatal} file(s); they are left out")
             runs = [("cognitive", "sonarjs 4.2.2", cognitive), ("cyclomatic", "eslint 9.39.5", cyclomatic)]

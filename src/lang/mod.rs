@@ -16,6 +16,10 @@ pub enum Language {
     Rust,
     Python,
     JavaScript,
+    TypeScript,
+    Tsx,
+    Go,
+    Java,
 }
 
 /// What debtgate knows about a language.
@@ -55,6 +59,38 @@ pub const LANGUAGES: &[LanguageSpec] = &[
         interpreters: &["node", "nodejs"],
         grammar_version: "tree-sitter-javascript 0.25.0",
         grammar: || tree_sitter_javascript::LANGUAGE.into(),
+    },
+    LanguageSpec {
+        language: Language::TypeScript,
+        name: "typescript",
+        extensions: &["ts", "mts", "cts"],
+        interpreters: &["ts-node", "tsx", "deno", "bun"],
+        grammar_version: "tree-sitter-typescript 0.23.2",
+        grammar: || tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
+    },
+    LanguageSpec {
+        language: Language::Tsx,
+        name: "tsx",
+        extensions: &["tsx"],
+        interpreters: &[],
+        grammar_version: "tree-sitter-typescript 0.23.2 (tsx)",
+        grammar: || tree_sitter_typescript::LANGUAGE_TSX.into(),
+    },
+    LanguageSpec {
+        language: Language::Go,
+        name: "go",
+        extensions: &["go"],
+        interpreters: &[],
+        grammar_version: "tree-sitter-go 0.25.0",
+        grammar: || tree_sitter_go::LANGUAGE.into(),
+    },
+    LanguageSpec {
+        language: Language::Java,
+        name: "java",
+        extensions: &["java"],
+        interpreters: &[],
+        grammar_version: "tree-sitter-java 0.23.5",
+        grammar: || tree_sitter_java::LANGUAGE.into(),
     },
 ];
 
@@ -212,28 +248,43 @@ pub fn parse(language: Language, source: Vec<u8>, limits: ParseLimits) -> Result
     })
 }
 
-/// The outermost ERROR and MISSING nodes, in document order, descending only into subtrees
-/// that contain one.
+/// Where the grammar gave up: MISSING nodes, and the tokens an ERROR node holds directly, in
+/// document order. A well-formed subtree inside an ERROR node (a complete function the
+/// grammar could not fit into a larger construct it failed on) is not an error: functions in
+/// it keep their numbers, while those that hold a stray token are left out.
 fn syntax_errors(root: Node<'_>) -> Vec<SyntaxError> {
     let mut errors = Vec::new();
     if !root.has_error() {
         return errors;
     }
+    let at = |node: Node<'_>| {
+        let (start, end) = (node.start_position(), node.end_position());
+        SyntaxError {
+            line: u32::try_from(start.row + 1).unwrap_or(u32::MAX),
+            column: u32::try_from(start.column + 1).unwrap_or(u32::MAX),
+            end_line: u32::try_from(end.row + 1).unwrap_or(u32::MAX),
+        }
+    };
     let mut stack = vec![root];
     while let Some(node) = stack.pop() {
-        if node.is_error() || node.is_missing() {
-            let (start, end) = (node.start_position(), node.end_position());
-            errors.push(SyntaxError {
-                line: u32::try_from(start.row + 1).unwrap_or(u32::MAX),
-                column: u32::try_from(start.column + 1).unwrap_or(u32::MAX),
-                end_line: u32::try_from(end.row + 1).unwrap_or(u32::MAX),
-            });
+        if node.is_missing() || (node.is_error() && node.child_count() == 0) {
+            errors.push(at(node));
             continue;
         }
         let mut cursor = node.walk();
-        let children: Vec<Node<'_>> = node.children(&mut cursor).filter(|c| c.has_error()).collect();
-        stack.extend(children.into_iter().rev());
+        let children: Vec<Node<'_>> = node
+            .children(&mut cursor)
+            .filter(|c| c.has_error() || (node.is_error() && c.child_count() == 0 && !c.is_extra()))
+            .collect();
+        for child in children.into_iter().rev() {
+            if node.is_error() && child.child_count() == 0 && !child.is_missing() {
+                errors.push(at(child));
+            } else {
+                stack.push(child);
+            }
+        }
     }
+    errors.sort_by_key(|e| (e.line, e.column));
     errors
 }
 

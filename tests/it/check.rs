@@ -377,3 +377,81 @@ fn sarif_passes_the_multitool_validator() {
         String::from_utf8_lossy(&validation.stderr)
     );
 }
+
+/// Every language debtgate supports is judged end to end: the same tangled function in each
+/// fails the gate on its own line, and only there.
+#[test]
+fn a_new_complex_function_fails_in_every_language() {
+    let nested = |open: &str, close: &str, depth: usize| -> String {
+        let mut body = String::new();
+        for level in 0..depth {
+            body.push_str(&"    ".repeat(level + 1));
+            body.push_str(open);
+            body.push('\n');
+        }
+        for level in (0..depth).rev() {
+            body.push_str(&"    ".repeat(level + 1));
+            body.push_str(close);
+            body.push('\n');
+        }
+        body
+    };
+    let cases = [
+        (
+            "src/t.ts",
+            "export function tangled(x: number) {\n",
+            "if (x > 0) {",
+            "}",
+            "}\n",
+        ),
+        (
+            "src/t.tsx",
+            "export function tangled(x: number) {\n",
+            "if (x > 0) {",
+            "}",
+            "}\n",
+        ),
+        (
+            "t.go",
+            "package t\n\nfunc tangled(x int) {\n",
+            "if x > 0 {",
+            "}",
+            "}\n",
+        ),
+        (
+            "T.java",
+            "class T {\nvoid tangled(int x) {\n",
+            "if (x > 0) {",
+            "}",
+            "}\n}\n",
+        ),
+    ];
+    for (path, head, open, close, tail) in cases {
+        let repo = Repo::new();
+        repo.write("README", "base\n");
+        let base = repo.commit("base");
+        let source = format!("{head}{}{tail}", nested(open, close, 6)); // cognitive 21
+        let line = source.lines().position(|l| l.contains("tangled")).unwrap() + 1;
+        repo.write(path, source);
+        repo.commit("add tangled");
+        let (exit, log) = sarif(&repo, &base);
+        assert_eq!(exit, 1, "{path}");
+        let results = log["runs"][0]["results"].as_array().unwrap();
+        let cognitive: Vec<_> = results
+            .iter()
+            .filter(|r| r["ruleId"] == "cognitive-complexity")
+            .collect();
+        assert_eq!(cognitive.len(), 1, "{path}: {results:#?}");
+        let loc = &cognitive[0]["locations"][0]["physicalLocation"];
+        assert_eq!(loc["artifactLocation"]["uri"], path);
+        assert_eq!(loc["region"]["startLine"], line as u64, "{path}");
+        assert!(
+            cognitive[0]["message"]["text"]
+                .as_str()
+                .unwrap()
+                .contains("cognitive complexity 21"),
+            "{path}: {}",
+            cognitive[0]["message"]["text"]
+        );
+    }
+}

@@ -1,4 +1,5 @@
-//! JavaScript: every function, method, arrow and function expression is scored on its own,
+//! JavaScript, TypeScript and TSX (one walker: the TypeScript grammars extend the JavaScript
+//! one): every function, method, arrow and function expression is scored on its own,
 //! nesting restarting at 0 (eslint-plugin-sonarjs S3776 for cognitive, ESLint `complexity`
 //! for cyclomatic).
 
@@ -52,13 +53,18 @@ pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
             m.cognitive = Some(cognitive);
             m.max_nesting = max_nesting;
             out.push(m);
-        } else if matches!(kind, "class_declaration" | "class") {
+        } else if matches!(kind, "class_declaration" | "abstract_class_declaration" | "class") {
             let name = node
                 .child_by_field_name("name")
                 .map(|n| rec.text(n))
                 .or_else(|| hint.as_ref().map(|h| h.name.clone()))
                 .unwrap_or_else(|| "<anonymous class>".to_string());
             scope.push(name);
+        } else if matches!(kind, "internal_module" | "module") {
+            // TypeScript `namespace N { ... }` / `module M { ... }`
+            if let Some(name) = node.child_by_field_name("name") {
+                scope.push(rec.text(name));
+            }
         } else if kind == "object" {
             if let Some(h) = &hint {
                 scope.push(h.name.clone());
@@ -78,6 +84,9 @@ pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
                 }
                 "field_definition" if node.child_by_field_name("value") == Some(child) => {
                     (node.child_by_field_name("property")?, Some(node))
+                }
+                "public_field_definition" if node.child_by_field_name("value") == Some(child) => {
+                    (node.child_by_field_name("name")?, Some(node))
                 }
                 _ => return None,
             };
@@ -106,10 +115,20 @@ fn function_head<'t>(node: Node<'t>, keyed: Option<Node<'t>>) -> Node<'t> {
 
 fn params(func: Node<'_>) -> u32 {
     if let Some(params) = func.child_by_field_name("parameters") {
-        named_children(params).filter(|p| p.kind() != "comment").count() as u32
+        named_children(params)
+            .filter(|p| p.kind() != "comment" && !is_this_parameter(*p))
+            .count() as u32
     } else {
         u32::from(func.child_by_field_name("parameter").is_some())
     }
+}
+
+/// TypeScript's `this: Type` pseudo-parameter.
+fn is_this_parameter(param: Node<'_>) -> bool {
+    param.kind() == "required_parameter"
+        && param
+            .child_by_field_name("pattern")
+            .is_some_and(|p| p.kind() == "this")
 }
 
 /// The parts of a function that belong to it: everything but nested functions, which are
@@ -134,6 +153,12 @@ fn cyclomatic_and_returns(func: Node<'_>) -> (u32, u32) {
             | "while_statement" | "do_statement" | "catch_clause" => cyclomatic += 1,
             "switch_case" if node.child_by_field_name("value").is_some() => cyclomatic += 1,
             "assignment_pattern" | "object_assignment_pattern" | "optional_chain" => cyclomatic += 1,
+            // The TypeScript grammars leave a call's `?.` an anonymous token.
+            "call_expression" if children(node).any(|c| c.kind() == "?.") => cyclomatic += 1,
+            // TypeScript parameters carry their default as a field, not as a pattern node.
+            "required_parameter" | "optional_parameter" if node.child_by_field_name("value").is_some() => {
+                cyclomatic += 1
+            }
             "binary_expression" if is_logical(operator(node)) => cyclomatic += 1,
             "augmented_assignment_expression" if matches!(operator(node), "||=" | "&&=" | "??=") => {
                 cyclomatic += 1

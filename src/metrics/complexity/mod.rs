@@ -3,6 +3,8 @@
 //! Each language has a walker module; all of them walk with an explicit stack, so a deeply
 //! nested file cannot overflow the thread's stack.
 
+mod go;
+mod java;
 mod javascript;
 mod python;
 mod rust;
@@ -40,7 +42,9 @@ pub struct FunctionMetrics {
 pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
     let mut functions = match file.language {
         Language::Python => python::measure(file),
-        Language::JavaScript => javascript::measure(file),
+        Language::JavaScript | Language::TypeScript | Language::Tsx => javascript::measure(file),
+        Language::Go => go::measure(file),
+        Language::Java => java::measure(file),
         Language::Rust => rust::measure(file),
     };
     functions.sort_by_key(|f| (f.start_line, f.start_column));

@@ -1,0 +1,200 @@
+//! Go: every `func` declaration and method is a record (`Type.Method` for methods); a function
+//! literal is a record of its own for cyclomatic (as lizard lists it, named `outer.func1` the
+//! way the Go toolchain names closures) and folds into its enclosing function at +1 nesting for
+//! cognitive, as the white paper folds lambdas. Cyclomatic lizard-compatible: `if`, `for`, each
+//! non-default `case` clause (of `switch`, type switch and `select`), each `&&`/`||`.
+
+use tree_sitter::Node;
+
+use super::{flatten_operators, named_children, operator, operator_runs, FunctionMetrics, Record};
+use crate::lang::ParsedFile;
+
+pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
+    let rec = Record { source: &file.source };
+    let mut out = Vec::new();
+    // (node, qualified name of the innermost enclosing function, if any)
+    let mut stack: Vec<(Node<'_>, Option<usize>)> = vec![(file.tree.root_node(), None)];
+    // Per record: how many literals it holds so far, for `outer.funcN`.
+    let mut literal_counts: Vec<u32> = Vec::new();
+    while let Some((node, enclosing)) = stack.pop() {
+        let mut inner = enclosing;
+        match node.kind() {
+            "function_declaration" | "method_declaration" => {
+                let name = node
+                    .child_by_field_name("name")
+                    .map_or_else(|| "<anonymous>".to_string(), |n| rec.text(n));
+                let qualified = match receiver_type(&rec, node) {
+                    Some(ty) => format!("{ty}.{name}"),
+                    None => name.clone(),
+                };
+                out.push(function(&rec, node, name, qualified, true));
+                literal_counts.push(0);
+                inner = Some(out.len() - 1);
+            }
+            "func_literal" => {
+                let (name, qualified) = match enclosing {
+                    Some(i) => {
+                        literal_counts[i] += 1;
+                        let name = format!("func{}", literal_counts[i]);
+                        (name.clone(), format!("{}.{name}", out[i].qualified_name))
+                    }
+                    None => ("func".to_string(), "<package>.func".to_string()),
+                };
+                // Folded into the enclosing function for cognitive; a package-level literal
+                // has none to fold into and is scored on its own.
+                let own_cognitive = enclosing.is_none();
+                out.push(function(&rec, node, name, qualified, own_cognitive));
+                literal_counts.push(0);
+                inner = Some(out.len() - 1);
+            }
+            _ => {}
+        }
+        let kids: Vec<_> = named_children(node).map(|c| (c, inner)).collect();
+        stack.extend(kids.into_iter().rev());
+    }
+    out
+}
+
+fn function(
+    rec: &Record<'_>,
+    node: Node<'_>,
+    name: String,
+    qualified: String,
+    own_cognitive: bool,
+) -> FunctionMetrics {
+    let mut m = rec.new_function(name, qualified, node, node);
+    m.params = node.child_by_field_name("parameters").map_or(0, params);
+    if let Some(body) = node.child_by_field_name("body") {
+        let (cyclomatic, returns) = cyclomatic_and_returns(body);
+        m.cyclomatic = cyclomatic;
+        m.returns = returns;
+        let (cognitive, max_nesting) = cognitive(body);
+        m.cognitive = own_cognitive.then_some(cognitive);
+        m.max_nesting = max_nesting;
+    } else {
+        // An assembly-backed declaration (`func f(x int) int` with no body).
+        m.cognitive = own_cognitive.then_some(0);
+    }
+    m
+}
+
+/// `Server` for `func (s *Server[T]) Name()`.
+fn receiver_type(rec: &Record<'_>, node: Node<'_>) -> Option<String> {
+    let receiver = node.child_by_field_name("receiver")?;
+    let param = named_children(receiver).find(|p| p.kind() == "parameter_declaration")?;
+    let text = rec.text(param.child_by_field_name("type")?);
+    let text = text.trim_start_matches('*');
+    Some(text.split('[').next().unwrap_or(text).trim().to_string())
+}
+
+/// Declared parameters: `a, b int` is two, an unnamed `int` one.
+fn params(list: Node<'_>) -> u32 {
+    named_children(list)
+        .map(|p| match p.kind() {
+            "parameter_declaration" => {
+                let mut cursor = p.walk();
+                let names = p.children_by_field_name("name", &mut cursor).count() as u32;
+                names.max(1)
+            }
+            "variadic_parameter_declaration" => 1,
+            _ => 0,
+        })
+        .sum()
+}
+
+fn is_logical(op: &str) -> bool {
+    matches!(op, "&&" | "||")
+}
+
+fn logical_op<'t>(node: Node<'t>) -> Option<&'t str> {
+    let op = operator(node);
+    (node.kind() == "binary_expression" && is_logical(op)).then_some(op)
+}
+
+fn cyclomatic_and_returns(body: Node<'_>) -> (u32, u32) {
+    let mut cyclomatic = 1;
+    let mut returns = 0;
+    let mut stack = vec![body];
+    while let Some(node) = stack.pop() {
+        match node.kind() {
+            "func_literal" => continue,
+            "if_statement" | "for_statement" | "expression_case" | "type_case" | "communication_case" => {
+                cyclomatic += 1
+            }
+            "binary_expression" if is_logical(operator(node)) => cyclomatic += 1,
+            "return_statement" => returns += 1,
+            _ => {}
+        }
+        stack.extend(named_children(node));
+    }
+    (cyclomatic, returns)
+}
+
+/// Cognitive complexity by the white paper, function literals folded in at +1 nesting.
+fn cognitive(body: Node<'_>) -> (u32, u32) {
+    let mut total = 0;
+    let mut max_nesting = 0;
+    // (node, nesting, is the `if` of an `else if`)
+    let mut stack: Vec<(Node<'_>, u32, bool)> = vec![(body, 0, false)];
+    while let Some((node, n, else_if)) = stack.pop() {
+        let mut structure = |total: &mut u32| {
+            *total += 1 + n;
+            max_nesting = max_nesting.max(n + 1);
+        };
+        match node.kind() {
+            "if_statement" => {
+                if else_if {
+                    total += 1;
+                    max_nesting = max_nesting.max(n + 1);
+                } else {
+                    structure(&mut total);
+                }
+                let consequence = node.child_by_field_name("consequence");
+                let alternative = node.child_by_field_name("alternative");
+                for child in named_children(node) {
+                    if Some(child) == alternative {
+                        if child.kind() == "if_statement" {
+                            stack.push((child, n, true));
+                        } else {
+                            total += 1; // else
+                            stack.push((child, n + 1, false));
+                        }
+                    } else {
+                        stack.push((child, if Some(child) == consequence { n + 1 } else { n }, false));
+                    }
+                }
+            }
+            "for_statement" => {
+                structure(&mut total);
+                let body = node.child_by_field_name("body");
+                for child in named_children(node) {
+                    stack.push((child, if Some(child) == body { n + 1 } else { n }, false));
+                }
+            }
+            "expression_switch_statement" | "type_switch_statement" | "select_statement" => {
+                structure(&mut total);
+                for child in named_children(node) {
+                    let is_case = matches!(
+                        child.kind(),
+                        "expression_case" | "type_case" | "communication_case" | "default_case"
+                    );
+                    stack.push((child, if is_case { n + 1 } else { n }, false));
+                }
+            }
+            "break_statement" | "continue_statement" => {
+                if node.named_child_count() > 0 {
+                    total += 1; // labelled
+                }
+            }
+            "goto_statement" => total += 1,
+            "binary_expression" if is_logical(operator(node)) => {
+                let (ops, operands) = flatten_operators(node, logical_op);
+                total += operator_runs(&ops, |_| true);
+                stack.extend(operands.into_iter().map(|c| (c, n, false)));
+            }
+            "func_literal" => stack.extend(named_children(node).map(|c| (c, n + 1, false))),
+            _ => stack.extend(named_children(node).map(|c| (c, n, false))),
+        }
+    }
+    (total, max_nesting)
+}
