@@ -171,6 +171,9 @@ pub struct SyntaxError {
     pub line: u32,
     pub column: u32,
     pub end_line: u32,
+    /// The bytes the grammar could not place (empty for a MISSING node).
+    pub start_byte: usize,
+    pub end_byte: usize,
 }
 
 impl ParsedFile {
@@ -179,6 +182,14 @@ impl ParsedFile {
         self.syntax_errors
             .iter()
             .any(|e| e.line <= end && e.end_line >= start)
+    }
+
+    /// Whether any syntax error lies within `bytes` (a function's span): a function whose
+    /// every token the grammar placed keeps its numbers even when its line holds an error.
+    pub fn has_error_within(&self, bytes: std::ops::Range<usize>) -> bool {
+        self.syntax_errors
+            .iter()
+            .any(|e| e.start_byte < bytes.end && e.end_byte.max(e.start_byte + 1) > bytes.start)
     }
 }
 
@@ -263,6 +274,8 @@ fn syntax_errors(root: Node<'_>) -> Vec<SyntaxError> {
             line: u32::try_from(start.row + 1).unwrap_or(u32::MAX),
             column: u32::try_from(start.column + 1).unwrap_or(u32::MAX),
             end_line: u32::try_from(end.row + 1).unwrap_or(u32::MAX),
+            start_byte: node.start_byte(),
+            end_byte: node.end_byte(),
         }
     };
     let mut stack = vec![root];

@@ -35,6 +35,9 @@ pub struct FunctionMetrics {
     pub lines: u32,
     pub max_nesting: u32,
     pub returns: u32,
+    /// The function's bytes in the file, to tell whether a syntax error lies inside it.
+    #[serde(skip)]
+    pub bytes: std::ops::Range<usize>,
 }
 
 /// Measures every function of a parsed file, in source order. A function that contains a
@@ -50,7 +53,7 @@ pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
     functions.sort_by_key(|f| (f.start_line, f.start_column));
     disambiguate(&mut functions);
     if !file.syntax_errors.is_empty() {
-        functions.retain(|f| !file.has_error_in(f.end_line + 1 - f.lines, f.end_line));
+        functions.retain(|f| !file.has_error_within(f.bytes.clone()));
     }
     functions
 }
@@ -99,6 +102,7 @@ impl Record<'_> {
             lines: end_line - row_to_line(node.start_position().row) + 1,
             max_nesting: 0,
             returns: 0,
+            bytes: node.byte_range(),
         }
     }
 }
