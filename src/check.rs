@@ -6,12 +6,14 @@ use std::path::PathBuf;
 use anyhow::{anyhow, bail, Context, Result};
 use rayon::prelude::*;
 
+use crate::clones;
 use crate::config::{Settings, CONFIG_FILE_NAMES};
 use crate::git::{ChangeSet, ChangedFile, EntryKind, Repo, Status};
 use crate::lang::{self, Language, ParseLimits, ParseProblem};
 use crate::metrics::complexity::{self, FunctionMetrics};
-use crate::rules::{Rule, Scope, Severity};
-use crate::verdict::{fingerprint, Change, Finding, Notice, Outcome, Summary, Verdict};
+use crate::metrics::duplication::CloneSettings;
+use crate::rules::{self, Metric, Rule, Scope, Severity};
+use crate::verdict::{fingerprint, Change, Condition, Finding, Notice, Outcome, Related, Summary, Verdict};
 
 /// Where the configuration is read from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -49,6 +51,16 @@ pub struct CheckRequest {
     pub config: Option<PathBuf>,
     pub config_from: ConfigFrom,
     pub limits: ParseLimits,
+    pub cache: Cache,
+}
+
+/// Where the duplication check keeps its token cache.
+#[derive(Clone, Debug)]
+pub enum Cache {
+    /// `debtgate/` in the repository's git directory.
+    Default,
+    Dir(PathBuf),
+    Off,
 }
 
 pub fn run(request: &CheckRequest, env: &Environment) -> Result<(Verdict, Settings)> {
@@ -57,8 +69,98 @@ pub fn run(request: &CheckRequest, env: &Environment) -> Result<(Verdict, Settin
     let mut notices = Vec::new();
     let settings = load_settings(&repo, request, &change, &mut notices)?;
     let measured = measure_change(&repo, &change, request.limits, &mut notices)?;
-    let verdict = judge(&change, &settings, &measured, notices);
+    let duplication = match rules::find(&settings.rules, DUPLICATED_BLOCK) {
+        Ok(rule) if rule.enabled => Some(find_duplication(&repo, request, &change, &settings, rule)?),
+        _ => None,
+    };
+    let verdict = judge(&change, &settings, &measured, duplication.as_ref(), notices);
     Ok((verdict, settings))
+}
+
+const DUPLICATED_BLOCK: &str = "duplicated-block";
+
+fn find_duplication(
+    repo: &Repo,
+    request: &CheckRequest,
+    change: &ChangeSet,
+    settings: &Settings,
+    rule: &Rule,
+) -> Result<clones::Duplication> {
+    let dir = match &request.cache {
+        Cache::Off => None,
+        Cache::Dir(dir) => Some(dir.clone()),
+        Cache::Default => Some(repo.git_common_dir()?.join("debtgate")),
+    };
+    let excludes = clones::exclusions(&settings.duplication.exclude)?;
+    let clone_settings = CloneSettings {
+        min_tokens: rule.threshold as usize,
+        min_lines: settings.duplication.min_lines,
+        normalize: settings.duplication.normalize,
+    };
+    clones::find(
+        repo,
+        change,
+        clone_settings,
+        &excludes,
+        &clones::CacheConfig { dir },
+        request.limits,
+    )
+}
+
+/// A finding for each copy the change adds.
+fn duplication_findings(rule: &Rule, duplication: &clones::Duplication) -> Vec<Finding> {
+    duplication
+        .clones
+        .iter()
+        .map(|d| {
+            let (first, rest) = (&d.originals[0], d.originals.len() - 1);
+            let more = if rest > 0 {
+                format!(" and {rest} more place(s)")
+            } else {
+                String::new()
+            };
+            let lines = d.end_line + 1 - d.start_line;
+            Finding {
+                rule_id: rule.id.clone(),
+                severity: rule.severity,
+                path: d.path.clone(),
+                line: d.first_added_line,
+                column: 1,
+                function: String::new(),
+                function_line: d.start_line,
+                function_end_line: d.end_line,
+                metric: Metric::DuplicatedTokens,
+                value: u32::try_from(d.tokens).unwrap_or(u32::MAX),
+                base_value: None,
+                threshold: rule.threshold,
+                change: Change::New,
+                message: format!(
+                    "lines {}-{} ({lines} lines, {} tokens) duplicate {}:{}-{}{more}. {}",
+                    d.start_line, d.end_line, d.tokens, first.0, first.1, first.2, rule.advice
+                ),
+                debt_minutes: rule.remediation.minutes(
+                    u32::try_from(d.tokens).unwrap_or(u32::MAX),
+                    rule.threshold.saturating_sub(1),
+                ),
+                fingerprint: fingerprint(&[
+                    "debtgate/v1",
+                    &rule.id,
+                    &d.path,
+                    &format!("{:016x}", d.content_hash),
+                ]),
+                related: d
+                    .originals
+                    .iter()
+                    .map(|(path, start, end)| Related {
+                        path: path.clone(),
+                        start_line: *start,
+                        end_line: *end,
+                        message: format!("the code copied: {path}:{start}-{end}"),
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
 }
 
 /// Resolves base and head to commits and reads the files between them.
@@ -453,6 +555,15 @@ fn finding_for(
         ),
         debt_minutes: cost(value).saturating_sub(base_value.map_or(0, cost)),
         fingerprint: fingerprint(&["debtgate/v1", &rule.id, &file.path, &f.qualified_name]),
+        related: vec![Related {
+            path: file.path.clone(),
+            start_line: f.start_line,
+            end_line: f.end_line,
+            message: format!(
+                "`{}` spans lines {}-{}",
+                f.qualified_name, f.start_line, f.end_line
+            ),
+        }],
     })
 }
 
@@ -461,9 +572,25 @@ fn judge(
     change: &ChangeSet,
     settings: &Settings,
     measured: &[MeasuredFile],
+    duplication: Option<&clones::Duplication>,
     mut notices: Vec<Notice>,
 ) -> Verdict {
     let mut findings = Vec::new();
+    let mut conditions = Vec::new();
+    if let (Some(d), Ok(rule)) = (duplication, rules::find(&settings.rules, DUPLICATED_BLOCK)) {
+        findings.extend(duplication_findings(rule, d));
+        let density = d.density();
+        conditions.push(Condition {
+            name: "duplicated lines in new code".to_string(),
+            value: density,
+            limit: settings.max_duplicated_lines_percent,
+            passed: density <= settings.max_duplicated_lines_percent,
+            detail: format!(
+                "{} of {} added line(s) in copies; {} file(s) indexed",
+                d.duplicated_added_lines, d.added_lines, d.files_indexed
+            ),
+        });
+    }
     let mut functions = 0;
     for file in measured {
         functions += file.head.len();
@@ -502,7 +629,8 @@ fn judge(
     };
     let outcome = if notices.iter().any(|n| n.blocking) {
         Outcome::NotJudged
-    } else if findings.iter().any(|f| f.severity >= settings.fail_on) {
+    } else if findings.iter().any(|f| f.severity >= settings.fail_on) || conditions.iter().any(|c| !c.passed)
+    {
         Outcome::Failed
     } else {
         Outcome::Passed
@@ -518,5 +646,6 @@ fn judge(
         summary,
         findings,
         notices,
+        conditions,
     }
 }

@@ -70,6 +70,13 @@ struct CheckArgs {
     /// Files larger than this are not parsed (and say so).
     #[arg(long, default_value_t = ParseLimits::default().max_bytes)]
     max_file_bytes: usize,
+    /// Where to keep the per-blob token cache of the duplication check [default: debtgate/
+    /// in the repository's git directory].
+    #[arg(long)]
+    cache_dir: Option<PathBuf>,
+    /// Do not read or write the token cache.
+    #[arg(long, conflicts_with = "cache_dir")]
+    no_cache: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -166,6 +173,11 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<i32> {
         limits: ParseLimits {
             max_bytes: args.max_file_bytes,
             ..ParseLimits::default()
+        },
+        cache: if args.no_cache {
+            check::Cache::Off
+        } else {
+            args.cache_dir.map_or(check::Cache::Default, check::Cache::Dir)
         },
     };
     let (verdict, settings) = check::run(&request, &Environment::from_process())?;

@@ -21,6 +21,20 @@ struct ConfigFile {
     rules: BTreeMap<String, RuleOverride>,
     #[serde(default)]
     gate: GateConfig,
+    #[serde(default)]
+    duplication: DuplicationConfig,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct DuplicationConfig {
+    /// A copy must span at least this many lines (default 6).
+    min_lines: Option<u32>,
+    /// Type-2 clones: identifiers and literals compare equal (default true).
+    normalize: Option<bool>,
+    /// Globs of paths never indexed, beyond vendored code.
+    #[serde(default)]
+    exclude: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -36,6 +50,16 @@ struct RuleOverride {
 struct GateConfig {
     /// The lowest severity of a new finding that fails the gate.
     fail_on: Option<Severity>,
+    /// The most duplicated lines in new code, in percent, before the gate fails.
+    max_duplicated_lines_percent: Option<f64>,
+}
+
+/// How the duplication check runs (its token threshold is the `duplicated-block` rule's).
+#[derive(Debug, Clone)]
+pub struct DuplicationSettings {
+    pub min_lines: u32,
+    pub normalize: bool,
+    pub exclude: Vec<String>,
 }
 
 /// Everything the pipeline needs to judge a change.
@@ -43,6 +67,9 @@ struct GateConfig {
 pub struct Settings {
     pub rules: Vec<Rule>,
     pub fail_on: Severity,
+    /// Duplicated lines in new code above this percentage fail the gate.
+    pub max_duplicated_lines_percent: f64,
+    pub duplication: DuplicationSettings,
     /// Where the configuration came from (`"debtgate.toml at base abc1234"`), if anywhere.
     pub source: Option<String>,
 }
@@ -53,6 +80,12 @@ impl Settings {
         Ok(Settings {
             rules: rules::default_rules()?,
             fail_on: Severity::Error,
+            max_duplicated_lines_percent: 3.0,
+            duplication: DuplicationSettings {
+                min_lines: 6,
+                normalize: true,
+                exclude: Vec::new(),
+            },
             source: None,
         })
     }
@@ -85,6 +118,22 @@ impl Settings {
         if let Some(f) = file.gate.fail_on {
             settings.fail_on = f;
         }
+        if let Some(p) = file.gate.max_duplicated_lines_percent {
+            if !(0.0..=100.0).contains(&p) {
+                bail!("{origin}: [gate] max-duplicated-lines-percent must be between 0 and 100, not {p}");
+            }
+            settings.max_duplicated_lines_percent = p;
+        }
+        let d = file.duplication;
+        if let Some(m) = d.min_lines {
+            settings.duplication.min_lines = m;
+        }
+        if let Some(n) = d.normalize {
+            settings.duplication.normalize = n;
+        }
+        crate::clones::exclusions(&d.exclude)
+            .map_err(|e| anyhow::anyhow!("{origin}: [duplication] exclude: {e}"))?;
+        settings.duplication.exclude = d.exclude;
         settings.source = Some(origin.to_string());
         Ok(settings)
     }

@@ -200,6 +200,37 @@ impl Repo {
             .collect())
     }
 
+    /// The git directory shared by all worktrees, absolute.
+    pub fn git_common_dir(&self) -> Result<PathBuf> {
+        let out = self.git(&["rev-parse", "--path-format=absolute", "--git-common-dir"])?;
+        Ok(PathBuf::from(
+            String::from_utf8_lossy(trim_newline(&out)).into_owned(),
+        ))
+    }
+
+    /// Every regular file tracked at `rev`, with its blob id (symlinks and submodules left out).
+    pub fn ls_tree_blobs(&self, rev: &str) -> Result<Vec<(String, String)>> {
+        let out = self.git(&["ls-tree", "-r", "-z", "--full-tree", rev])?;
+        let mut files = Vec::new();
+        for entry in out.split(|&b| b == 0).filter(|e| !e.is_empty()) {
+            let Some(tab) = entry.iter().position(|&b| b == b'\t') else {
+                continue;
+            };
+            let meta = String::from_utf8_lossy(&entry[..tab]);
+            let mut parts = meta.split(' ');
+            let (Some(mode), Some(kind), Some(id)) = (parts.next(), parts.next(), parts.next()) else {
+                continue;
+            };
+            if kind == "blob" && EntryKind::from_mode(mode) == EntryKind::File {
+                files.push((
+                    String::from_utf8_lossy(&entry[tab + 1..]).into_owned(),
+                    id.to_string(),
+                ));
+            }
+        }
+        Ok(files)
+    }
+
     /// The blob id of `path` at `rev`, if the path holds a regular file there.
     pub fn blob_id(&self, rev: &str, path: &str) -> Option<String> {
         let out = self
@@ -495,28 +526,55 @@ impl BlobReader {
         Ok(BlobReader { child, stdin, stdout })
     }
 
+    /// Reads many blobs in one stream: the ids are written from a second thread while the
+    /// contents are read, so there is no round trip per blob.
+    pub fn read_many(&mut self, ids: &[&str]) -> Result<Vec<Vec<u8>>> {
+        let BlobReader { stdin, stdout, .. } = self;
+        std::thread::scope(|scope| {
+            let writer = scope.spawn(move || -> std::io::Result<()> {
+                let mut w = std::io::BufWriter::new(&mut *stdin);
+                for id in ids {
+                    writeln!(w, "{id}")?;
+                }
+                w.flush()
+            });
+            let mut out = Vec::with_capacity(ids.len());
+            for id in ids {
+                out.push(read_object(stdout, id)?);
+            }
+            writer
+                .join()
+                .map_err(|_| anyhow!("git cat-file writer panicked"))?
+                .context("git cat-file stopped")?;
+            Ok(out)
+        })
+    }
+
     /// Reads the content of a blob by its id.
     pub fn read(&mut self, id: &str) -> Result<Vec<u8>> {
         writeln!(self.stdin, "{id}").context("git cat-file stopped")?;
         self.stdin.flush().context("git cat-file stopped")?;
-        let mut header = String::new();
-        self.stdout
-            .read_line(&mut header)
-            .context("git cat-file stopped")?;
-        let mut parts = header.split_whitespace();
-        let (_, kind, size) = (parts.next(), parts.next(), parts.next());
-        if kind != Some("blob") {
-            bail!("git object {id} is not a readable blob ({})", header.trim());
-        }
-        let size: usize = size
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| anyhow!("unexpected git cat-file header: {}", header.trim()))?;
-        let mut content = vec![0; size];
-        self.stdout.read_exact(&mut content)?;
-        let mut newline = [0u8; 1];
-        self.stdout.read_exact(&mut newline)?;
-        Ok(content)
+        read_object(&mut self.stdout, id)
     }
+}
+
+/// Reads one `git cat-file --batch` answer.
+fn read_object(stdout: &mut BufReader<ChildStdout>, id: &str) -> Result<Vec<u8>> {
+    let mut header = String::new();
+    stdout.read_line(&mut header).context("git cat-file stopped")?;
+    let mut parts = header.split_whitespace();
+    let (_, kind, size) = (parts.next(), parts.next(), parts.next());
+    if kind != Some("blob") {
+        bail!("git object {id} is not a readable blob ({})", header.trim());
+    }
+    let size: usize = size
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| anyhow!("unexpected git cat-file header: {}", header.trim()))?;
+    let mut content = vec![0; size];
+    stdout.read_exact(&mut content)?;
+    let mut newline = [0u8; 1];
+    stdout.read_exact(&mut newline)?;
+    Ok(content)
 }
 
 impl Drop for BlobReader {

@@ -6,6 +6,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod clones;
 pub mod config;
 pub mod git;
 pub mod lang;

@@ -49,6 +49,8 @@ pub enum Metric {
     Params,
     MaxNesting,
     Returns,
+    /// The length of a duplicated block, in tokens (not a function metric).
+    DuplicatedTokens,
 }
 
 impl Metric {
@@ -62,6 +64,7 @@ impl Metric {
             Metric::Params => Some(f.params),
             Metric::MaxNesting => Some(f.max_nesting),
             Metric::Returns => Some(f.returns),
+            Metric::DuplicatedTokens => None,
         }
     }
 
@@ -74,6 +77,7 @@ impl Metric {
             Metric::Params => "parameter count",
             Metric::MaxNesting => "nesting depth",
             Metric::Returns => "return points",
+            Metric::DuplicatedTokens => "duplicated tokens",
         }
     }
 }

@@ -56,8 +56,31 @@ pub struct Finding {
     pub change: Change,
     pub message: String,
     pub debt_minutes: u32,
-    /// Stable across unrelated edits: rule, path and qualified name, hashed.
+    /// Stable across unrelated edits: rule, path and qualified name (or the copied code),
+    /// hashed.
     pub fingerprint: String,
+    /// Other places that explain the finding: the function's span, or the code it copies.
+    pub related: Vec<Related>,
+}
+
+/// A place a finding points to besides its own line.
+#[derive(Clone, Debug, Serialize)]
+pub struct Related {
+    pub path: String,
+    pub start_line: u32,
+    pub end_line: u32,
+    pub message: String,
+}
+
+/// A gate condition on the change as a whole.
+#[derive(Clone, Debug, Serialize)]
+pub struct Condition {
+    pub name: String,
+    /// The measured value (a percentage), when there was something to measure.
+    pub value: f64,
+    pub limit: f64,
+    pub passed: bool,
+    pub detail: String,
 }
 
 /// Something the user must know that is not a finding: a file that was skipped, could not be
@@ -95,6 +118,7 @@ pub struct Verdict {
     pub summary: Summary,
     pub findings: Vec<Finding>,
     pub notices: Vec<Notice>,
+    pub conditions: Vec<Condition>,
 }
 
 /// FNV-1a, 64 bits: a fixed hash for fingerprints (never `DefaultHasher`, whose output may

@@ -1,3 +1,4 @@
 //! Measurements of source code.
 
 pub mod complexity;
+pub mod duplication;

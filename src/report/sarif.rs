@@ -48,31 +48,33 @@ pub fn render(verdict: &Verdict, rules: &[Rule]) -> String {
                 .start_line(i64::from(f.line))
                 .start_column(i64::from(f.column))
                 .build();
-            let related = Location::builder()
-                .id(0)
-                .physical_location(physical(
-                    &f.path,
-                    Region::builder()
-                        .start_line(i64::from(f.function_line))
-                        .end_line(i64::from(f.function_end_line))
-                        .build(),
-                ))
-                .message(
-                    Message::builder()
-                        .text(format!(
-                            "`{}` spans lines {}-{}",
-                            f.function, f.function_line, f.function_end_line
+            let related: Vec<Location> = f
+                .related
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    Location::builder()
+                        .id(i as i64)
+                        .physical_location(physical(
+                            &r.path,
+                            Region::builder()
+                                .start_line(i64::from(r.start_line))
+                                .end_line(i64::from(r.end_line))
+                                .build(),
                         ))
-                        .build(),
-                )
-                .build();
+                        .message(Message::builder().text(r.message.clone()).build())
+                        .build()
+                })
+                .collect();
             let mut props = BTreeMap::new();
             props.insert("metric".to_string(), serde_json::json!(f.metric));
             props.insert("value".to_string(), serde_json::json!(f.value));
             props.insert("baseValue".to_string(), serde_json::json!(f.base_value));
             props.insert("threshold".to_string(), serde_json::json!(f.threshold));
             props.insert("change".to_string(), serde_json::json!(f.change));
-            props.insert("function".to_string(), serde_json::json!(f.function));
+            if !f.function.is_empty() {
+                props.insert("function".to_string(), serde_json::json!(f.function));
+            }
             props.insert("debtMinutes".to_string(), serde_json::json!(f.debt_minutes));
             let mut fingerprints = BTreeMap::new();
             fingerprints.insert("debtgate/v1".to_string(), f.fingerprint.clone());
@@ -83,7 +85,7 @@ pub fn render(verdict: &Verdict, rules: &[Rule]) -> String {
                 .locations(vec![Location::builder()
                     .physical_location(physical(&f.path, region))
                     .build()])
-                .related_locations(vec![related])
+                .related_locations(related)
                 .partial_fingerprints(fingerprints)
                 .properties(PropertyBag::builder().additional_properties(props).build())
                 .build();

@@ -27,6 +27,17 @@ pub fn render(verdict: &Verdict) -> String {
             .unwrap_or_default();
         let _ = writeln!(out, "{place}{}: {}", n.level.as_str(), escape_control(&n.message));
     }
+    for c in &verdict.conditions {
+        let _ = writeln!(
+            out,
+            "gate: {}: {:.2} % (limit {:.2} %): {} ({})",
+            c.name,
+            c.value,
+            c.limit,
+            if c.passed { "passed" } else { "FAILED" },
+            c.detail
+        );
+    }
     let s = &verdict.summary;
     let head = match verdict.outcome {
         Outcome::Passed => "debtgate: passed",

@@ -1,5 +1,6 @@
 //! Integration tests: real git repositories in temporary folders, the real binary.
 
 mod check;
+mod duplication;
 mod probes;
 mod support;

@@ -1,0 +1,210 @@
+//! The duplication check end to end: copies the change adds, against the whole repository.
+
+use crate::support::{code, stderr, stdout, Repo};
+
+/// A Python function of about 90 tokens over 12 lines, its names derived from `stem`.
+fn function(stem: &str) -> String {
+    format!(
+        r#"def {stem}_totals(orders, rates):
+    {stem}_sum = 0
+    for order in orders:
+        if order.status == "paid" and order.amount > 0:
+            rate = rates.get(order.currency, 1.0)
+            {stem}_sum += order.amount * rate
+        elif order.status == "refunded":
+            {stem}_sum -= order.amount
+        else:
+            continue
+    report = {{"total": {stem}_sum, "count": len(orders)}}
+    return report
+"#
+    )
+}
+
+fn check(repo: &Repo, base: &str, extra: &[&str]) -> (i32, serde_json::Value) {
+    let mut args = vec!["check", "--base", base, "--format", "json"];
+    args.extend_from_slice(extra);
+    let out = repo.debtgate(&args);
+    let value = serde_json::from_str(&stdout(&out))
+        .unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&out), stderr(&out)));
+    (code(&out), value)
+}
+
+fn duplicates(report: &serde_json::Value) -> Vec<&serde_json::Value> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "duplicated-block")
+        .collect()
+}
+
+fn repo_with(files: &[(&str, String)]) -> (Repo, String) {
+    let repo = Repo::new();
+    repo.write("README.md", "hello\n");
+    for (path, content) in files {
+        repo.write(path, content);
+    }
+    let base = repo.commit("base");
+    (repo, base)
+}
+
+#[test]
+fn a_copy_of_old_code_is_found_with_the_original_as_related_location() {
+    let (repo, base) = repo_with(&[("billing/a.py", format!("import x\n\n\n{}", function("billing")))]);
+    repo.write(
+        "shop/b.py",
+        format!("\"\"\"Shop.\"\"\"\n\n{}", function("billing")),
+    );
+    repo.commit("copy it");
+    let (exit, report) = check(&repo, &base, &[]);
+    let found = duplicates(&report);
+    assert_eq!(found.len(), 1, "{report:#}");
+    let f = found[0];
+    assert_eq!(f["path"], "shop/b.py");
+    assert_eq!(f["line"], 3);
+    assert_eq!(f["related"][0]["path"], "billing/a.py");
+    assert_eq!(f["related"][0]["start_line"], 4);
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("duplicate billing/a.py:4-15"),
+        "{f:#}"
+    );
+    // Every added code line is a copy: 100 % duplicated lines in new code fails the gate.
+    assert_eq!(exit, 1, "{report:#}");
+    let gate = &report["conditions"][0];
+    assert_eq!(gate["passed"], false);
+}
+
+#[test]
+fn a_renamed_copy_is_a_type_2_clone_and_type_1_mode_misses_it() {
+    let (repo, base) = repo_with(&[("billing/a.py", function("billing"))]);
+    repo.write("shop/b.py", function("shop"));
+    repo.commit("copy with new names");
+    let (_, report) = check(&repo, &base, &[]);
+    assert_eq!(duplicates(&report).len(), 1, "{report:#}");
+
+    repo.write("debtgate.toml", "[duplication]\nnormalize = false\n");
+    let base2 = repo.commit("type-1 only");
+    repo.write("shop/c.py", function("cart"));
+    repo.commit("another renamed copy");
+    let (_, report) = check(&repo, &base2, &[]);
+    assert!(duplicates(&report).is_empty(), "{report:#}");
+}
+
+#[test]
+fn old_duplication_in_untouched_lines_is_never_a_finding() {
+    let (repo, base) = repo_with(&[
+        ("a.py", function("one")),
+        (
+            "b.py",
+            format!("{}\n\ndef other():\n    return 1\n", function("one")),
+        ),
+    ]);
+    repo.write(
+        "b.py",
+        format!("{}\n\ndef other():\n    return 2\n", function("one")),
+    );
+    repo.commit("touch b.py beside the old copy");
+    let (exit, report) = check(&repo, &base, &[]);
+    assert!(duplicates(&report).is_empty(), "{report:#}");
+    assert_eq!(exit, 0, "{report:#}");
+}
+
+#[test]
+fn two_new_copies_in_one_change_are_one_finding_on_the_later_copy() {
+    let (repo, base) = repo_with(&[("keep.py", "x = 1\n".to_string())]);
+    repo.write("pkg/first.py", function("first"));
+    repo.write("pkg/second.py", function("second"));
+    repo.commit("two copies");
+    let (exit, report) = check(&repo, &base, &[]);
+    let found = duplicates(&report);
+    assert_eq!(found.len(), 1, "{report:#}");
+    assert_eq!(found[0]["path"], "pkg/second.py");
+    assert_eq!(found[0]["related"][0]["path"], "pkg/first.py");
+    assert_eq!(exit, 1);
+    let detail = report["conditions"][0]["detail"].as_str().unwrap();
+    assert!(detail.starts_with("24 of 24 added line(s)"), "{detail}");
+}
+
+#[test]
+fn the_density_limit_is_configurable_and_the_finding_stays_a_warning() {
+    let (repo, base) = repo_with(&[
+        ("a.py", function("one")),
+        (
+            "debtgate.toml",
+            "[gate]\nmax-duplicated-lines-percent = 100\n".to_string(),
+        ),
+    ]);
+    repo.write("b.py", function("two"));
+    repo.commit("copy");
+    let (exit, report) = check(&repo, &base, &[]);
+    assert_eq!(duplicates(&report).len(), 1);
+    assert_eq!(duplicates(&report)[0]["severity"], "warning");
+    assert_eq!(exit, 0, "{report:#}");
+}
+
+#[test]
+fn a_short_copy_is_not_a_clone() {
+    let (repo, base) = repo_with(&[("a.py", "def f(a, b):\n    return a + b\n".to_string())]);
+    repo.write("b.py", "def g(a, b):\n    return a + b\n");
+    repo.commit("tiny copy");
+    let (exit, report) = check(&repo, &base, &[]);
+    assert!(duplicates(&report).is_empty());
+    assert_eq!(exit, 0);
+}
+
+#[test]
+fn the_token_cache_is_written_and_reused_with_identical_results() {
+    let (repo, base) = repo_with(&[("a.py", function("one"))]);
+    repo.write("b.py", function("two"));
+    repo.commit("copy");
+    let cache = repo.path().join("cache");
+    let cache_arg = cache.to_str().unwrap();
+    let (_, cold) = check(&repo, &base, &["--cache-dir", cache_arg]);
+    let files: Vec<_> = std::fs::read_dir(&cache).unwrap().collect();
+    assert_eq!(files.len(), 1, "one cache file");
+    let (_, warm) = check(&repo, &base, &["--cache-dir", cache_arg]);
+    assert_eq!(cold, warm);
+    // A corrupt cache is ignored, never trusted.
+    let path = files[0].as_ref().unwrap().path();
+    std::fs::write(&path, b"DGTOKv1\n\xff\xff").unwrap();
+    let (_, again) = check(&repo, &base, &["--cache-dir", cache_arg]);
+    assert_eq!(cold, again);
+    let (_, uncached) = check(&repo, &base, &["--no-cache"]);
+    assert_eq!(cold, uncached);
+}
+
+#[test]
+fn copies_in_javascript_go_and_java_are_found_too() {
+    let js = |name: &str| {
+        format!(
+            "export function {name}(items, limit) {{\n  let total = 0;\n  for (const item of items) {{\n    if (item.price > 0 && item.count < limit) {{\n      total += item.price * item.count;\n    }} else {{\n      total -= 1;\n    }}\n  }}\n  return {{ total, size: items.length, ok: total > 0 }};\n}}\n"
+        )
+    };
+    let go = |name: &str| {
+        format!(
+            "package p\n\nfunc {name}(items []Item, limit int) int {{\n\ttotal := 0\n\tfor _, item := range items {{\n\t\tif item.Price > 0 && item.Count < limit {{\n\t\t\ttotal += item.Price * item.Count\n\t\t}} else {{\n\t\t\ttotal -= 1\n\t\t}}\n\t}}\n\treturn total + len(items)\n}}\n"
+        )
+    };
+    let java = |name: &str| {
+        format!(
+            "class {name} {{\n  int sum(java.util.List<Item> items, int limit) {{\n    int total = 0;\n    for (Item item : items) {{\n      if (item.price > 0 && item.count < limit) {{\n        total += item.price * item.count;\n      }} else {{\n        total -= 1;\n      }}\n    }}\n    return total + items.size();\n  }}\n}}\n"
+        )
+    };
+    for (old, new) in [
+        (("a.js", js("a")), ("b.js", js("b"))),
+        (("a.go", go("A")), ("b.go", go("B"))),
+        (("A.java", java("A")), ("B.java", java("B"))),
+    ] {
+        let (repo, base) = repo_with(&[(old.0, old.1.clone())]);
+        repo.write(new.0, &new.1);
+        repo.commit("copy");
+        let (_, report) = check(&repo, &base, &[]);
+        let found = duplicates(&report);
+        assert_eq!(found.len(), 1, "{}: {report:#}", new.0);
+        assert_eq!(found[0]["path"], new.0);
+    }
+}
