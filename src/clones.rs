@@ -104,18 +104,33 @@ pub fn find(
     let cache_hits = files.len() - missing.len();
     if !missing.is_empty() {
         let ids: Vec<&str> = missing.iter().map(|&i| files[i].1.as_str()).collect();
-        let contents = repo.blob_reader()?.read_many(&ids)?;
-        let fresh: Vec<(String, Option<Tokens>)> = missing
-            .par_iter()
-            .zip(contents)
-            .map(|(&i, content)| {
-                let (_, id, language) = &files[i];
-                (
-                    id.clone(),
-                    tokens_of(*language, content, settings.normalize, limits),
-                )
-            })
-            .collect();
+        let mut reader = repo.blob_reader()?;
+        // Parse while git is still reading: blobs flow through a bounded channel to the pool.
+        let (fresh, read): (Vec<(String, Option<Tokens>)>, Result<()>) = std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Vec<u8>)>(256);
+            let missing = &missing;
+            let reading = scope.spawn(move || {
+                reader.read_each(&ids, |k, content| {
+                    let _ = tx.send((missing[k], content));
+                })
+            });
+            let fresh = rx
+                .into_iter()
+                .par_bridge()
+                .map(|(i, content)| {
+                    let (_, id, language) = &files[i];
+                    (
+                        id.clone(),
+                        tokens_of(*language, content, settings.normalize, limits),
+                    )
+                })
+                .collect();
+            let read = reading
+                .join()
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("the git reader thread panicked")));
+            (fresh, read)
+        });
+        read?;
         for (id, tokens) in fresh {
             store.insert(id, tokens);
         }

@@ -526,9 +526,10 @@ impl BlobReader {
         Ok(BlobReader { child, stdin, stdout })
     }
 
-    /// Reads many blobs in one stream: the ids are written from a second thread while the
-    /// contents are read, so there is no round trip per blob.
-    pub fn read_many(&mut self, ids: &[&str]) -> Result<Vec<Vec<u8>>> {
+    /// Streams many blobs to `each` (with their index in `ids`), in order, as they arrive: the
+    /// ids are written from a second thread while the contents are read, so there is no round
+    /// trip per blob.
+    pub fn read_each(&mut self, ids: &[&str], mut each: impl FnMut(usize, Vec<u8>)) -> Result<()> {
         let BlobReader { stdin, stdout, .. } = self;
         std::thread::scope(|scope| {
             let writer = scope.spawn(move || -> std::io::Result<()> {
@@ -538,15 +539,14 @@ impl BlobReader {
                 }
                 w.flush()
             });
-            let mut out = Vec::with_capacity(ids.len());
-            for id in ids {
-                out.push(read_object(stdout, id)?);
+            for (i, id) in ids.iter().enumerate() {
+                each(i, read_object(stdout, id)?);
             }
             writer
                 .join()
                 .map_err(|_| anyhow!("git cat-file writer panicked"))?
                 .context("git cat-file stopped")?;
-            Ok(out)
+            Ok(())
         })
     }
 

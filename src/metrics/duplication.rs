@@ -75,25 +75,58 @@ fn is_identifier(kind: &str) -> bool {
     kind.ends_with("identifier") || kind == "identifier"
 }
 
+const OTHER: u8 = 0;
+const SKIPPED: u8 = 1;
+const LITERAL_KIND: u8 = 2;
+const IDENTIFIER_KIND: u8 = 3;
+
+/// How each node kind of a grammar tokenises, by kind id: deciding by name for every node
+/// costs more than the walk itself.
+fn kind_classes(language: &tree_sitter::Language) -> Vec<u8> {
+    (0..language.node_kind_count())
+        .map(|id| {
+            let id = id as u16;
+            let kind = language.node_kind_for_id(id).unwrap_or("");
+            let named = language.node_kind_is_named(id);
+            if kind.contains("comment") {
+                SKIPPED
+            } else if named && is_literal(kind) {
+                LITERAL_KIND
+            } else if named && is_identifier(kind) {
+                IDENTIFIER_KIND
+            } else {
+                OTHER
+            }
+        })
+        .collect()
+}
+
+fn classes_for(language: crate::lang::Language) -> &'static [u8] {
+    use std::sync::OnceLock;
+    static TABLES: [OnceLock<Vec<u8>>; 16] = [const { OnceLock::new() }; 16];
+    TABLES[language as usize].get_or_init(|| kind_classes(&language.grammar()))
+}
+
 /// The tokens of a parsed file, in order. A literal (a whole string, interpolations included)
 /// is one token. Iterative: deep nesting cannot overflow the stack.
 pub fn tokenize(file: &ParsedFile, normalize: bool) -> Tokens {
+    let classes = classes_for(file.language);
     let mut tokens = Tokens::default();
     let source = &file.source;
     let mut cursor = file.tree.walk();
     let mut descend = true;
     loop {
         let node = cursor.node();
-        let kind = node.kind();
         let mut leaf = false;
         if descend {
-            if kind.contains("comment") || node.is_missing() || node.start_byte() == node.end_byte() {
-                leaf = true; // skipped
-            } else if (node.is_named() && is_literal(kind)) || node.child_count() == 0 {
+            let class = classes.get(usize::from(node.kind_id())).copied().unwrap_or(OTHER);
+            if class == SKIPPED || node.is_missing() || node.start_byte() == node.end_byte() {
+                leaf = true;
+            } else if class == LITERAL_KIND || node.child_count() == 0 {
                 // A literal is one token, whatever it holds; any other leaf is one token.
-                let text: &[u8] = match (normalize && node.is_named(), kind) {
-                    (true, k) if is_literal(k) => LITERAL,
-                    (true, k) if is_identifier(k) => IDENTIFIER,
+                let text: &[u8] = match (normalize, class) {
+                    (true, LITERAL_KIND) => LITERAL,
+                    (true, IDENTIFIER_KIND) => IDENTIFIER,
                     _ => &source[node.byte_range()],
                 };
                 tokens.hashes.push(fnv1a(text));

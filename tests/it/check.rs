@@ -1,6 +1,8 @@
 //! `debtgate check` end to end.
 
-use crate::support::{code, git_in, nested_js, nested_python, nested_rust, stderr, stdout, Repo};
+use crate::support::{
+    code, git_in, nested_js, nested_python, nested_rust, python_function, stderr, stdout, Repo,
+};
 
 /// A repository whose base commit holds a simple function and, where asked, a complex one.
 fn base_repo(with_complex: bool) -> (Repo, String) {
@@ -345,10 +347,15 @@ fn sarif_passes_the_multitool_validator() {
     let (repo, base) = base_repo(true);
     repo.write("app/x y.py", nested_python("fresh", 7));
     repo.write("app/broken.py", "def f(:\n");
+    // Two copies in the change: a result with the other copy as a related location.
+    repo.write("app/copy1.py", python_function("one"));
+    repo.write("app/copy2.py", python_function("two"));
     repo.commit("change");
     let sarif_path = repo.path().join("out.sarif");
     let out = repo.debtgate(&["check", "--base", &base, "--sarif", sarif_path.to_str().unwrap()]);
     assert_eq!(code(&out), 2, "{}", stdout(&out));
+    let log = std::fs::read_to_string(&sarif_path).unwrap();
+    assert!(log.contains("\"ruleId\": \"duplicated-block\""), "{log}");
     let validation = std::process::Command::new(tool)
         .args([
             "validate",

@@ -1,25 +1,6 @@
 //! The duplication check end to end: copies the change adds, against the whole repository.
 
-use crate::support::{code, stderr, stdout, Repo};
-
-/// A Python function of about 90 tokens over 12 lines, its names derived from `stem`.
-fn function(stem: &str) -> String {
-    format!(
-        r#"def {stem}_totals(orders, rates):
-    {stem}_sum = 0
-    for order in orders:
-        if order.status == "paid" and order.amount > 0:
-            rate = rates.get(order.currency, 1.0)
-            {stem}_sum += order.amount * rate
-        elif order.status == "refunded":
-            {stem}_sum -= order.amount
-        else:
-            continue
-    report = {{"total": {stem}_sum, "count": len(orders)}}
-    return report
-"#
-    )
-}
+use crate::support::{code, python_function as function, stderr, stdout, Repo};
 
 fn check(repo: &Repo, base: &str, extra: &[&str]) -> (i32, serde_json::Value) {
     let mut args = vec!["check", "--base", base, "--format", "json"];

@@ -154,3 +154,22 @@ pub fn git_env_command(dir: &Path, threads: &str, args: &[&str]) -> Output {
         .output()
         .expect("debtgate runs")
 }
+
+/// A Python function of about 90 tokens over 12 lines, its names derived from `stem`.
+pub fn python_function(stem: &str) -> String {
+    format!(
+        r#"def {stem}_totals(orders, rates):
+    {stem}_sum = 0
+    for order in orders:
+        if order.status == "paid" and order.amount > 0:
+            rate = rates.get(order.currency, 1.0)
+            {stem}_sum += order.amount * rate
+        elif order.status == "refunded":
+            {stem}_sum -= order.amount
+        else:
+            continue
+    report = {{"total": {stem}_sum, "count": len(orders)}}
+    return report
+"#
+    )
+}
