@@ -6,7 +6,8 @@
 
 use tree_sitter::Node;
 
-use super::{flatten_operators, named_children, operator, operator_runs, FunctionMetrics, Record};
+use super::white_paper::{self, Spec};
+use super::{named_children, FunctionMetrics, Record};
 use crate::lang::ParsedFile;
 
 pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
@@ -65,10 +66,10 @@ fn function(
     let mut m = rec.new_function(name, qualified, node, node);
     m.params = node.child_by_field_name("parameters").map_or(0, params);
     if let Some(body) = node.child_by_field_name("body") {
-        let (cyclomatic, returns) = cyclomatic_and_returns(body);
+        let (cyclomatic, returns) = white_paper::cyclomatic_and_returns(&GO, body);
         m.cyclomatic = cyclomatic;
         m.returns = returns;
-        let (cognitive, max_nesting) = cognitive(body);
+        let (cognitive, max_nesting) = white_paper::cognitive(&GO, body);
         m.cognitive = own_cognitive.then_some(cognitive);
         m.max_nesting = max_nesting;
     } else {
@@ -102,99 +103,28 @@ fn params(list: Node<'_>) -> u32 {
         .sum()
 }
 
-fn is_logical(op: &str) -> bool {
-    matches!(op, "&&" | "||")
-}
-
-fn logical_op<'t>(node: Node<'t>) -> Option<&'t str> {
-    let op = operator(node);
-    (node.kind() == "binary_expression" && is_logical(op)).then_some(op)
-}
-
-fn cyclomatic_and_returns(body: Node<'_>) -> (u32, u32) {
-    let mut cyclomatic = 1;
-    let mut returns = 0;
-    let mut stack = vec![body];
-    while let Some(node) = stack.pop() {
-        match node.kind() {
-            "func_literal" => continue,
-            "if_statement" | "for_statement" | "expression_case" | "type_case" | "communication_case" => {
-                cyclomatic += 1
-            }
-            "binary_expression" if is_logical(operator(node)) => cyclomatic += 1,
-            "return_statement" => returns += 1,
-            _ => {}
-        }
-        stack.extend(named_children(node));
-    }
-    (cyclomatic, returns)
-}
-
-/// Cognitive complexity by the white paper, function literals folded in at +1 nesting.
-fn cognitive(body: Node<'_>) -> (u32, u32) {
-    let mut total = 0;
-    let mut max_nesting = 0;
-    // (node, nesting, is the `if` of an `else if`)
-    let mut stack: Vec<(Node<'_>, u32, bool)> = vec![(body, 0, false)];
-    while let Some((node, n, else_if)) = stack.pop() {
-        let mut structure = |total: &mut u32| {
-            *total += 1 + n;
-            max_nesting = max_nesting.max(n + 1);
-        };
-        match node.kind() {
-            "if_statement" => {
-                if else_if {
-                    total += 1;
-                    max_nesting = max_nesting.max(n + 1);
-                } else {
-                    structure(&mut total);
-                }
-                let consequence = node.child_by_field_name("consequence");
-                let alternative = node.child_by_field_name("alternative");
-                for child in named_children(node) {
-                    if Some(child) == alternative {
-                        if child.kind() == "if_statement" {
-                            stack.push((child, n, true));
-                        } else {
-                            total += 1; // else
-                            stack.push((child, n + 1, false));
-                        }
-                    } else {
-                        stack.push((child, if Some(child) == consequence { n + 1 } else { n }, false));
-                    }
-                }
-            }
-            "for_statement" => {
-                structure(&mut total);
-                let body = node.child_by_field_name("body");
-                for child in named_children(node) {
-                    stack.push((child, if Some(child) == body { n + 1 } else { n }, false));
-                }
-            }
-            "expression_switch_statement" | "type_switch_statement" | "select_statement" => {
-                structure(&mut total);
-                for child in named_children(node) {
-                    let is_case = matches!(
-                        child.kind(),
-                        "expression_case" | "type_case" | "communication_case" | "default_case"
-                    );
-                    stack.push((child, if is_case { n + 1 } else { n }, false));
-                }
-            }
-            "break_statement" | "continue_statement" => {
-                if node.named_child_count() > 0 {
-                    total += 1; // labelled
-                }
-            }
-            "goto_statement" => total += 1,
-            "binary_expression" if is_logical(operator(node)) => {
-                let (ops, operands) = flatten_operators(node, logical_op);
-                total += operator_runs(&ops, |_| true);
-                stack.extend(operands.into_iter().map(|c| (c, n, false)));
-            }
-            "func_literal" => stack.extend(named_children(node).map(|c| (c, n + 1, false))),
-            _ => stack.extend(named_children(node).map(|c| (c, n, false))),
-        }
-    }
-    (total, max_nesting)
-}
+const GO: Spec = Spec {
+    if_kind: "if_statement",
+    loops: &["for_statement"],
+    switches: &[
+        "expression_switch_statement",
+        "type_switch_statement",
+        "select_statement",
+    ],
+    cases: &[
+        "expression_case",
+        "type_case",
+        "communication_case",
+        "default_case",
+    ],
+    is_default_case: |n| n.kind() == "default_case",
+    catches: &[],
+    ternaries: &[],
+    lambdas: &["func_literal"],
+    jumps: &["break_statement", "continue_statement"],
+    gotos: &["goto_statement"],
+    binary: "binary_expression",
+    returns: &["return_statement"],
+    is_own_function: |_| false,
+    separate_for_cyclomatic: &["func_literal"],
+};

@@ -5,7 +5,8 @@
 
 use tree_sitter::Node;
 
-use super::{children, flatten_operators, named_children, operator, operator_runs, FunctionMetrics, Record};
+use super::white_paper::{self, Spec};
+use super::{named_children, FunctionMetrics, Record};
 use crate::lang::ParsedFile;
 
 fn is_method(kind: &str) -> bool {
@@ -49,10 +50,10 @@ pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
                         .filter(|p| matches!(p.kind(), "formal_parameter" | "spread_parameter"))
                         .count() as u32
                 });
-                let (cyclomatic, returns) = cyclomatic_and_returns(body);
+                let (cyclomatic, returns) = white_paper::cyclomatic_and_returns(&JAVA, body);
                 m.cyclomatic = cyclomatic;
                 m.returns = returns;
-                let (cognitive, max_nesting) = cognitive(body);
+                let (cognitive, max_nesting) = white_paper::cognitive(&JAVA, body);
                 m.cognitive = Some(cognitive);
                 m.max_nesting = max_nesting;
                 out.push(m);
@@ -85,121 +86,24 @@ fn is_nested(node: Node<'_>) -> bool {
     is_method(kind) || is_type(kind) || kind == "class_body"
 }
 
-fn is_logical(op: &str) -> bool {
-    matches!(op, "&&" | "||")
-}
-
-fn logical_op<'t>(node: Node<'t>) -> Option<&'t str> {
-    let op = operator(node);
-    (node.kind() == "binary_expression" && is_logical(op)).then_some(op)
-}
-
-fn is_case_label(label: Node<'_>) -> bool {
-    children(label).next().is_some_and(|t| t.kind() == "case")
-}
-
-fn cyclomatic_and_returns(body: Node<'_>) -> (u32, u32) {
-    let mut cyclomatic = 1;
-    let mut returns = 0;
-    let mut stack = vec![body];
-    while let Some(node) = stack.pop() {
-        if is_nested(node) {
-            continue;
-        }
-        match node.kind() {
-            "if_statement"
-            | "for_statement"
-            | "enhanced_for_statement"
-            | "while_statement"
-            | "do_statement"
-            | "catch_clause"
-            | "ternary_expression" => cyclomatic += 1,
-            "switch_label" if is_case_label(node) => cyclomatic += 1,
-            "binary_expression" if is_logical(operator(node)) => cyclomatic += 1,
-            "return_statement" => returns += 1,
-            _ => {}
-        }
-        stack.extend(named_children(node));
-    }
-    (cyclomatic, returns)
-}
-
-/// Cognitive complexity by the white paper (as SonarJava applies it), lambdas folded in at
-/// +1 nesting.
-fn cognitive<'t>(body: Node<'t>) -> (u32, u32) {
-    let mut total = 0;
-    let mut max_nesting = 0;
-    // (node, nesting, is the `if` of an `else if`)
-    let mut stack: Vec<(Node<'t>, u32, bool)> = vec![(body, 0, false)];
-    while let Some((node, n, else_if)) = stack.pop() {
-        if is_nested(node) {
-            continue;
-        }
-        let mut structure = |total: &mut u32| {
-            *total += 1 + n;
-            max_nesting = max_nesting.max(n + 1);
-        };
-        let nest_field = |field: &str, stack: &mut Vec<(Node<'t>, u32, bool)>| {
-            let nested = node.child_by_field_name(field);
-            for child in named_children(node) {
-                stack.push((child, if Some(child) == nested { n + 1 } else { n }, false));
-            }
-        };
-        match node.kind() {
-            "if_statement" => {
-                if else_if {
-                    total += 1;
-                    max_nesting = max_nesting.max(n + 1);
-                } else {
-                    structure(&mut total);
-                }
-                let consequence = node.child_by_field_name("consequence");
-                let alternative = node.child_by_field_name("alternative");
-                for child in named_children(node) {
-                    if Some(child) == alternative {
-                        if child.kind() == "if_statement" {
-                            stack.push((child, n, true));
-                        } else {
-                            total += 1; // else
-                            stack.push((child, n + 1, false));
-                        }
-                    } else {
-                        stack.push((child, if Some(child) == consequence { n + 1 } else { n }, false));
-                    }
-                }
-            }
-            "for_statement" | "enhanced_for_statement" | "while_statement" | "do_statement" => {
-                structure(&mut total);
-                nest_field("body", &mut stack);
-            }
-            "switch_expression" => {
-                structure(&mut total);
-                nest_field("body", &mut stack);
-            }
-            "catch_clause" => {
-                structure(&mut total);
-                nest_field("body", &mut stack);
-            }
-            "ternary_expression" => {
-                structure(&mut total);
-                let condition = node.child_by_field_name("condition");
-                for child in named_children(node) {
-                    stack.push((child, if Some(child) == condition { n } else { n + 1 }, false));
-                }
-            }
-            "break_statement" | "continue_statement" => {
-                if node.named_child_count() > 0 {
-                    total += 1; // labelled
-                }
-            }
-            "binary_expression" if is_logical(operator(node)) => {
-                let (ops, operands) = flatten_operators(node, logical_op);
-                total += operator_runs(&ops, |_| true);
-                stack.extend(operands.into_iter().map(|c| (c, n, false)));
-            }
-            "lambda_expression" => stack.extend(named_children(node).map(|c| (c, n + 1, false))),
-            _ => stack.extend(named_children(node).map(|c| (c, n, false))),
-        }
-    }
-    (total, max_nesting)
-}
+const JAVA: Spec = Spec {
+    if_kind: "if_statement",
+    loops: &[
+        "for_statement",
+        "enhanced_for_statement",
+        "while_statement",
+        "do_statement",
+    ],
+    switches: &["switch_expression"],
+    cases: &["switch_label"],
+    is_default_case: white_paper::starts_with_default,
+    catches: &["catch_clause"],
+    ternaries: &["ternary_expression"],
+    lambdas: &["lambda_expression"],
+    jumps: &["break_statement", "continue_statement"],
+    gotos: &[],
+    binary: "binary_expression",
+    returns: &["return_statement"],
+    is_own_function: is_nested,
+    separate_for_cyclomatic: &[],
+};

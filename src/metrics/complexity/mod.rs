@@ -8,6 +8,7 @@ mod java;
 mod javascript;
 mod python;
 mod rust;
+mod white_paper;
 
 use serde::Serialize;
 use tree_sitter::Node;
