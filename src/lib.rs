@@ -8,6 +8,7 @@ pub mod check;
 pub mod cli;
 pub mod clones;
 pub mod config;
+pub mod coverage;
 pub mod git;
 pub mod lang;
 pub mod lines;

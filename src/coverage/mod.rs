@@ -1,0 +1,231 @@
+//! Coverage reports: reading every common format into one model, mapping report paths onto the
+//! repository, and the patch-coverage and project-delta arithmetic METRICS.md defines.
+//!
+//! Readers stream (LCOV, Go coverprofiles, XML): memory grows with the number of executable
+//! lines, never with the size of the report text.
+
+mod json;
+mod lcov;
+pub mod patch;
+pub mod paths;
+mod text;
+mod xml;
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+
+/// The formats debtgate reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    Lcov,
+    Cobertura,
+    Jacoco,
+    /// coverage.py's `coverage json`.
+    CoveragepyJson,
+    /// Go's `-coverprofile`.
+    GoCoverprofile,
+    /// `llvm-cov export` JSON (cargo-llvm-cov --json).
+    LlvmJson,
+    /// Istanbul/nyc/c8 `coverage-final.json`.
+    Istanbul,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Lcov => "LCOV",
+            Format::Cobertura => "Cobertura XML",
+            Format::Jacoco => "JaCoCo XML",
+            Format::CoveragepyJson => "coverage.py JSON",
+            Format::GoCoverprofile => "Go coverprofile",
+            Format::LlvmJson => "llvm-cov JSON",
+            Format::Istanbul => "Istanbul JSON",
+        }
+    }
+}
+
+/// One source file's coverage: hits per executable line, and branches per line.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FileCoverage {
+    pub lines: BTreeMap<u32, u64>,
+    /// line -> (branches taken, branches)
+    pub branches: BTreeMap<u32, (u32, u32)>,
+}
+
+impl FileCoverage {
+    /// Several records of one line (two reports, two blocks) add up: a union of hits.
+    pub fn hit(&mut self, line: u32, hits: u64) {
+        let entry = self.lines.entry(line).or_insert(0);
+        *entry = entry.saturating_add(hits);
+    }
+
+    pub fn branch(&mut self, line: u32, taken: bool) {
+        let entry = self.branches.entry(line).or_insert((0, 0));
+        entry.0 += u32::from(taken);
+        entry.1 += 1;
+    }
+
+    fn merge(&mut self, other: FileCoverage) {
+        for (line, hits) in other.lines {
+            self.hit(line, hits);
+        }
+        for (line, (taken, total)) in other.branches {
+            let entry = self.branches.entry(line).or_insert((0, 0));
+            // Branch records of one line from two runs describe the same branches.
+            entry.0 = entry.0.max(taken);
+            entry.1 = entry.1.max(total);
+        }
+    }
+}
+
+/// A coverage report (or several merged), keyed by the paths the report names.
+#[derive(Clone, Debug, Default)]
+pub struct Report {
+    pub files: BTreeMap<String, FileCoverage>,
+    /// The reports read, for messages: path and format.
+    pub sources: Vec<(String, Format)>,
+}
+
+impl Report {
+    pub fn file(&mut self, path: &str) -> &mut FileCoverage {
+        if !self.files.contains_key(path) {
+            self.files.insert(path.to_string(), FileCoverage::default());
+        }
+        self.files.get_mut(path).expect("just inserted")
+    }
+
+    pub fn merge(&mut self, other: Report) {
+        for (path, coverage) in other.files {
+            self.file(&path).merge(coverage);
+        }
+        self.sources.extend(other.sources);
+    }
+
+    /// Reads and merges several reports; the format of each is detected unless forced.
+    pub fn read_all(paths: &[std::path::PathBuf], forced: Option<Format>) -> Result<Report> {
+        let mut report = Report::default();
+        for path in paths {
+            report.merge(read(path, forced)?);
+        }
+        Ok(report)
+    }
+}
+
+/// Reads one report file. Errors name the file and say what is wrong with it.
+pub fn read(path: &Path, forced: Option<Format>) -> Result<Report> {
+    let shown = path.display().to_string();
+    let file = File::open(path).with_context(|| format!("{shown}: cannot open the coverage report"))?;
+    let mut input = BufReader::with_capacity(1 << 16, file);
+    let format = match forced {
+        Some(f) => f,
+        None => detect(&mut input).with_context(|| format!("{shown}: cannot read the coverage report"))?.with_context(|| {
+            format!(
+                "{shown}: not a coverage format debtgate recognises (LCOV, Cobertura or JaCoCo XML, coverage.py JSON, Go coverprofile, llvm-cov JSON, Istanbul JSON); name it with --coverage-format"
+            )
+        })?,
+    };
+    let mut report = Report::default();
+    let result = match format {
+        Format::Lcov => lcov::read(input, &mut report),
+        Format::GoCoverprofile => text::read_go(input, &mut report),
+        Format::Cobertura => xml::read_cobertura(input, &mut report),
+        Format::Jacoco => xml::read_jacoco(input, &mut report),
+        Format::CoveragepyJson => json::read_coveragepy(input, &mut report),
+        Format::LlvmJson => json::read_llvm(input, &mut report),
+        Format::Istanbul => json::read_istanbul(input, &mut report),
+    };
+    result.with_context(|| format!("{shown}: invalid {} report", format.name()))?;
+    report.sources.push((shown, format));
+    Ok(report)
+}
+
+/// Recognises a report by its first bytes, without consuming them.
+fn detect(input: &mut BufReader<File>) -> Result<Option<Format>> {
+    let head = input.fill_buf()?;
+    let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    let text = String::from_utf8_lossy(&head[..head.len().min(8192)]);
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('<') {
+        // The root element decides: <coverage> is Cobertura, <report> JaCoCo.
+        let mut rest = trimmed;
+        while let Some(at) = rest.find('<') {
+            rest = &rest[at + 1..];
+            if rest.starts_with('?') || rest.starts_with('!') {
+                continue;
+            }
+            if rest.starts_with("coverage") {
+                return Ok(Some(Format::Cobertura));
+            }
+            if rest.starts_with("report") {
+                return Ok(Some(Format::Jacoco));
+            }
+            return Ok(None);
+        }
+        return Ok(None);
+    }
+    if trimmed.starts_with('{') {
+        if trimmed.contains("\"llvm.coverage.json.export\"") {
+            return Ok(Some(Format::LlvmJson));
+        }
+        if trimmed.contains("\"meta\"") && trimmed.contains("\"files\"") {
+            return Ok(Some(Format::CoveragepyJson));
+        }
+        if trimmed.contains("\"statementMap\"") || trimmed.contains("\"path\"") || trimmed == "{}" {
+            return Ok(Some(Format::Istanbul));
+        }
+        return Ok(None);
+    }
+    if trimmed.starts_with("mode:") {
+        return Ok(Some(Format::GoCoverprofile));
+    }
+    let lcov = trimmed
+        .lines()
+        .take(20)
+        .any(|l| l.starts_with("SF:") || l.starts_with("TN:"));
+    Ok(lcov.then_some(Format::Lcov))
+}
+
+/// Reads `input` line by line into a reused buffer, handing each line (without its line
+/// ending) and its 1-based number to `each`.
+pub(crate) fn for_each_line(
+    mut input: impl BufRead,
+    mut each: impl FnMut(usize, &[u8]) -> Result<()>,
+) -> Result<()> {
+    let mut buf = Vec::with_capacity(256);
+    let mut number = 0;
+    loop {
+        buf.clear();
+        if input.read_until(b'\n', &mut buf)? == 0 {
+            return Ok(());
+        }
+        number += 1;
+        let line = buf.strip_suffix(b"\n").unwrap_or(&buf);
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        each(number, line)?;
+    }
+}
+
+/// Parses a decimal number field, with a message naming what it is.
+pub(crate) fn number<T: std::str::FromStr>(field: &[u8], what: &str) -> Result<T> {
+    std::str::from_utf8(field)
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .with_context(|| format!("{what} is not a number: {:?}", String::from_utf8_lossy(field)))
+}
+
+/// Reads a whole (JSON) report, refusing absurd sizes with a message instead of exhausting
+/// memory.
+pub(crate) fn read_to_end(mut input: impl Read) -> Result<Vec<u8>> {
+    const LIMIT: u64 = 2 << 30;
+    let mut bytes = Vec::new();
+    input.by_ref().take(LIMIT + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > LIMIT {
+        bail!("larger than 2 GiB: split it, or convert it to LCOV, which debtgate streams");
+    }
+    Ok(bytes)
+}

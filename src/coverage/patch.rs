@@ -1,0 +1,205 @@
+//! Patch coverage and project coverage, as METRICS.md (and diff-cover) define them.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::{FileCoverage, Report};
+use crate::lines::LineSet;
+
+/// One changed file's share of the patch.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct FilePatch {
+    pub path: String,
+    /// Added lines the report lists (executable).
+    pub executable: u32,
+    pub covered: u32,
+    /// Added lines the report does not list: neither covered nor missed.
+    pub not_executable: u32,
+    /// Runs of uncovered executable added lines (first, last), merged across lines the report
+    /// does not list.
+    pub uncovered: Vec<(u32, u32)>,
+    /// Branches on added lines: (taken, total).
+    pub branches: (u32, u32),
+    /// The report does not know the file although it measured its directory: its added code
+    /// lines count as uncovered (diff-cover would ignore the file).
+    pub unmeasured_module: bool,
+}
+
+/// The patch: every changed file with executable added lines.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Patch {
+    pub files: Vec<FilePatch>,
+    pub executable: u64,
+    pub covered: u64,
+    pub branches: (u64, u64),
+}
+
+impl Patch {
+    /// Covered ÷ executable, in percent; `None` when the change adds no executable line.
+    pub fn percent(&self) -> Option<f64> {
+        (self.executable > 0).then(|| 100.0 * self.covered as f64 / self.executable as f64)
+    }
+
+    /// Whether the patch reaches `minimum` percent, decided on integers (no rounding).
+    pub fn reaches(&self, minimum: f64) -> bool {
+        // covered / executable >= minimum / 100, with minimum in hundredths of a percent.
+        let min = (minimum * 100.0).round() as u128;
+        u128::from(self.covered) * 10_000 >= min * u128::from(self.executable)
+    }
+}
+
+/// A changed file as the patch sees it.
+pub struct ChangedLines<'a> {
+    pub path: &'a str,
+    pub added: &'a LineSet,
+    /// For a file the report does not know: the added lines that hold code, when the report
+    /// measured the file's directory (so the file should have been measured).
+    pub code_lines: Option<Vec<u32>>,
+}
+
+pub fn patch(changed: &[ChangedLines<'_>], coverage: &HashMap<&str, &FileCoverage>) -> Patch {
+    let mut out = Patch::default();
+    for c in changed {
+        let mut fp = FilePatch {
+            path: c.path.to_string(),
+            ..FilePatch::default()
+        };
+        let mut run: Option<(u32, u32)> = None;
+        let close = |run: &mut Option<(u32, u32)>, fp: &mut FilePatch| {
+            if let Some(r) = run.take() {
+                fp.uncovered.push(r);
+            }
+        };
+        match (coverage.get(c.path), &c.code_lines) {
+            (Some(cov), _) => {
+                for range in c.added.ranges() {
+                    for line in range.start..=range.end {
+                        match cov.lines.get(&line) {
+                            None => fp.not_executable += 1,
+                            Some(&hits) if hits > 0 => {
+                                fp.executable += 1;
+                                fp.covered += 1;
+                                close(&mut run, &mut fp);
+                            }
+                            Some(_) => {
+                                fp.executable += 1;
+                                run = Some(run.map_or((line, line), |(s, _)| (s, line)));
+                            }
+                        }
+                        if let Some(&(t, n)) = cov.branches.get(&line) {
+                            fp.branches.0 += t;
+                            fp.branches.1 += n;
+                        }
+                    }
+                }
+            }
+            (None, Some(code)) => {
+                fp.unmeasured_module = true;
+                for &line in code {
+                    fp.executable += 1;
+                    run = match run {
+                        Some((s, e)) if c.added.count_in(e, line) == line - e + 1 => Some((s, line)),
+                        other => {
+                            if let Some(r) = other {
+                                fp.uncovered.push(r);
+                            }
+                            Some((line, line))
+                        }
+                    };
+                }
+                fp.not_executable = u32::try_from(c.added.len()).unwrap_or(u32::MAX) - fp.executable;
+            }
+            (None, None) => continue,
+        }
+        close(&mut run, &mut fp);
+        out.executable += u64::from(fp.executable);
+        out.covered += u64::from(fp.covered);
+        out.branches.0 += u64::from(fp.branches.0);
+        out.branches.1 += u64::from(fp.branches.1);
+        out.files.push(fp);
+    }
+    out
+}
+
+/// Covered and executable lines over a whole report.
+pub fn totals(report: &Report) -> (u64, u64) {
+    report.files.values().fold((0, 0), |(c, n), f| {
+        let covered = f.lines.values().filter(|&&h| h > 0).count() as u64;
+        (c + covered, n + f.lines.len() as u64)
+    })
+}
+
+/// The directories a report measured (of the repository files it maps to).
+pub fn measured_dirs<'a>(mapped: impl Iterator<Item = &'a str>) -> BTreeMap<String, ()> {
+    mapped
+        .map(|p| (p.rsplit_once('/').map_or("", |(d, _)| d).to_string(), ()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(ranges: &[(u32, u32)]) -> LineSet {
+        let mut s = LineSet::new();
+        for &(a, b) in ranges {
+            s.insert_range(a, b);
+        }
+        s
+    }
+
+    #[test]
+    fn patch_coverage_counts_only_executable_added_lines() {
+        let mut cov = FileCoverage::default();
+        for (l, h) in [(1, 1), (2, 0), (3, 0), (5, 0), (6, 2), (9, 0)] {
+            cov.hit(l, h);
+        }
+        cov.branches.insert(6, (1, 2));
+        let added = lines(&[(2, 6), (8, 8)]);
+        let map: HashMap<&str, &FileCoverage> = [("a.py", &cov)].into_iter().collect();
+        let p = patch(
+            &[ChangedLines {
+                path: "a.py",
+                added: &added,
+                code_lines: None,
+            }],
+            &map,
+        );
+        let f = &p.files[0];
+        assert_eq!((f.executable, f.covered, f.not_executable), (4, 1, 2));
+        assert_eq!(
+            f.uncovered,
+            [(2, 5)],
+            "line 4 is not executable and does not split the run"
+        );
+        assert_eq!(f.branches, (1, 2));
+        assert_eq!(p.percent(), Some(25.0));
+        assert!(p.reaches(25.0) && !p.reaches(25.01));
+    }
+
+    #[test]
+    fn an_unmeasured_module_counts_its_code_lines_as_uncovered() {
+        let added = lines(&[(1, 10)]);
+        let map = HashMap::new();
+        let p = patch(
+            &[ChangedLines {
+                path: "pkg/new.py",
+                added: &added,
+                code_lines: Some(vec![1, 2, 5]),
+            }],
+            &map,
+        );
+        assert_eq!((p.executable, p.covered), (3, 0));
+        assert_eq!(p.files[0].uncovered, [(1, 5)]);
+        assert!(p.files[0].unmeasured_module);
+        assert_eq!(p.percent(), Some(0.0));
+        let none = patch(
+            &[ChangedLines {
+                path: "x.md",
+                added: &added,
+                code_lines: None,
+            }],
+            &map,
+        );
+        assert_eq!(none.percent(), None);
+    }
+}

@@ -1,0 +1,71 @@
+//! Go coverprofiles (`go test -coverprofile`): `mode:` then one block a line,
+//! `file.go:startLine.startCol,endLine.endCol statements count`.
+
+use std::io::BufRead;
+
+use anyhow::{bail, Context, Result};
+
+use super::{for_each_line, number, Report};
+
+pub fn read_go(input: impl BufRead, report: &mut Report) -> Result<()> {
+    let mut blocks = 0usize;
+    for_each_line(input, |n, line| {
+        let at = || format!("line {n}");
+        if line.is_empty() || line.starts_with(b"mode:") {
+            return Ok(()); // concatenated profiles repeat the mode line
+        }
+        let text = String::from_utf8_lossy(line);
+        let mut fields = text.rsplitn(3, ' ');
+        let (Some(count), Some(_statements), Some(location)) = (fields.next(), fields.next(), fields.next())
+        else {
+            bail!(
+                "{}: malformed block: expected <file>:<start>,<end> <statements> <count>",
+                at()
+            );
+        };
+        let (file, range) = location
+            .rsplit_once(':')
+            .with_context(|| format!("{}: malformed block location {location:?}", at()))?;
+        let (start, end) = range
+            .split_once(',')
+            .with_context(|| format!("{}: malformed block range {range:?}", at()))?;
+        let line_of = |pos: &str| -> Result<u32> {
+            let l = pos.split('.').next().unwrap_or(pos);
+            number(l.as_bytes(), "block line").with_context(at)
+        };
+        let (first, last) = (line_of(start)?, line_of(end)?);
+        if last < first {
+            bail!(
+                "{}: block ends (line {last}) before it starts (line {first})",
+                at()
+            );
+        }
+        let hits: u64 = number(count.as_bytes(), "block count").with_context(at)?;
+        let coverage = report.file(file);
+        for l in first..=last {
+            coverage.hit(l, hits);
+        }
+        blocks += 1;
+        Ok(())
+    })?;
+    if blocks == 0 {
+        bail!("no blocks: the profile covers no file");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_cover_their_lines_and_a_line_in_a_covered_block_is_covered() {
+        let mut r = Report::default();
+        let text = "mode: set\nexample.com/m/a.go:3.10,5.2 2 1\nexample.com/m/a.go:5.2,7.3 1 0\nmode: set\n";
+        read_go(text.as_bytes(), &mut r).unwrap();
+        let a = &r.files["example.com/m/a.go"];
+        assert_eq!(a.lines.keys().copied().collect::<Vec<_>>(), [3, 4, 5, 6, 7]);
+        assert!(a.lines[&5] > 0 && a.lines[&6] == 0);
+        assert!(read_go("mode: set\nbad\n".as_bytes(), &mut Report::default()).is_err());
+    }
+}

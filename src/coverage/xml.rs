@@ -1,0 +1,264 @@
+//! Cobertura (coverage.py, c8/nyc, gcovr, cargo-llvm-cov --cobertura...) and JaCoCo XML,
+//! streamed with quick-xml. A document type that declares entities is refused: no entity is
+//! ever expanded, so a billion-laughs report cannot exhaust memory.
+
+use std::io::BufRead;
+
+use anyhow::{bail, Context, Result};
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::Reader;
+
+use super::Report;
+
+/// The attributes of an element, unescaped, by name.
+fn attr(e: &BytesStart<'_>, name: &str) -> Result<Option<String>> {
+    for a in e.attributes() {
+        let a = a.context("malformed attribute")?;
+        if a.key.as_ref() == name {
+            #[allow(deprecated)]
+            let value = a.unescape_value().context("malformed attribute value")?;
+            return Ok(Some(value.into_owned()));
+        }
+    }
+    Ok(None)
+}
+
+fn required(e: &BytesStart<'_>, name: &str) -> Result<String> {
+    attr(e, name)?.with_context(|| format!("<{}> has no {name}=\"…\" attribute", e.name().as_ref()))
+}
+
+fn num<T: std::str::FromStr>(e: &BytesStart<'_>, name: &str) -> Result<Option<T>> {
+    attr(e, name)?
+        .map(|v| {
+            v.trim()
+                .parse()
+                .ok()
+                .with_context(|| format!("{name}=\"{v}\" is not a number"))
+        })
+        .transpose()
+}
+
+/// What the readers see of a document.
+enum Item<'a, 'e> {
+    Start(&'a BytesStart<'e>),
+    End(&'a str),
+    Text(&'a str),
+}
+
+/// Walks the events of a document, refusing entity declarations, and hands starts (and empty
+/// elements, followed by their end), ends and text to `on`.
+fn walk(input: impl BufRead, mut on: impl FnMut(Item<'_, '_>) -> Result<()>) -> Result<()> {
+    let mut reader = Reader::from_reader(input);
+    reader.config_mut().trim_text(true);
+    let mut buf = Vec::new();
+    let mut elements = 0usize;
+    loop {
+        let position = reader.buffer_position();
+        let event = reader
+            .read_event_into(&mut buf)
+            .with_context(|| format!("malformed XML near byte {position}"))?;
+        match event {
+            Event::DocType(d) if d.xml10_content().contains("<!ENTITY") => {
+                bail!(
+                    "the document type declares entities; debtgate never expands them (remove the DOCTYPE)"
+                );
+            }
+            Event::Start(e) => {
+                elements += 1;
+                on(Item::Start(&e))?;
+            }
+            Event::Empty(e) => {
+                elements += 1;
+                on(Item::Start(&e))?;
+                on(Item::End(e.name().as_ref()))?;
+            }
+            Event::End(e) => on(Item::End(e.name().as_ref()))?,
+            Event::Text(t) => on(Item::Text(&t.xml10_content()))?,
+            Event::GeneralRef(r) => {
+                let name = r.xml10_content();
+                let resolved = match name.as_ref() {
+                    "amp" => Some('&'),
+                    "lt" => Some('<'),
+                    "gt" => Some('>'),
+                    "quot" => Some('"'),
+                    "apos" => Some('\''),
+                    _ => r.resolve_char_ref().ok().flatten(),
+                };
+                match resolved {
+                    Some(c) => on(Item::Text(&c.to_string()))?,
+                    None => bail!("unknown entity &{name}; (debtgate expands no declared entity)"),
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    if elements == 0 {
+        bail!("no XML elements");
+    }
+    Ok(())
+}
+
+/// Cobertura: `<class filename>` holds `<lines><line number hits branch condition-coverage>`;
+/// the `<lines>` inside `<methods>` repeat them and are skipped. Filenames are relative to the
+/// `<source>` entries; with exactly one, it is joined to them.
+pub fn read_cobertura(input: impl BufRead, report: &mut Report) -> Result<()> {
+    let mut sources: Vec<String> = Vec::new();
+    let mut in_source = false;
+    let mut source_text = String::new();
+    let mut class: Option<String> = None;
+    let mut in_methods = 0usize;
+    let mut saw_root = false;
+    walk(input, |item| {
+        match item {
+            Item::Start(e) => match e.name().as_ref() {
+                "coverage" => saw_root = true,
+                "source" => {
+                    in_source = true;
+                    source_text.clear();
+                }
+                "methods" => in_methods += 1,
+                "class" => {
+                    let filename = required(e, "filename")?.replace('\\', "/");
+                    let path = match &sources[..] {
+                        [one] if !filename.starts_with('/') && !one.is_empty() => {
+                            format!(
+                                "{}/{filename}",
+                                one.trim_end_matches(['/', '\\']).replace('\\', "/")
+                            )
+                        }
+                        _ => filename,
+                    };
+                    report.file(&path);
+                    class = Some(path);
+                }
+                "line" if in_methods == 0 => {
+                    let Some(path) = &class else { return Ok(()) };
+                    let line: u32 = num(e, "number")?.context("<line> has no number=\"…\"")?;
+                    let hits: f64 = num(e, "hits")?.unwrap_or(0.0);
+                    let file = report.file(path);
+                    file.hit(line, if hits > 0.0 { hits as u64 } else { 0 });
+                    if attr(e, "branch")?.as_deref() == Some("true") {
+                        if let Some(cc) = attr(e, "condition-coverage")? {
+                            // "50% (1/2)"
+                            let inner = cc.split('(').nth(1).and_then(|s| s.strip_suffix(')'));
+                            if let Some((taken, total)) = inner.and_then(|s| s.split_once('/')) {
+                                let taken: u32 = taken.trim().parse().unwrap_or(0);
+                                let total: u32 = total.trim().parse().unwrap_or(0);
+                                let entry = file.branches.entry(line).or_insert((0, 0));
+                                *entry = (entry.0.max(taken), entry.1.max(total));
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            },
+            Item::End(name) => match name {
+                "source" => {
+                    in_source = false;
+                    sources.push(source_text.trim().to_string());
+                }
+                "methods" => in_methods = in_methods.saturating_sub(1),
+                "class" => class = None,
+                _ => {}
+            },
+            Item::Text(t) => {
+                if in_source {
+                    source_text.push_str(t);
+                }
+            }
+        }
+        Ok(())
+    })?;
+    if !saw_root {
+        bail!("no <coverage> root element");
+    }
+    Ok(())
+}
+
+/// JaCoCo: `<package name="a/b">` holds `<sourcefile name="C.java">` with
+/// `<line nr mi ci mb cb>`; a line is covered when one of its instructions ran (ci > 0).
+pub fn read_jacoco(input: impl BufRead, report: &mut Report) -> Result<()> {
+    let mut package = String::new();
+    let mut file: Option<String> = None;
+    let mut saw_root = false;
+    walk(input, |item| {
+        match item {
+            Item::Start(e) => match e.name().as_ref() {
+                "report" => saw_root = true,
+                "package" => package = required(e, "name")?,
+                "sourcefile" => {
+                    let name = required(e, "name")?;
+                    let path = if package.is_empty() {
+                        name
+                    } else {
+                        format!("{package}/{name}")
+                    };
+                    report.file(&path);
+                    file = Some(path);
+                }
+                "line" => {
+                    let Some(path) = &file else { return Ok(()) };
+                    let line: u32 = num(e, "nr")?.context("<line> has no nr=\"…\"")?;
+                    let covered: u64 = num(e, "ci")?.unwrap_or(0);
+                    let (missed_b, covered_b): (u32, u32) =
+                        (num(e, "mb")?.unwrap_or(0), num(e, "cb")?.unwrap_or(0));
+                    let f = report.file(path);
+                    f.hit(line, covered);
+                    if missed_b + covered_b > 0 {
+                        let entry = f.branches.entry(line).or_insert((0, 0));
+                        *entry = (entry.0.max(covered_b), entry.1.max(missed_b + covered_b));
+                    }
+                }
+                _ => {}
+            },
+            Item::End("sourcefile") => file = None,
+            Item::End("package") => package.clear(),
+            _ => {}
+        }
+        Ok(())
+    })?;
+    if !saw_root {
+        bail!("no <report> root element");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cobertura_lines_branches_and_sources() {
+        let xml = r#"<?xml version="1.0" ?>
+<coverage version="7.6"><sources><source>/ci/work/src</source></sources>
+<packages><package name="pkg"><classes><class name="a.py" filename="pkg/a.py">
+<methods><method name="f"><lines><line number="1" hits="1"/></lines></method></methods>
+<lines><line number="1" hits="1"/><line number="2" hits="0" branch="true" condition-coverage="50% (1/2)"/></lines>
+</class></classes></package></packages></coverage>"#;
+        let mut r = Report::default();
+        read_cobertura(xml.as_bytes(), &mut r).unwrap();
+        let f = &r.files["/ci/work/src/pkg/a.py"];
+        assert_eq!(f.lines[&1], 1, "method lines are not counted twice");
+        assert_eq!(f.lines[&2], 0);
+        assert_eq!(f.branches[&2], (1, 2));
+    }
+
+    #[test]
+    fn jacoco_lines() {
+        let xml = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><!DOCTYPE report PUBLIC "-//JACOCO//DTD Report 1.1//EN" "report.dtd"><report name="x"><package name="com/ex"><sourcefile name="A.java"><line nr="3" mi="0" ci="2" mb="1" cb="1"/><line nr="4" mi="3" ci="0" mb="0" cb="0"/></sourcefile></package></report>"#;
+        let mut r = Report::default();
+        read_jacoco(xml.as_bytes(), &mut r).unwrap();
+        let f = &r.files["com/ex/A.java"];
+        assert!(f.lines[&3] > 0 && f.lines[&4] == 0);
+        assert_eq!(f.branches[&3], (1, 2));
+    }
+
+    #[test]
+    fn entity_declarations_are_refused() {
+        let xml = r#"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]><coverage><sources><source>&lol2;</source></sources></coverage>"#;
+        let e = read_cobertura(xml.as_bytes(), &mut Report::default()).unwrap_err();
+        assert!(e.to_string().contains("entities"), "{e}");
+    }
+}
