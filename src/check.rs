@@ -8,6 +8,7 @@ use rayon::prelude::*;
 
 use crate::clones;
 use crate::config::{Settings, CONFIG_FILE_NAMES};
+use crate::coverage_gate;
 use crate::git::{ChangeSet, ChangedFile, EntryKind, Repo, Status};
 use crate::lang::{self, Language, ParseLimits, ParseProblem};
 use crate::metrics::complexity::{self, FunctionMetrics};
@@ -52,6 +53,7 @@ pub struct CheckRequest {
     pub config_from: ConfigFrom,
     pub limits: ParseLimits,
     pub cache: Cache,
+    pub coverage: coverage_gate::CoverageRequest,
 }
 
 /// Where the duplication check keeps its token cache.
@@ -73,7 +75,25 @@ pub fn run(request: &CheckRequest, env: &Environment) -> Result<(Verdict, Settin
         Ok(rule) if rule.enabled => Some(find_duplication(&repo, request, &change, &settings, rule)?),
         _ => None,
     };
-    let verdict = judge(&change, &settings, &measured, duplication.as_ref(), notices);
+    let coverage_rule = rules::find(&settings.rules, coverage_gate::UNCOVERED_LINES)
+        .ok()
+        .filter(|r| r.enabled);
+    let coverage = coverage_gate::evaluate(
+        &repo,
+        &change,
+        &settings,
+        &request.coverage,
+        coverage_rule,
+        request.limits,
+    )?;
+    let verdict = judge(
+        &change,
+        &settings,
+        &measured,
+        duplication.as_ref(),
+        coverage,
+        notices,
+    );
     Ok((verdict, settings))
 }
 
@@ -573,10 +593,12 @@ fn judge(
     settings: &Settings,
     measured: &[MeasuredFile],
     duplication: Option<&clones::Duplication>,
+    coverage: coverage_gate::CoverageOutcome,
     mut notices: Vec<Notice>,
 ) -> Verdict {
-    let mut findings = Vec::new();
+    let mut findings = coverage.findings;
     let mut conditions = Vec::new();
+    notices.extend(coverage.notices);
     if let (Some(d), Ok(rule)) = (duplication, rules::find(&settings.rules, DUPLICATED_BLOCK)) {
         findings.extend(duplication_findings(rule, d));
         let density = d.density();
@@ -585,6 +607,7 @@ fn judge(
             value: density,
             limit: settings.max_duplicated_lines_percent,
             passed: density <= settings.max_duplicated_lines_percent,
+            judged: true,
             detail: format!(
                 "{} of {} added line(s) in copies; {} file(s) indexed",
                 d.duplicated_added_lines, d.added_lines, d.files_indexed
@@ -627,6 +650,7 @@ fn judge(
         notes: count(Severity::Note),
         debt_minutes: findings.iter().map(|f| f.debt_minutes).sum(),
     };
+    conditions.extend(coverage.conditions);
     let outcome = if notices.iter().any(|n| n.blocking) {
         Outcome::NotJudged
     } else if findings.iter().any(|f| f.severity >= settings.fail_on) || conditions.iter().any(|c| !c.passed)
@@ -647,5 +671,6 @@ fn judge(
         findings,
         notices,
         conditions,
+        coverage: coverage.summary,
     }
 }

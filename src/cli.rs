@@ -25,7 +25,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Judge a change (base..head) against the rules; exit 0 passed, 1 failed, 2 not judged.
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Print per-function metrics of files or directories.
     Metrics(MetricsArgs),
     /// List the rules and their limits.
@@ -77,6 +77,17 @@ struct CheckArgs {
     /// Do not read or write the token cache.
     #[arg(long, conflicts_with = "cache_dir")]
     no_cache: bool,
+    /// A coverage report of the tests at head (repeatable; several are merged). LCOV,
+    /// Cobertura, JaCoCo, coverage.py JSON, Go coverprofile, llvm-cov JSON and Istanbul JSON
+    /// are recognised by their content.
+    #[arg(long, value_name = "FILE")]
+    coverage: Vec<PathBuf>,
+    /// A coverage report of the tests at base (repeatable), for the project coverage delta.
+    #[arg(long, value_name = "FILE")]
+    base_coverage: Vec<PathBuf>,
+    /// The format of every coverage report, instead of recognising it.
+    #[arg(long, value_enum)]
+    coverage_format: Option<crate::coverage::Format>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -126,7 +137,7 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 
 fn dispatch(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<i32> {
     match cli.command {
-        Command::Check(args) => check(args, stdout),
+        Command::Check(args) => check(*args, stdout),
         Command::Metrics(args) => metrics(args, stdout, stderr),
         Command::Rules => {
             let settings = Settings::defaults()?;
@@ -173,6 +184,11 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<i32> {
         limits: ParseLimits {
             max_bytes: args.max_file_bytes,
             ..ParseLimits::default()
+        },
+        coverage: crate::coverage_gate::CoverageRequest {
+            head: args.coverage,
+            base: args.base_coverage,
+            format: args.coverage_format,
         },
         cache: if args.no_cache {
             check::Cache::Off

@@ -23,6 +23,28 @@ struct ConfigFile {
     gate: GateConfig,
     #[serde(default)]
     duplication: DuplicationConfig,
+    #[serde(default)]
+    coverage: CoverageConfig,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct CoverageConfig {
+    /// Prefix rewrites applied to report paths before they are matched to tracked files.
+    #[serde(default)]
+    path_map: Vec<crate::coverage::paths::PathMap>,
+    missing_report: Option<MissingReport>,
+}
+
+/// What a configured coverage gate does when no report is given.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MissingReport {
+    /// Exit 2: the gate cannot judge.
+    #[default]
+    Error,
+    /// Say "not judged" and go on.
+    NotJudged,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -52,6 +74,10 @@ struct GateConfig {
     fail_on: Option<Severity>,
     /// The most duplicated lines in new code, in percent, before the gate fails.
     max_duplicated_lines_percent: Option<f64>,
+    /// The least patch coverage, in percent.
+    min_patch_coverage: Option<f64>,
+    /// The most the project's coverage may drop, in percentage points.
+    max_coverage_drop: Option<f64>,
 }
 
 /// How the duplication check runs (its token threshold is the `duplicated-block` rule's).
@@ -62,6 +88,17 @@ pub struct DuplicationSettings {
     pub exclude: Vec<String>,
 }
 
+/// The coverage gate.
+#[derive(Debug, Clone)]
+pub struct CoverageSettings {
+    pub min_patch: f64,
+    pub max_drop: f64,
+    /// The configuration sets a coverage gate explicitly: a missing report is not silence.
+    pub gate_configured: bool,
+    pub missing_report: MissingReport,
+    pub path_map: Vec<crate::coverage::paths::PathMap>,
+}
+
 /// Everything the pipeline needs to judge a change.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -70,6 +107,7 @@ pub struct Settings {
     /// Duplicated lines in new code above this percentage fail the gate.
     pub max_duplicated_lines_percent: f64,
     pub duplication: DuplicationSettings,
+    pub coverage: CoverageSettings,
     /// Where the configuration came from (`"debtgate.toml at base abc1234"`), if anywhere.
     pub source: Option<String>,
 }
@@ -85,6 +123,13 @@ impl Settings {
                 min_lines: 6,
                 normalize: true,
                 exclude: Vec::new(),
+            },
+            coverage: CoverageSettings {
+                min_patch: 80.0,
+                max_drop: 1.0,
+                gate_configured: false,
+                missing_report: MissingReport::Error,
+                path_map: Vec::new(),
             },
             source: None,
         })
@@ -123,6 +168,23 @@ impl Settings {
                 bail!("{origin}: [gate] max-duplicated-lines-percent must be between 0 and 100, not {p}");
             }
             settings.max_duplicated_lines_percent = p;
+        }
+        let percent = |key: &str, v: f64| -> Result<f64> {
+            if !(0.0..=100.0).contains(&v) {
+                bail!("{origin}: [gate] {key} must be between 0 and 100, not {v}");
+            }
+            Ok(v)
+        };
+        if let Some(p) = file.gate.min_patch_coverage {
+            settings.coverage.min_patch = percent("min-patch-coverage", p)?;
+            settings.coverage.gate_configured = true;
+        }
+        if let Some(p) = file.gate.max_coverage_drop {
+            settings.coverage.max_drop = percent("max-coverage-drop", p)?;
+        }
+        settings.coverage.path_map = file.coverage.path_map;
+        if let Some(m) = file.coverage.missing_report {
+            settings.coverage.missing_report = m;
         }
         let d = file.duplication;
         if let Some(m) = d.min_lines {

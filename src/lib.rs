@@ -9,6 +9,7 @@ pub mod cli;
 pub mod clones;
 pub mod config;
 pub mod coverage;
+pub mod coverage_gate;
 pub mod git;
 pub mod lang;
 pub mod lines;

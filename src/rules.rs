@@ -51,6 +51,8 @@ pub enum Metric {
     Returns,
     /// The length of a duplicated block, in tokens (not a function metric).
     DuplicatedTokens,
+    /// Added lines no test ran, in one range (not a function metric).
+    UncoveredLines,
 }
 
 impl Metric {
@@ -64,7 +66,7 @@ impl Metric {
             Metric::Params => Some(f.params),
             Metric::MaxNesting => Some(f.max_nesting),
             Metric::Returns => Some(f.returns),
-            Metric::DuplicatedTokens => None,
+            Metric::DuplicatedTokens | Metric::UncoveredLines => None,
         }
     }
 
@@ -78,6 +80,7 @@ impl Metric {
             Metric::MaxNesting => "nesting depth",
             Metric::Returns => "return points",
             Metric::DuplicatedTokens => "duplicated tokens",
+            Metric::UncoveredLines => "uncovered lines",
         }
     }
 }

@@ -80,6 +80,8 @@ pub struct Condition {
     pub value: f64,
     pub limit: f64,
     pub passed: bool,
+    /// False when there was nothing to judge it on (then it passes, and says why).
+    pub judged: bool,
     pub detail: String,
 }
 
@@ -119,6 +121,7 @@ pub struct Verdict {
     pub findings: Vec<Finding>,
     pub notices: Vec<Notice>,
     pub conditions: Vec<Condition>,
+    pub coverage: Option<crate::coverage_gate::CoverageSummary>,
 }
 
 /// FNV-1a, 64 bits: a fixed hash for fingerprints (never `DefaultHasher`, whose output may

@@ -28,6 +28,10 @@ pub fn render(verdict: &Verdict) -> String {
         let _ = writeln!(out, "{place}{}: {}", n.level.as_str(), escape_control(&n.message));
     }
     for c in &verdict.conditions {
+        if !c.judged {
+            let _ = writeln!(out, "gate: {}: {}", c.name, c.detail);
+            continue;
+        }
         let _ = writeln!(
             out,
             "gate: {}: {:.2} % (limit {:.2} %): {} ({})",
