@@ -91,8 +91,10 @@ pub fn evaluate(
     let head_report = Report::read_all(&request.head, request.format)?;
     let tracked = repo.ls_tree(&change.head)?;
     let files = RepoFiles::new(tracked.iter().map(String::as_str));
-    let (mapped, unmapped) = map_report(&head_report, &files, settings);
     let report_files = head_report.files.len();
+    let (covered, total) = patch::totals(&head_report);
+    let sources = head_report.sources.clone();
+    let (mapped, unmapped) = map_report(head_report, &files, settings);
     if mapped.is_empty() {
         let example = unmapped
             .first()
@@ -201,7 +203,6 @@ pub fn evaluate(
         },
     });
 
-    let (covered, total) = patch::totals(&head_report);
     let project = (total > 0).then(|| 100.0 * covered as f64 / total as f64);
     let mut base_project = None;
     let mut delta = None;
@@ -232,8 +233,7 @@ pub fn evaluate(
         }
     }
     out.summary = Some(CoverageSummary {
-        reports: head_report
-            .sources
+        reports: sources
             .iter()
             .map(|(p, f)| format!("{p} ({})", f.name()))
             .collect(),
@@ -251,27 +251,19 @@ pub fn evaluate(
 /// Report files by the tracked file they name (several report paths for one file merge), and
 /// the report paths that name none, with why.
 fn map_report<'a>(
-    report: &Report,
+    report: Report,
     files: &RepoFiles<'a>,
     settings: &Settings,
 ) -> (BTreeMap<&'a str, FileCoverage>, Vec<(String, String)>) {
     let mut mapped: BTreeMap<&str, FileCoverage> = BTreeMap::new();
     let mut unmapped = Vec::new();
-    for (path, coverage) in &report.files {
-        match files.map(path, &settings.coverage.path_map) {
+    for (path, coverage) in report.files {
+        match files.map(&path, &settings.coverage.path_map) {
             Ok(file) => {
-                let entry = mapped.entry(file).or_default();
-                for (&l, &h) in &coverage.lines {
-                    entry.hit(l, h);
-                }
-                for (&l, &b) in &coverage.branches {
-                    entry.branches.insert(l, b);
-                }
+                mapped.entry(file).or_default().merge(coverage);
             }
-            Err(Unmapped::NoFile) => unmapped.push((path.clone(), String::new())),
-            Err(Unmapped::Ambiguous(a, b)) => {
-                unmapped.push((path.clone(), format!(" (could be {a} or {b})")))
-            }
+            Err(Unmapped::NoFile) => unmapped.push((path, String::new())),
+            Err(Unmapped::Ambiguous(a, b)) => unmapped.push((path, format!(" (could be {a} or {b})"))),
         }
     }
     (mapped, unmapped)

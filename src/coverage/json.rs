@@ -219,10 +219,7 @@ mod tests {
         let mut r = Report::default();
         read_coveragepy(text.as_bytes(), &mut r).unwrap();
         let f = &r.files["pkg/a.py"];
-        assert_eq!(
-            f.lines.iter().map(|(l, h)| (*l, *h > 0)).collect::<Vec<_>>(),
-            [(1, true), (2, true), (4, false)]
-        );
+        assert_eq!(f.lines().collect::<Vec<_>>(), [(1, true), (2, true), (4, false)]);
         assert_eq!(f.branches[&2], (1, 2));
     }
 
@@ -238,8 +235,8 @@ mod tests {
         read_llvm(text.as_bytes(), &mut r).unwrap();
         let f = &r.files["src/lib.rs"];
         assert_eq!(
-            f.lines.iter().map(|(l, h)| (*l, *h)).collect::<Vec<_>>(),
-            [(1, 1), (2, 1), (3, 0), (4, 0), (5, 1)]
+            f.lines().collect::<Vec<_>>(),
+            [(1, true), (2, true), (3, false), (4, false), (5, true)]
         );
     }
 
@@ -249,8 +246,8 @@ mod tests {
         let mut r = Report::default();
         read_istanbul(text.as_bytes(), &mut r).unwrap();
         let f = &r.files["/w/src/a.js"];
-        assert_eq!(f.lines[&1], 3);
-        assert_eq!(f.lines[&2], 0);
+        assert_eq!(f.get(1), Some(true));
+        assert_eq!(f.get(2), Some(false));
         assert_eq!(f.branches[&2], (1, 2));
     }
 }

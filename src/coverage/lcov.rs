@@ -7,15 +7,32 @@ use std::io::BufRead;
 
 use anyhow::{bail, Context, Result};
 
-use super::{for_each_line, number, Report};
+use super::{for_each_line, number, FileCoverage, Report};
 
 pub fn read(input: impl BufRead, report: &mut Report) -> Result<()> {
-    let mut current: Option<String> = None;
+    // The record being read, merged into the report at its end_of_record: one map lookup a
+    // record, not one a line.
+    let mut current: Option<(String, FileCoverage)> = None;
     let mut records = 0usize;
     for_each_line(input, |n, line| {
         let at = || format!("line {n}");
-        if let Some(path) = line.strip_prefix(b"SF:") {
-            if let Some(open) = &current {
+        if let Some(fields) = line.strip_prefix(b"DA:") {
+            let (_, file) = current
+                .as_mut()
+                .with_context(|| format!("{}: DA: outside a SF: record", at()))?;
+            let mut parts = fields.splitn(3, |&b| b == b',');
+            let (Some(l), Some(h)) = (parts.next(), parts.next()) else {
+                bail!("{}: malformed DA record: expected DA:<line>,<hits>", at());
+            };
+            let line_no = digits(l).map_or_else(|| number::<u32>(l, "DA line").with_context(at), Ok)?;
+            // Some tools write negative or fractional hit counts; anything above zero ran.
+            let hits = match digits(h) {
+                Some(h) => u64::from(h),
+                None => u64::from(number::<f64>(h, "DA hits").with_context(at)? > 0.0),
+            };
+            file.hit(line_no, hits);
+        } else if let Some(path) = line.strip_prefix(b"SF:") {
+            if let Some((open, _)) = &current {
                 bail!(
                     "{}: SF:{} starts before the record of {open} ends (end_of_record)",
                     at(),
@@ -26,35 +43,16 @@ pub fn read(input: impl BufRead, report: &mut Report) -> Result<()> {
             if path.is_empty() {
                 bail!("{}: SF: names no file", at());
             }
-            report.file(&path);
-            current = Some(path);
+            current = Some((path, FileCoverage::default()));
         } else if line == b"end_of_record" {
-            if current.take().is_none() {
-                bail!("{}: end_of_record without a SF: record", at());
-            }
+            let (path, file) = current
+                .take()
+                .with_context(|| format!("{}: end_of_record without a SF: record", at()))?;
+            report.file(&path).merge(file);
             records += 1;
-        } else if let Some(fields) = line.strip_prefix(b"DA:") {
-            let path = current
-                .as_deref()
-                .with_context(|| format!("{}: DA: outside a SF: record", at()))?;
-            let mut parts = fields.splitn(3, |&b| b == b',');
-            let (Some(l), Some(h)) = (parts.next(), parts.next()) else {
-                bail!("{}: malformed DA record: expected DA:<line>,<hits>", at());
-            };
-            let line_no: u32 = number(l, "DA line").with_context(at)?;
-            // Some tools write negative or fractional hit counts; anything above zero ran.
-            let hits: f64 = number(h, "DA hits").with_context(at)?;
-            report.file(path).hit(
-                line_no,
-                if hits > 0.0 {
-                    hits.min(u64::MAX as f64) as u64
-                } else {
-                    0
-                },
-            );
         } else if let Some(fields) = line.strip_prefix(b"BRDA:") {
-            let path = current
-                .as_deref()
+            let (_, file) = current
+                .as_mut()
                 .with_context(|| format!("{}: BRDA: outside a SF: record", at()))?;
             let parts: Vec<&[u8]> = fields.split(|&b| b == b',').collect();
             let [l, _, _, taken] = parts[..] else {
@@ -65,17 +63,27 @@ pub fn read(input: impl BufRead, report: &mut Report) -> Result<()> {
             };
             let line_no: u32 = number(l, "BRDA line").with_context(at)?;
             let taken = taken != b"-" && number::<f64>(taken, "BRDA taken").with_context(at)? > 0.0;
-            report.file(path).branch(line_no, taken);
+            file.branch(line_no, taken);
         }
         Ok(())
     })?;
-    if let Some(open) = current {
+    if let Some((open, _)) = current {
         bail!("truncated: the record of {open} has no end_of_record");
     }
     if records == 0 {
         bail!("no SF: records: the report covers no file");
     }
     Ok(())
+}
+
+/// A field of ASCII digits as a number (the common case, without UTF-8 or float parsing).
+fn digits(field: &[u8]) -> Option<u32> {
+    if field.is_empty() || field.len() > 9 {
+        return None;
+    }
+    field.iter().try_fold(0u32, |n, &b| {
+        b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
+    })
 }
 
 #[cfg(test)]
@@ -94,12 +102,9 @@ mod tests {
         )
         .unwrap();
         let a = &r.files["src/a.py"];
-        assert_eq!(
-            a.lines.iter().map(|(l, h)| (*l, *h)).collect::<Vec<_>>(),
-            [(1, 1), (2, 0), (3, 2)]
-        );
+        assert_eq!(a.lines().collect::<Vec<_>>(), [(1, true), (2, false), (3, true)]);
         assert_eq!(a.branches[&2], (1, 2));
-        assert_eq!(r.files["b.py"].lines[&1], 0);
+        assert_eq!(r.files["b.py"].get(1), Some(false));
     }
 
     #[test]
@@ -110,6 +115,6 @@ mod tests {
         assert!(e.to_string().contains("truncated"), "{e}");
         assert!(parse("").is_err());
         let r = parse("SF:a\r\nDA:1,3\r\nend_of_record\r\n").unwrap();
-        assert_eq!(r.files["a"].lines[&1], 3);
+        assert_eq!(r.files["a"].get(1), Some(true));
     }
 }

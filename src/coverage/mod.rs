@@ -49,19 +49,53 @@ impl Format {
     }
 }
 
-/// One source file's coverage: hits per executable line, and branches per line.
+/// One source file's coverage: which lines are executable and which of those ran, as two
+/// bit sets (a quarter byte a line, so a report of 100 million lines fits in 25 MB), and
+/// branches per line.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FileCoverage {
-    pub lines: BTreeMap<u32, u64>,
+    executable: Vec<u64>,
+    covered: Vec<u64>,
     /// line -> (branches taken, branches)
     pub branches: BTreeMap<u32, (u32, u32)>,
 }
 
 impl FileCoverage {
-    /// Several records of one line (two reports, two blocks) add up: a union of hits.
+    /// Several records of one line (two reports, two blocks) make a union: the line ran if
+    /// any record says so.
     pub fn hit(&mut self, line: u32, hits: u64) {
-        let entry = self.lines.entry(line).or_insert(0);
-        *entry = entry.saturating_add(hits);
+        let (word, bit) = ((line / 64) as usize, 1u64 << (line % 64));
+        if self.executable.len() <= word {
+            self.executable.resize(word + 1, 0);
+            self.covered.resize(word + 1, 0);
+        }
+        self.executable[word] |= bit;
+        if hits > 0 {
+            self.covered[word] |= bit;
+        }
+    }
+
+    /// `Some(ran)` for an executable line, `None` for a line the report does not list.
+    pub fn get(&self, line: u32) -> Option<bool> {
+        let (word, bit) = ((line / 64) as usize, 1u64 << (line % 64));
+        let executable = self.executable.get(word).is_some_and(|w| w & bit != 0);
+        executable.then(|| self.covered[word] & bit != 0)
+    }
+
+    /// The executable lines, in order, and whether each ran.
+    pub fn lines(&self) -> impl Iterator<Item = (u32, bool)> + '_ {
+        self.executable.iter().enumerate().flat_map(move |(word, &bits)| {
+            let covered = self.covered[word];
+            (0..64u32)
+                .filter(move |b| bits & (1 << b) != 0)
+                .map(move |b| (word as u32 * 64 + b, covered & (1 << b) != 0))
+        })
+    }
+
+    /// (covered lines, executable lines)
+    pub fn counts(&self) -> (u64, u64) {
+        let ones = |v: &[u64]| v.iter().map(|w| u64::from(w.count_ones())).sum::<u64>();
+        (ones(&self.covered), ones(&self.executable))
     }
 
     pub fn branch(&mut self, line: u32, taken: bool) {
@@ -70,9 +104,14 @@ impl FileCoverage {
         entry.1 += 1;
     }
 
-    fn merge(&mut self, other: FileCoverage) {
-        for (line, hits) in other.lines {
-            self.hit(line, hits);
+    pub fn merge(&mut self, other: FileCoverage) {
+        if self.executable.len() < other.executable.len() {
+            self.executable.resize(other.executable.len(), 0);
+            self.covered.resize(other.executable.len(), 0);
+        }
+        for (i, (&e, &c)) in other.executable.iter().zip(&other.covered).enumerate() {
+            self.executable[i] |= e;
+            self.covered[i] |= c;
         }
         for (line, (taken, total)) in other.branches {
             let entry = self.branches.entry(line).or_insert((0, 0));

@@ -73,14 +73,14 @@ pub fn patch(changed: &[ChangedLines<'_>], coverage: &HashMap<&str, &FileCoverag
             (Some(cov), _) => {
                 for range in c.added.ranges() {
                     for line in range.start..=range.end {
-                        match cov.lines.get(&line) {
+                        match cov.get(line) {
                             None => fp.not_executable += 1,
-                            Some(&hits) if hits > 0 => {
+                            Some(true) => {
                                 fp.executable += 1;
                                 fp.covered += 1;
                                 close(&mut run, &mut fp);
                             }
-                            Some(_) => {
+                            Some(false) => {
                                 fp.executable += 1;
                                 run = Some(run.map_or((line, line), |(s, _)| (s, line)));
                             }
@@ -123,8 +123,8 @@ pub fn patch(changed: &[ChangedLines<'_>], coverage: &HashMap<&str, &FileCoverag
 /// Covered and executable lines over a whole report.
 pub fn totals(report: &Report) -> (u64, u64) {
     report.files.values().fold((0, 0), |(c, n), f| {
-        let covered = f.lines.values().filter(|&&h| h > 0).count() as u64;
-        (c + covered, n + f.lines.len() as u64)
+        let (covered, executable) = f.counts();
+        (c + covered, n + executable)
     })
 }
 

@@ -64,8 +64,8 @@ mod tests {
         let text = "mode: set\nexample.com/m/a.go:3.10,5.2 2 1\nexample.com/m/a.go:5.2,7.3 1 0\nmode: set\n";
         read_go(text.as_bytes(), &mut r).unwrap();
         let a = &r.files["example.com/m/a.go"];
-        assert_eq!(a.lines.keys().copied().collect::<Vec<_>>(), [3, 4, 5, 6, 7]);
-        assert!(a.lines[&5] > 0 && a.lines[&6] == 0);
+        assert_eq!(a.lines().map(|(l, _)| l).collect::<Vec<_>>(), [3, 4, 5, 6, 7]);
+        assert!(a.get(5) == Some(true) && a.get(6) == Some(false));
         assert!(read_go("mode: set\nbad\n".as_bytes(), &mut Report::default()).is_err());
     }
 }
