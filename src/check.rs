@@ -98,6 +98,144 @@ pub fn run(request: &CheckRequest, env: &Environment) -> Result<(Verdict, Settin
 }
 
 const DUPLICATED_BLOCK: &str = "duplicated-block";
+const FILE_COMPLEXITY: &str = "file-complexity";
+const INVALID_SUPPRESSION: &str = "invalid-suppression";
+
+/// The remediation minutes a function's version at head (`None`: deleted) saves on `rule`
+/// against its version at base.
+fn debt_reduction(rule: &Rule, before: &FunctionMetrics, after: Option<&FunctionMetrics>) -> u32 {
+    let Some(was) = rule.metric.of(before) else {
+        return 0;
+    };
+    let now = after.and_then(|a| rule.metric.of(a)).unwrap_or(0);
+    let cost = |v: u32| rule.remediation.minutes(v, rule.threshold);
+    cost(was).saturating_sub(cost(now))
+}
+
+/// The file-complexity finding of a changed file, when it is new or worse and over the limit.
+fn file_complexity_finding(rule: &Rule, file: &MeasuredFile) -> Option<Finding> {
+    let total = |fs: &[FunctionMetrics]| fs.iter().map(|f| f.cyclomatic).sum::<u32>();
+    let value = total(&file.head);
+    let base_value = file.base.as_deref().map(total);
+    let change = match base_value {
+        None => Change::New,
+        Some(b) if value > b => Change::Worsened,
+        Some(_) => return None,
+    };
+    if value <= rule.threshold || (rule.scope == Scope::New && change != Change::New) {
+        return None;
+    }
+    let path = &file.file.path;
+    let end = file.head.iter().map(|f| f.end_line).max().unwrap_or(1);
+    let line = file.file.added.first_in(1, u32::MAX).unwrap_or(1);
+    let was = base_value.map_or_else(|| " (new file)".to_string(), |b| format!(" (was {b})"));
+    Some(Finding {
+        rule_id: rule.id.clone(),
+        severity: rule.severity,
+        path: path.clone(),
+        line,
+        column: 1,
+        function: String::new(),
+        function_line: 1,
+        function_end_line: end,
+        metric: Metric::FileCyclomatic,
+        value,
+        base_value,
+        threshold: rule.threshold,
+        change,
+        message: format!(
+            "the file's functions add up to cyclomatic complexity {value}{was}, over the limit of {}. {}",
+            rule.threshold, rule.advice
+        ),
+        debt_minutes: rule.remediation.minutes(value, rule.threshold),
+        fingerprint: fingerprint(&["debtgate/v1", &rule.id, path]),
+        related: vec![Related {
+            path: path.clone(),
+            start_line: 1,
+            end_line: end,
+            message: format!("{} function(s)", file.head.len()),
+        }],
+        suppressed: None,
+    })
+}
+
+/// Suppressions the change adds without a reason, or naming no rule.
+fn invalid_suppressions(rules: &[Rule], file: &MeasuredFile) -> Vec<Finding> {
+    let Some(rule) = rules.iter().find(|r| r.id == INVALID_SUPPRESSION && r.enabled) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for s in &file.suppressions {
+        if !file.file.added.contains(s.line) {
+            continue;
+        }
+        let unknown: Vec<&str> = s
+            .rules
+            .iter()
+            .filter(|id| !rules.iter().any(|r| &r.id == *id))
+            .map(String::as_str)
+            .collect();
+        let problem = if s.rules.is_empty() {
+            "names no rule".to_string()
+        } else if !unknown.is_empty() {
+            format!("names no rule debtgate has ({})", unknown.join(", "))
+        } else if s.reason.is_none() {
+            "gives no reason".to_string()
+        } else {
+            continue;
+        };
+        out.push(Finding {
+            rule_id: rule.id.clone(),
+            severity: rule.severity,
+            path: file.file.path.clone(),
+            line: s.line,
+            column: 1,
+            function: String::new(),
+            function_line: s.line,
+            function_end_line: s.line,
+            metric: Metric::Suppressions,
+            value: 1,
+            base_value: None,
+            threshold: rule.threshold,
+            change: Change::New,
+            message: format!(
+                "this suppression {problem}, so it suppresses nothing. {}",
+                rule.advice
+            ),
+            debt_minutes: rule.remediation.minutes(1, 0),
+            fingerprint: fingerprint(&["debtgate/v1", &rule.id, &file.file.path, &s.line.to_string()]),
+            related: Vec::new(),
+            suppressed: None,
+        });
+    }
+    out
+}
+
+/// Marks the findings an inline suppression with a reason accepts.
+fn apply_suppressions(findings: &mut [Finding], measured: &[MeasuredFile]) {
+    let by_path: HashMap<&str, &[crate::suppress::Suppression]> = measured
+        .iter()
+        .map(|m| (m.file.path.as_str(), m.suppressions.as_slice()))
+        .collect();
+    for f in findings.iter_mut() {
+        if f.rule_id == INVALID_SUPPRESSION {
+            continue;
+        }
+        let Some(suppressions) = by_path.get(f.path.as_str()) else {
+            continue;
+        };
+        let lines = [
+            f.line,
+            f.line.saturating_sub(1),
+            f.function_line,
+            f.function_line.saturating_sub(1),
+        ];
+        f.suppressed = suppressions
+            .iter()
+            .find(|s| lines.contains(&s.line) && s.rules.contains(&f.rule_id) && s.reason.is_some())
+            .and_then(|s| s.reason.clone());
+    }
+}
 
 fn find_duplication(
     repo: &Repo,
@@ -178,6 +316,7 @@ fn duplication_findings(rule: &Rule, duplication: &clones::Duplication) -> Vec<F
                         message: format!("the code copied: {path}:{start}-{end}"),
                     })
                     .collect(),
+                suppressed: None,
             }
         })
         .collect()
@@ -296,18 +435,32 @@ fn load_settings(
     if let Some(path) = &request.config {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read the configuration file {}", path.display()))?;
-        return Settings::from_toml(&text, &path.display().to_string());
+        let origin = path.display().to_string();
+        if path.file_name().is_some_and(|n| n == "pyproject.toml") {
+            return Settings::from_pyproject(&text, &origin)?
+                .with_context(|| format!("{origin} has no [tool.debtgate] table"));
+        }
+        return Settings::from_toml(&text, &origin);
     }
     let (rev, label) = match request.config_from {
         ConfigFrom::Base => (&change.base, "base"),
         ConfigFrom::Head => (&change.head, "head"),
     };
+    let mut reader = repo.blob_reader()?;
+    let has_debtgate_table = |reader: &mut crate::git::BlobReader, rev: &str| -> bool {
+        repo.blob_id(rev, "pyproject.toml")
+            .and_then(|b| reader.read(&b).ok())
+            .is_some_and(|t| String::from_utf8_lossy(&t).contains("[tool.debtgate"))
+    };
     for name in CONFIG_FILE_NAMES {
-        if change
+        let edited = change
             .files
             .iter()
-            .any(|f| f.path == *name || f.old_path.as_deref() == Some(name))
-        {
+            .any(|f| f.path == *name || f.old_path.as_deref() == Some(name));
+        let relevant = *name != "pyproject.toml"
+            || has_debtgate_table(&mut reader, &change.base)
+            || has_debtgate_table(&mut reader, &change.head);
+        if edited && relevant {
             notices.push(Notice {
                 path: Some((*name).to_string()),
                 level: Severity::Warning,
@@ -322,10 +475,17 @@ fn load_settings(
         let Some(blob) = repo.blob_id(rev, name) else {
             continue;
         };
-        let bytes = repo.blob_reader()?.read(&blob)?;
+        let bytes = reader.read(&blob)?;
         let text =
             String::from_utf8(bytes).map_err(|_| anyhow!("{name} at {label} {} is not UTF-8", short(rev)))?;
-        return Settings::from_toml(&text, &format!("{name} (at {label} {})", short(rev)));
+        let origin = format!("{name} (at {label} {})", short(rev));
+        if *name == "pyproject.toml" {
+            match Settings::from_pyproject(&text, &origin)? {
+                Some(settings) => return Ok(settings),
+                None => continue,
+            }
+        }
+        return Settings::from_toml(&text, &origin);
     }
     Settings::defaults()
 }
@@ -337,6 +497,8 @@ pub struct MeasuredFile {
     pub head: Vec<FunctionMetrics>,
     /// `None` where the file is new at head.
     pub base: Option<Vec<FunctionMetrics>>,
+    /// The inline suppressions at head.
+    pub suppressions: Vec<crate::suppress::Suppression>,
 }
 
 struct Job {
@@ -441,6 +603,7 @@ fn measure_job(job: Job, limits: ParseLimits) -> (Option<MeasuredFile>, Vec<Noti
         base,
     } = job;
     let mut notices = Vec::new();
+    let suppressions = crate::suppress::scan(&head);
     let head = match lang::parse(language, head, limits) {
         Ok(parsed) => {
             if let Some(notice) = syntax_error_notice(&parsed, &file) {
@@ -484,6 +647,7 @@ fn measure_job(job: Job, limits: ParseLimits) -> (Option<MeasuredFile>, Vec<Noti
             language,
             head,
             base,
+            suppressions,
         }),
         notices,
     )
@@ -584,6 +748,7 @@ fn finding_for(
                 f.qualified_name, f.start_line, f.end_line
             ),
         }],
+        suppressed: None,
     })
 }
 
@@ -615,8 +780,13 @@ fn judge(
         });
     }
     let mut functions = 0;
+    let mut debt_removed = 0u32;
     for file in measured {
+        if settings.is_excluded(&file.file.path) {
+            continue;
+        }
         functions += file.head.len();
+        let rules = settings.rules_for(&file.file.path);
         let base: HashMap<&str, &FunctionMetrics> = file
             .base
             .iter()
@@ -625,10 +795,35 @@ fn judge(
             .collect();
         for f in &file.head {
             let before = base.get(f.qualified_name.as_str()).copied();
-            let enabled = settings.rules.iter().filter(|r| r.enabled);
+            let enabled = rules.iter().filter(|r| r.enabled);
             findings.extend(enabled.filter_map(|rule| finding_for(rule, f, before, &file.file)));
+            if let Some(before) = before {
+                debt_removed += rules
+                    .iter()
+                    .filter(|r| r.enabled)
+                    .map(|r| debt_reduction(r, before, Some(f)))
+                    .sum::<u32>();
+            }
         }
+        // Functions the change deletes take their debt with them.
+        let kept: std::collections::HashSet<&str> =
+            file.head.iter().map(|f| f.qualified_name.as_str()).collect();
+        for (name, before) in &base {
+            if !kept.contains(name) {
+                debt_removed += rules
+                    .iter()
+                    .filter(|r| r.enabled)
+                    .map(|r| debt_reduction(r, before, None))
+                    .sum::<u32>();
+            }
+        }
+        if let Some(rule) = rules.iter().find(|r| r.id == FILE_COMPLEXITY && r.enabled) {
+            findings.extend(file_complexity_finding(rule, file));
+        }
+        findings.extend(invalid_suppressions(&rules, file));
     }
+    apply_suppressions(&mut findings, measured);
+    findings.retain(|f| !settings.is_excluded(&f.path));
     findings.sort_by(|a, b| {
         (&a.path, a.line, a.column, &a.rule_id, &a.function).cmp(&(
             &b.path,
@@ -640,7 +835,13 @@ fn judge(
     });
     notices.sort();
     notices.dedup();
-    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+    let count = |s: Severity| {
+        findings
+            .iter()
+            .filter(|f| f.severity == s && f.suppressed.is_none())
+            .count()
+    };
+    let debt_added: u32 = findings.iter().map(|f| f.debt_minutes).sum();
     let summary = Summary {
         files_changed: change.files.len(),
         files_analyzed: measured.len(),
@@ -648,12 +849,33 @@ fn judge(
         errors: count(Severity::Error),
         warnings: count(Severity::Warning),
         notes: count(Severity::Note),
-        debt_minutes: findings.iter().map(|f| f.debt_minutes).sum(),
+        suppressed: findings.iter().filter(|f| f.suppressed.is_some()).count(),
+        debt_minutes: debt_added,
+        debt_removed_minutes: debt_removed,
+        debt_net_minutes: i64::from(debt_added) - i64::from(debt_removed),
     };
     conditions.extend(coverage.conditions);
+    if let Some(limit) = settings.max_debt_minutes {
+        let unsuppressed: u32 = findings
+            .iter()
+            .filter(|f| f.suppressed.is_none())
+            .map(|f| f.debt_minutes)
+            .sum();
+        conditions.push(Condition {
+            name: "debt added (minutes)".to_string(),
+            value: f64::from(unsuppressed),
+            limit: f64::from(limit),
+            passed: unsuppressed <= limit,
+            judged: true,
+            detail: format!("{unsuppressed} min added, {debt_removed} min removed"),
+        });
+    }
     let outcome = if notices.iter().any(|n| n.blocking) {
         Outcome::NotJudged
-    } else if findings.iter().any(|f| f.severity >= settings.fail_on) || conditions.iter().any(|c| !c.passed)
+    } else if findings
+        .iter()
+        .any(|f| f.severity >= settings.fail_on && f.suppressed.is_none())
+        || conditions.iter().any(|c| !c.passed)
     {
         Outcome::Failed
     } else {

@@ -35,6 +35,15 @@ enum Command {
         /// The rule id, as `debtgate rules` lists it.
         rule: String,
     },
+    /// Write a commented debtgate.toml with every setting and its default.
+    Init {
+        /// Where to write it.
+        #[arg(long, default_value = "debtgate.toml")]
+        path: PathBuf,
+        /// Replace an existing file.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(clap::Args, Debug)]
@@ -139,6 +148,15 @@ fn dispatch(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<
     match cli.command {
         Command::Check(args) => check(*args, stdout),
         Command::Metrics(args) => metrics(args, stdout, stderr),
+        Command::Init { path, force } => {
+            if path.exists() && !force {
+                anyhow::bail!("{} already exists; pass --force to replace it", path.display());
+            }
+            let text = crate::config::template(&Settings::defaults()?.rules);
+            write_file(&path, &text)?;
+            writeln!(stdout, "wrote {}", path.display())?;
+            Ok(0)
+        }
         Command::Rules => {
             let settings = Settings::defaults()?;
             for r in &settings.rules {

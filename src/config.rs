@@ -1,5 +1,5 @@
-//! The user's configuration (`debtgate.toml` or `.debtgate.toml`), resolved once into
-//! [`Settings`] that the rest of the pipeline reads.
+//! The user's configuration (`debtgate.toml`, `.debtgate.toml`, or `[tool.debtgate]` in
+//! `pyproject.toml`), resolved once into [`Settings`] that the rest of the pipeline reads.
 //!
 //! Unknown keys are errors that name the file, the line and the accepted keys: a typo must
 //! never silently turn a check off.
@@ -12,13 +12,19 @@ use serde::Deserialize;
 use crate::rules::{self, Rule, Severity};
 
 /// Names of the configuration file, in the order they are looked for at the repository root.
-pub const CONFIG_FILE_NAMES: &[&str] = &["debtgate.toml", ".debtgate.toml"];
+pub const CONFIG_FILE_NAMES: &[&str] = &["debtgate.toml", ".debtgate.toml", "pyproject.toml"];
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ConfigFile {
+    /// Paths never judged (globs).
+    #[serde(default)]
+    exclude: Vec<String>,
     #[serde(default)]
     rules: BTreeMap<String, RuleOverride>,
+    /// Rule settings for some paths only, applied in order after `[rules]`.
+    #[serde(default)]
+    overrides: Vec<OverrideConfig>,
     #[serde(default)]
     gate: GateConfig,
     #[serde(default)]
@@ -59,12 +65,53 @@ struct DuplicationConfig {
     exclude: Vec<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RuleOverride {
     threshold: Option<u32>,
     severity: Option<Severity>,
     enabled: Option<bool>,
+}
+
+impl RuleOverride {
+    fn apply(&self, rule: &mut Rule) {
+        if let Some(t) = self.threshold {
+            rule.threshold = t;
+        }
+        if let Some(s) = self.severity {
+            rule.severity = s;
+        }
+        if let Some(e) = self.enabled {
+            rule.enabled = e;
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OverrideConfig {
+    paths: Vec<String>,
+    #[serde(default)]
+    rules: BTreeMap<String, RuleOverride>,
+}
+
+/// `pyproject.toml`: only `[tool.debtgate]` is read.
+#[derive(Debug, Default, Deserialize)]
+struct Pyproject {
+    #[serde(default)]
+    tool: PyprojectTool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct PyprojectTool {
+    debtgate: Option<ConfigFile>,
+}
+
+/// Rule settings that apply to the paths some globs match.
+#[derive(Debug, Clone)]
+pub struct PathOverride {
+    globs: globset::GlobSet,
+    rules: BTreeMap<String, RuleOverride>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -76,6 +123,8 @@ struct GateConfig {
     max_duplicated_lines_percent: Option<f64>,
     /// The least patch coverage, in percent.
     min_patch_coverage: Option<f64>,
+    /// The most remediation minutes a change may add.
+    max_debt_minutes: Option<u32>,
     /// The most the project's coverage may drop, in percentage points.
     max_coverage_drop: Option<f64>,
 }
@@ -108,6 +157,10 @@ pub struct Settings {
     pub max_duplicated_lines_percent: f64,
     pub duplication: DuplicationSettings,
     pub coverage: CoverageSettings,
+    /// The most remediation minutes a change may add, if limited.
+    pub max_debt_minutes: Option<u32>,
+    exclude: globset::GlobSet,
+    overrides: Vec<PathOverride>,
     /// Where the configuration came from (`"debtgate.toml at base abc1234"`), if anywhere.
     pub source: Option<String>,
 }
@@ -131,6 +184,9 @@ impl Settings {
                 missing_report: MissingReport::Error,
                 path_map: Vec::new(),
             },
+            max_debt_minutes: None,
+            exclude: globset::GlobSet::empty(),
+            overrides: Vec::new(),
             source: None,
         })
     }
@@ -141,25 +197,84 @@ impl Settings {
             Ok(f) => f,
             Err(e) => bail!("{origin}: {}", describe_toml_error(&e, text)),
         };
-        let mut settings = Settings::defaults()?;
-        for (id, o) in &file.rules {
-            let Some(rule) = settings.rules.iter_mut().find(|r| &r.id == id) else {
-                let ids: Vec<&str> = settings.rules.iter().map(|r| r.id.as_str()).collect();
-                bail!(
-                    "{origin}: [rules.{id}] names no rule; the rules are: {}",
-                    ids.join(", ")
-                );
-            };
-            if let Some(t) = o.threshold {
-                rule.threshold = t;
-            }
-            if let Some(s) = o.severity {
-                rule.severity = s;
-            }
-            if let Some(e) = o.enabled {
-                rule.enabled = e;
+        Settings::from_file(file, origin)
+    }
+
+    /// Reads `[tool.debtgate]` from a pyproject.toml; `None` when it has no such table.
+    pub fn from_pyproject(text: &str, origin: &str) -> Result<Option<Settings>> {
+        let file: Pyproject = match toml::from_str(text) {
+            Ok(f) => f,
+            Err(e) => bail!("{origin}: {}", describe_toml_error(&e, text)),
+        };
+        file.tool
+            .debtgate
+            .map(|config| Settings::from_file(config, &format!("{origin} [tool.debtgate]")))
+            .transpose()
+    }
+
+    /// The rules as they apply to `path`, `[[overrides]]` included.
+    pub fn rules_for(&self, path: &str) -> std::borrow::Cow<'_, [Rule]> {
+        let matching: Vec<&PathOverride> = self.overrides.iter().filter(|o| o.globs.is_match(path)).collect();
+        if matching.is_empty() {
+            return std::borrow::Cow::Borrowed(&self.rules);
+        }
+        let mut rules = self.rules.clone();
+        for o in matching {
+            for (id, change) in &o.rules {
+                if let Some(rule) = rules.iter_mut().find(|r| &r.id == id) {
+                    change.apply(rule);
+                }
             }
         }
+        std::borrow::Cow::Owned(rules)
+    }
+
+    /// Whether the configuration's `exclude` globs take `path` out of judgement.
+    pub fn is_excluded(&self, path: &str) -> bool {
+        self.exclude.is_match(path)
+    }
+
+    fn from_file(file: ConfigFile, origin: &str) -> Result<Settings> {
+        let mut settings = Settings::defaults()?;
+        let unknown_rule = |settings: &Settings, table: &str, id: &str| {
+            let ids: Vec<&str> = settings.rules.iter().map(|r| r.id.as_str()).collect();
+            anyhow::anyhow!(
+                "{origin}: {table}{id}] names no rule; the rules are: {}",
+                ids.join(", ")
+            )
+        };
+        for (id, o) in &file.rules {
+            let Some(rule) = settings.rules.iter_mut().find(|r| &r.id == id) else {
+                return Err(unknown_rule(&settings, "[rules.", id));
+            };
+            o.apply(rule);
+        }
+        let globs = |patterns: &[String], what: &str| -> Result<globset::GlobSet> {
+            let mut builder = globset::GlobSetBuilder::new();
+            for p in patterns {
+                let glob = globset::Glob::new(p).map_err(|e| anyhow::anyhow!("{origin}: {what}: {e}"))?;
+                builder.add(glob);
+            }
+            builder
+                .build()
+                .map_err(|e| anyhow::anyhow!("{origin}: {what}: {e}"))
+        };
+        settings.exclude = globs(&file.exclude, "exclude")?;
+        for (i, o) in file.overrides.into_iter().enumerate() {
+            if o.paths.is_empty() {
+                bail!("{origin}: [[overrides]] #{} has no paths = [...]", i + 1);
+            }
+            for id in o.rules.keys() {
+                if !settings.rules.iter().any(|r| &r.id == id) {
+                    return Err(unknown_rule(&settings, "[[overrides]] rules.", id));
+                }
+            }
+            settings.overrides.push(PathOverride {
+                globs: globs(&o.paths, "[[overrides]] paths")?,
+                rules: o.rules,
+            });
+        }
+        settings.max_debt_minutes = file.gate.max_debt_minutes;
         if let Some(f) = file.gate.fail_on {
             settings.fail_on = f;
         }
@@ -199,6 +314,39 @@ impl Settings {
         settings.source = Some(origin.to_string());
         Ok(settings)
     }
+}
+
+/// A commented configuration with every setting at its default, for `debtgate init`. Every
+/// line that sets something is commented out, so the file changes nothing until edited.
+pub fn template(rules: &[Rule]) -> String {
+    let mut out = String::from(
+        "# debtgate configuration. It is read from the base commit of a change, so a change\n\
+         # cannot loosen the gate that judges it. Every setting below is commented out at its\n\
+         # default: uncomment what you change. `debtgate explain RULE` tells what a rule measures.\n\n\
+         # Paths never judged.\n# exclude = [\"vendor/**\", \"**/generated/**\"]\n\n",
+    );
+    for r in rules {
+        out.push_str(&format!(
+            "# {}\n# [rules.{}]\n# threshold = {}\n# severity = \"{}\"          # error | warning | note\n# enabled = true\n\n",
+            r.summary,
+            r.id,
+            r.threshold,
+            r.severity.as_str()
+        ));
+    }
+    out.push_str(
+        "# Rule settings for some paths only, applied in order.\n\
+         # [[overrides]]\n# paths = [\"tests/**\"]\n# rules.cognitive-complexity.threshold = 25\n\n\
+         # [gate]\n\
+         # fail-on = \"error\"                   # the lowest severity of a finding that fails\n\
+         # max-duplicated-lines-percent = 3.0   # duplicated lines in new code\n\
+         # min-patch-coverage = 80.0            # with --coverage; setting it makes a report required\n\
+         # max-coverage-drop = 1.0              # project coverage, points, with --base-coverage\n\
+         # max-debt-minutes = 60                # remediation minutes a change may add (off by default)\n\n\
+         # [duplication]\n# min-lines = 6\n# normalize = true                     # false: identical copies only\n# exclude = [\"migrations/**\"]\n\n\
+         # [coverage]\n# path-map = [{ from = \"/build/agent/\", to = \"\" }]\n# missing-report = \"error\"            # or \"not-judged\"\n",
+    );
+    out
 }
 
 /// toml's message already names the line and column and shows the line; put it on one
@@ -249,5 +397,37 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("line 2"), "{err}");
+    }
+}
+
+#[cfg(test)]
+mod template_tests {
+    use super::*;
+
+    /// Every setting `debtgate init` writes, uncommented, is a valid configuration that changes
+    /// nothing about the rules' defaults.
+    #[test]
+    fn the_template_changes_nothing_and_parses_when_uncommented() {
+        let rules = rules::default_rules().unwrap();
+        let text = template(&rules);
+        assert!(text.lines().all(|l| l.is_empty() || l.starts_with('#')));
+        let code: String = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("# "))
+            .filter(|l| {
+                l.starts_with('[')
+                    || l.split_once(" = ").is_some_and(|(k, _)| {
+                        k.chars().all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
+                    })
+            })
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let settings = Settings::from_toml(&code, "template").unwrap_or_else(|e| panic!("{e}\n{code}"));
+        for (a, b) in settings.rules.iter().zip(&rules) {
+            assert_eq!(
+                (a.threshold, a.severity, a.enabled),
+                (b.threshold, b.severity, b.enabled)
+            );
+        }
     }
 }

@@ -306,6 +306,7 @@ fn uncovered_findings(rule: &Rule, patch: &Patch) -> Vec<Finding> {
                     end_line: end,
                     message: format!("uncovered lines {start}-{end}"),
                 }],
+                suppressed: None,
             });
         }
     }

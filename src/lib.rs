@@ -17,4 +17,5 @@ pub mod metrics;
 pub mod metrics_cmd;
 pub mod report;
 pub mod rules;
+pub mod suppress;
 pub mod verdict;

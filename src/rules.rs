@@ -53,6 +53,10 @@ pub enum Metric {
     DuplicatedTokens,
     /// Added lines no test ran, in one range (not a function metric).
     UncoveredLines,
+    /// The sum of a file's functions' cyclomatic complexity (not a function metric).
+    FileCyclomatic,
+    /// A malformed inline suppression (not a function metric).
+    Suppressions,
 }
 
 impl Metric {
@@ -66,7 +70,10 @@ impl Metric {
             Metric::Params => Some(f.params),
             Metric::MaxNesting => Some(f.max_nesting),
             Metric::Returns => Some(f.returns),
-            Metric::DuplicatedTokens | Metric::UncoveredLines => None,
+            Metric::DuplicatedTokens
+            | Metric::UncoveredLines
+            | Metric::FileCyclomatic
+            | Metric::Suppressions => None,
         }
     }
 
@@ -81,6 +88,8 @@ impl Metric {
             Metric::Returns => "return points",
             Metric::DuplicatedTokens => "duplicated tokens",
             Metric::UncoveredLines => "uncovered lines",
+            Metric::FileCyclomatic => "file complexity",
+            Metric::Suppressions => "suppressions",
         }
     }
 }

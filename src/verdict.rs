@@ -61,6 +61,10 @@ pub struct Finding {
     pub fingerprint: String,
     /// Other places that explain the finding: the function's span, or the code it copies.
     pub related: Vec<Related>,
+    /// The reason of the inline suppression that accepts this finding; a suppressed finding
+    /// is reported but does not fail the gate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<String>,
 }
 
 /// A place a finding points to besides its own line.
@@ -105,7 +109,14 @@ pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
     pub notes: usize,
+    /// Findings accepted by an inline suppression (not counted above).
+    pub suppressed: usize,
+    /// Remediation minutes of the findings (suppressed ones included): the debt the change adds.
     pub debt_minutes: u32,
+    /// Remediation minutes the change removes by making functions over a limit simpler.
+    pub debt_removed_minutes: u32,
+    /// Added minus removed.
+    pub debt_net_minutes: i64,
 }
 
 #[derive(Clone, Debug, Serialize)]

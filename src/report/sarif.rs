@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde_sarif::sarif::{
     ArtifactLocation, Invocation, Location, Message, MultiformatMessageString, Notification,
     PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor,
-    Result as SarifResult, ResultLevel, Run, Sarif, Tool, ToolComponent,
+    Result as SarifResult, ResultLevel, Run, Sarif, Suppression, Tool, ToolComponent,
 };
 
 use crate::rules::{Rule, Severity};
@@ -91,6 +91,12 @@ pub fn render(verdict: &Verdict, rules: &[Rule]) -> String {
                 .build();
             if let Some(&i) = index.get(f.rule_id.as_str()) {
                 result.rule_index = Some(i);
+            }
+            if let Some(reason) = &f.suppressed {
+                result.suppressions = Some(vec![Suppression::builder()
+                    .kind(serde_json::json!("inSource"))
+                    .justification(reason.clone())
+                    .build()]);
             }
             result
         })

@@ -8,9 +8,14 @@ use crate::verdict::{Outcome, Verdict};
 pub fn render(verdict: &Verdict) -> String {
     let mut out = String::new();
     for f in &verdict.findings {
+        let suppressed = f
+            .suppressed
+            .as_deref()
+            .map(|r| format!(" [suppressed: {}]", escape_control(r)))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "{}:{}:{}: {}[{}] {}",
+            "{}:{}:{}: {}[{}] {}{suppressed}",
             escape_control(&f.path),
             f.line,
             f.column,
@@ -50,8 +55,17 @@ pub fn render(verdict: &Verdict) -> String {
     };
     let _ = writeln!(
         out,
-        "{head}: {} error(s), {} warning(s), {} note(s); {} function(s) in {} of {} changed file(s) analysed; debt added {} min",
-        s.errors, s.warnings, s.notes, s.functions_analyzed, s.files_analyzed, s.files_changed, s.debt_minutes
+        "{head}: {} error(s), {} warning(s), {} note(s){}; {} function(s) in {} of {} changed file(s) analysed; debt {} min added, {} min removed, net {:+} min",
+        s.errors,
+        s.warnings,
+        s.notes,
+        if s.suppressed > 0 { format!(", {} suppressed", s.suppressed) } else { String::new() },
+        s.functions_analyzed,
+        s.files_analyzed,
+        s.files_changed,
+        s.debt_minutes,
+        s.debt_removed_minutes,
+        s.debt_net_minutes
     );
     let base = &verdict.base[..verdict.base.len().min(12)];
     let named = if verdict.base.starts_with(&verdict.base_spec) {
