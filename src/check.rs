@@ -30,6 +30,8 @@ pub enum ConfigFrom {
 pub struct Environment {
     pub github_event_name: Option<String>,
     pub github_event_path: Option<PathBuf>,
+    /// The pre-commit framework's pre-push range (`PRE_COMMIT_FROM_REF`, `PRE_COMMIT_TO_REF`).
+    pub pre_commit_range: Option<(String, String)>,
 }
 
 impl Environment {
@@ -39,6 +41,13 @@ impl Environment {
             github_event_path: std::env::var_os("GITHUB_EVENT_PATH")
                 .map(PathBuf::from)
                 .filter(|p| !p.as_os_str().is_empty()),
+            pre_commit_range: match (
+                std::env::var("PRE_COMMIT_FROM_REF"),
+                std::env::var("PRE_COMMIT_TO_REF"),
+            ) {
+                (Ok(from), Ok(to)) if !from.is_empty() && !to.is_empty() => Some((from, to)),
+                _ => None,
+            },
         }
     }
 }
@@ -324,16 +333,25 @@ fn duplication_findings(rule: &Rule, duplication: &clones::Duplication) -> Vec<F
 
 /// Resolves base and head to commits and reads the files between them.
 fn resolve_change(repo: &Repo, request: &CheckRequest, env: &Environment) -> Result<ChangeSet> {
-    let head_spec = request.head.clone().unwrap_or_else(|| "HEAD".to_string());
+    let pre_commit = env
+        .pre_commit_range
+        .as_ref()
+        .filter(|_| request.base.is_none() && request.head.is_none());
+    let head_spec = request
+        .head
+        .clone()
+        .or_else(|| pre_commit.map(|(_, to)| to.clone()))
+        .unwrap_or_else(|| "HEAD".to_string());
     let head = repo.resolve_commit(&head_spec).ok_or_else(|| {
         anyhow!(
             "--head `{head_spec}` does not name a commit in {}",
             repo.root().display()
         )
     })?;
-    let (base_spec, base_source) = match &request.base {
-        Some(b) => (b.clone(), "--base".to_string()),
-        None => default_base(repo, env)?,
+    let (base_spec, base_source) = match (&request.base, pre_commit) {
+        (Some(b), _) => (b.clone(), "--base".to_string()),
+        (None, Some((from, _))) => (from.clone(), "pre-commit's PRE_COMMIT_FROM_REF".to_string()),
+        (None, None) => default_base(repo, env)?,
     };
     let base_commit = repo
         .resolve_commit(&base_spec)

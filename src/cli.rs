@@ -35,6 +35,15 @@ enum Command {
         /// The rule id, as `debtgate rules` lists it.
         rule: String,
     },
+    /// Install a git pre-push hook that checks every pushed range.
+    InstallHook {
+        /// The repository.
+        #[arg(long, default_value = ".")]
+        repo: PathBuf,
+        /// Replace an existing pre-push hook.
+        #[arg(long)]
+        force: bool,
+    },
     /// Write a commented debtgate.toml with every setting and its default.
     Init {
         /// Where to write it.
@@ -73,6 +82,19 @@ struct CheckArgs {
     /// Also write the JSON report to this file.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Also write the Markdown summary to this file (appended to, for $GITHUB_STEP_SUMMARY).
+    #[arg(long)]
+    markdown: Option<PathBuf>,
+    /// Also write GitLab Code Quality JSON to this file.
+    #[arg(long)]
+    gitlab: Option<PathBuf>,
+    /// Also write JUnit XML to this file.
+    #[arg(long)]
+    junit: Option<PathBuf>,
+    /// Append the outcome as step outputs (passed, findings, patch-coverage, debt-minutes,
+    /// sarif-file) to this file: pass "$GITHUB_OUTPUT".
+    #[arg(long, value_name = "FILE")]
+    github_output: Option<PathBuf>,
     /// The repository to check.
     #[arg(long, default_value = ".")]
     repo: PathBuf,
@@ -148,6 +170,27 @@ fn dispatch(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<
     match cli.command {
         Command::Check(args) => check(*args, stdout),
         Command::Metrics(args) => metrics(args, stdout, stderr),
+        Command::InstallHook { repo, force } => {
+            let repo = crate::git::Repo::discover(&repo)?;
+            let hooks = String::from_utf8_lossy(&repo.git(&[
+                "rev-parse",
+                "--path-format=absolute",
+                "--git-path",
+                "hooks",
+            ])?)
+            .trim()
+            .to_string();
+            let path = PathBuf::from(hooks).join("pre-push");
+            if path.exists() && !force {
+                anyhow::bail!("{} already exists; pass --force to replace it", path.display());
+            }
+            let exe = std::env::current_exe().context("cannot find the debtgate executable")?;
+            std::fs::create_dir_all(path.parent().expect("hooks dir"))?;
+            write_file(&path, &crate::hook::pre_push(&exe.display().to_string()))?;
+            make_executable(&path)?;
+            writeln!(stdout, "installed {}", path.display())?;
+            Ok(0)
+        }
         Command::Init { path, force } => {
             if path.exists() && !force {
                 anyhow::bail!("{} already exists; pass --force to replace it", path.display());
@@ -219,12 +262,45 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<i32> {
         Format::Text => report::text::render(&verdict),
         Format::Json => report::json::render(&verdict),
         Format::Sarif => report::sarif::render(&verdict, &settings.rules),
+        Format::Github => report::github::render(&verdict),
+        Format::Markdown => report::markdown::render(&verdict),
+        Format::Gitlab => report::gitlab::render(&verdict),
+        Format::Junit => report::junit::render(&verdict),
     };
-    if let Some(path) = &args.sarif {
-        write_file(path, &render(Format::Sarif))?;
+    for (path, format) in [
+        (&args.sarif, Format::Sarif),
+        (&args.json, Format::Json),
+        (&args.gitlab, Format::Gitlab),
+        (&args.junit, Format::Junit),
+    ] {
+        if let Some(path) = path {
+            write_file(path, &render(format))?;
+        }
     }
-    if let Some(path) = &args.json {
-        write_file(path, &render(Format::Json))?;
+    if let Some(path) = &args.markdown {
+        append_file(path, &render(Format::Markdown))?;
+    }
+    if let Some(path) = &args.github_output {
+        let s = &verdict.summary;
+        let coverage = verdict
+            .coverage
+            .as_ref()
+            .and_then(|c| c.patch_percent)
+            .map_or_else(String::new, |p| format!("{p:.2}"));
+        let sarif = args
+            .sarif
+            .as_ref()
+            .map_or_else(String::new, |p| p.display().to_string());
+        append_file(
+            path,
+            &format!(
+                "passed={}\nfindings={}\npatch-coverage={coverage}\ndebt-minutes={}\nsarif-file={}\n",
+                verdict.outcome == crate::verdict::Outcome::Passed,
+                s.errors + s.warnings + s.notes,
+                s.debt_minutes,
+                sarif.replace(['\n', '\r'], " ")
+            ),
+        )?;
     }
     let main_report = render(args.format);
     match &args.output {
@@ -233,6 +309,28 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<i32> {
     }
     stdout.flush()?;
     Ok(verdict.outcome.exit_code())
+}
+
+#[cfg(unix)]
+fn make_executable(path: &PathBuf) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+        .with_context(|| format!("cannot make {} executable", path.display()))
+}
+
+#[cfg(not(unix))]
+fn make_executable(_: &PathBuf) -> Result<()> {
+    Ok(())
+}
+
+fn append_file(path: &PathBuf, contents: &str) -> Result<()> {
+    use std::io::Write as _;
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(contents.as_bytes()))
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 fn write_file(path: &PathBuf, contents: &str) -> Result<()> {

@@ -11,6 +11,7 @@ pub mod config;
 pub mod coverage;
 pub mod coverage_gate;
 pub mod git;
+pub mod hook;
 pub mod lang;
 pub mod lines;
 pub mod metrics;

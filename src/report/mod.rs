@@ -1,7 +1,11 @@
 //! Renders a verdict in each output format. Every renderer is a pure function from data to
 //! bytes; nothing here prints.
 
+pub mod github;
+pub mod gitlab;
 pub mod json;
+pub mod junit;
+pub mod markdown;
 pub mod sarif;
 pub mod text;
 
@@ -11,6 +15,12 @@ pub enum Format {
     Text,
     Json,
     Sarif,
+    /// GitHub Actions workflow commands: annotations on the diff.
+    Github,
+    Markdown,
+    /// GitLab Code Quality JSON.
+    Gitlab,
+    Junit,
 }
 
 /// Makes untrusted text safe for a terminal: control characters (newlines, escape sequences)

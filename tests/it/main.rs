@@ -1,6 +1,7 @@
 //! Integration tests: real git repositories in temporary folders, the real binary.
 
 mod check;
+mod ci;
 mod config;
 mod coverage;
 mod duplication;

@@ -7,7 +7,7 @@ use tempfile::TempDir;
 
 /// Fixed commit dates and an empty git configuration, so commit ids are the same on every
 /// machine and the user's settings cannot leak in.
-fn git_env(cmd: &mut Command) -> &mut Command {
+pub fn git_env(cmd: &mut Command) -> &mut Command {
     cmd.env("GIT_AUTHOR_NAME", "Test")
         .env("GIT_AUTHOR_EMAIL", "test@example.com")
         .env("GIT_COMMITTER_NAME", "Test")
@@ -20,6 +20,11 @@ fn git_env(cmd: &mut Command) -> &mut Command {
         .env_remove("GITHUB_EVENT_PATH")
         .env_remove("GIT_DIR")
         .env_remove("GIT_WORK_TREE")
+        .env_remove("PRE_COMMIT_FROM_REF")
+        .env_remove("PRE_COMMIT_TO_REF")
+        .env_remove("GITHUB_OUTPUT")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .env("NO_COLOR", "1")
 }
 
 pub struct Repo {

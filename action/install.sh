@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Obtains the debtgate binary for the GitHub Action: the release asset for this runner,
+# verified against the SHA-256 in action/checksums.txt (committed in this repository), or,
+# when there is no verified asset, a build of the action's own source with cargo.
+# Writes `path=<binary>` to $GITHUB_OUTPUT.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+version=${DEBTGATE_VERSION:-$(sed -n 's/^version = "\(.*\)"/\1/p' "$here/Cargo.toml" | head -1)}
+case "${RUNNER_OS:-$(uname -s)}-${RUNNER_ARCH:-$(uname -m)}" in
+    Linux-X64 | Linux-x86_64) target=x86_64-unknown-linux-gnu ;;
+    Linux-ARM64 | Linux-aarch64) target=aarch64-unknown-linux-gnu ;;
+    macOS-ARM64 | Darwin-arm64) target=aarch64-apple-darwin ;;
+    macOS-X64 | Darwin-x86_64) target=x86_64-apple-darwin ;;
+    Windows-X64 | MINGW*) target=x86_64-pc-windows-msvc ;;
+    *) target="" ;;
+esac
+dest=${RUNNER_TEMP:-/tmp}/debtgate-$version
+mkdir -p "$dest"
+asset=debtgate-$version-$target.tar.gz
+expected=$(awk -v a="$asset" '$2 == a { print $1 }' "$here/action/checksums.txt" 2>/dev/null || true)
+bin=$dest/debtgate
+if [ -n "$target" ] && [ -n "$expected" ] && [ -n "${DEBTGATE_REPOSITORY:-}" ]; then
+    url=https://github.com/$DEBTGATE_REPOSITORY/releases/download/v$version/$asset
+    if curl --fail --silent --show-error --location --retry 3 --output "$dest/$asset" "$url"; then
+        actual=$( (sha256sum "$dest/$asset" 2>/dev/null || shasum -a 256 "$dest/$asset") | awk '{ print $1 }')
+        if [ "$actual" = "$expected" ]; then
+            tar -xzf "$dest/$asset" -C "$dest"
+        else
+            echo "::warning::debtgate: $asset has SHA-256 $actual, not $expected from action/checksums.txt; building from source instead"
+            rm -f "$dest/$asset"
+        fi
+    fi
+fi
+if [ ! -x "$bin" ]; then
+    echo "debtgate: no verified release asset for ${target:-this runner} at $version; building the action's source"
+    cargo install --locked --quiet --path "$here" --root "$dest/cargo"
+    bin=$dest/cargo/bin/debtgate
+fi
+"$bin" --version
+echo "path=$bin" >>"${GITHUB_OUTPUT:-/dev/stdout}"

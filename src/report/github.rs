@@ -1,0 +1,74 @@
+//! GitHub Actions workflow commands (`::error file=…,line=…::message`): annotations on the
+//! pull request's diff. Every value is escaped as the runner expects, so no file name or
+//! message can end the command early or start another one.
+
+use std::fmt::Write;
+
+use crate::rules::Severity;
+use crate::verdict::Verdict;
+
+/// Escapes a command's message: `%`, CR and LF.
+pub fn escape_data(s: &str) -> String {
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+/// Escapes a property value: as data, plus `:` and `,`, which separate properties.
+pub fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+pub fn render(verdict: &Verdict) -> String {
+    let mut out = String::new();
+    for f in &verdict.findings {
+        if f.suppressed.is_some() {
+            continue;
+        }
+        let level = match f.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "notice",
+        };
+        let _ = writeln!(
+            out,
+            "::{level} file={},line={},endLine={},col={},title={}::{}",
+            escape_property(&f.path),
+            f.line,
+            f.line,
+            f.column,
+            escape_property(&format!("debtgate {}", f.rule_id)),
+            escape_data(&f.message)
+        );
+    }
+    for n in &verdict.notices {
+        let level = if n.blocking { "error" } else { "notice" };
+        let file = n
+            .path
+            .as_deref()
+            .map(|p| format!(" file={}", escape_property(p)))
+            .unwrap_or_default();
+        let _ = writeln!(out, "::{level}{file}::{}", escape_data(&n.message));
+    }
+    for c in verdict.conditions.iter().filter(|c| c.judged && !c.passed) {
+        let _ = writeln!(
+            out,
+            "::error title={}::{}",
+            escape_property("debtgate gate"),
+            escape_data(&format!(
+                "{}: {:.2} % (limit {:.2} %): {}",
+                c.name, c.value, c.limit, c.detail
+            ))
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nothing_hostile_survives() {
+        assert_eq!(escape_data("50%\r\n::error::x"), "50%25%0D%0A::error::x");
+        assert_eq!(escape_property("a,b:c%\n"), "a%2Cb%3Ac%25%0A");
+    }
+}

@@ -1,0 +1,92 @@
+//! JUnit XML: one test case per rule and file, failed by its findings, for CI systems that show
+//! test reports (Jenkins, GitLab, Azure Pipelines, CircleCI).
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use crate::verdict::{Finding, Verdict};
+
+/// Escapes XML text and attribute values; characters XML 1.0 cannot carry are dropped, and
+/// line breaks and tabs are character references, so attribute values keep them.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            '\t' => out.push_str("&#9;"),
+            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+pub fn render(verdict: &Verdict) -> String {
+    let mut cases: BTreeMap<(&str, &str), Vec<&Finding>> = BTreeMap::new();
+    for f in verdict.findings.iter().filter(|f| f.suppressed.is_none()) {
+        cases.entry((&f.path, &f.rule_id)).or_default().push(f);
+    }
+    let failed_conditions: Vec<_> = verdict
+        .conditions
+        .iter()
+        .filter(|c| c.judged && !c.passed)
+        .collect();
+    let tests = cases.len() + verdict.conditions.len();
+    let failures = cases.len() + failed_conditions.len();
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"debtgate\" tests=\"{tests}\" failures=\"{failures}\">"
+    );
+    let _ = writeln!(
+        out,
+        "  <testsuite name=\"debtgate\" tests=\"{tests}\" failures=\"{failures}\">"
+    );
+    for ((path, rule), findings) in &cases {
+        let _ = writeln!(
+            out,
+            "    <testcase classname=\"{}\" name=\"{}\">",
+            escape(path),
+            escape(rule)
+        );
+        let text: Vec<String> = findings
+            .iter()
+            .map(|f| format!("{}:{}: {}", f.path, f.line, f.message))
+            .collect();
+        let _ = writeln!(
+            out,
+            "      <failure message=\"{} finding(s)\" type=\"{}\">{}</failure>",
+            findings.len(),
+            escape(rule),
+            escape(&text.join("\n"))
+        );
+        let _ = writeln!(out, "    </testcase>");
+    }
+    for c in &verdict.conditions {
+        let _ = write!(
+            out,
+            "    <testcase classname=\"gate\" name=\"{}\">",
+            escape(&c.name)
+        );
+        if c.judged && !c.passed {
+            let _ = write!(
+                out,
+                "<failure message=\"{}\">{:.2} % (limit {:.2} %)</failure>",
+                escape(&c.detail),
+                c.value,
+                c.limit
+            );
+        } else if !c.judged {
+            let _ = write!(out, "<skipped message=\"{}\"/>", escape(&c.detail));
+        }
+        let _ = writeln!(out, "</testcase>");
+    }
+    out.push_str("  </testsuite>\n</testsuites>\n");
+    out
+}

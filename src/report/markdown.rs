@@ -1,0 +1,134 @@
+//! A Markdown summary, for `$GITHUB_STEP_SUMMARY`, merge-request notes and chat.
+
+use std::fmt::Write;
+
+use crate::verdict::{Outcome, Verdict};
+
+/// Escapes text for a Markdown table cell or paragraph: no markup, no HTML, no table breaks.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '!' | '~' | '&' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            c if c.is_control() => out.extend(c.escape_default()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+pub fn render(verdict: &Verdict) -> String {
+    let mut out = String::new();
+    let (icon, word) = match verdict.outcome {
+        Outcome::Passed => ("✅", "passed"),
+        Outcome::Failed => ("❌", "failed"),
+        Outcome::NotJudged => ("⚠️", "could not judge this change"),
+    };
+    let s = &verdict.summary;
+    let _ = writeln!(out, "## {icon} debtgate {word}\n");
+    let _ = writeln!(
+        out,
+        "{} error(s), {} warning(s), {} note(s){} in {} of {} changed file(s). Debt: {} min added, {} min removed, net {:+} min.\n",
+        s.errors,
+        s.warnings,
+        s.notes,
+        if s.suppressed > 0 { format!(", {} suppressed", s.suppressed) } else { String::new() },
+        s.files_analyzed,
+        s.files_changed,
+        s.debt_minutes,
+        s.debt_removed_minutes,
+        s.debt_net_minutes
+    );
+    if !verdict.conditions.is_empty() {
+        let _ = writeln!(
+            out,
+            "| gate condition | value | limit | result |\n| --- | ---: | ---: | --- |"
+        );
+        for c in &verdict.conditions {
+            let (value, result) = if c.judged {
+                (
+                    format!("{:.2} %", c.value),
+                    if c.passed { "passed" } else { "**failed**" },
+                )
+            } else {
+                ("—".to_string(), "not judged")
+            };
+            let limit = if c.name.contains("minutes") {
+                format!("{:.0}", c.limit)
+            } else {
+                format!("{:.2} %", c.limit)
+            };
+            let value = if c.name.contains("minutes") && c.judged {
+                format!("{:.0}", c.value)
+            } else {
+                value
+            };
+            let _ = writeln!(
+                out,
+                "| {} ({}) | {value} | {limit} | {result} |",
+                escape(&c.name),
+                escape(&c.detail)
+            );
+        }
+        out.push('\n');
+    }
+    if !verdict.findings.is_empty() {
+        let _ = writeln!(out, "| | location | rule | finding |\n| --- | --- | --- | --- |");
+        for f in &verdict.findings {
+            let mark = match (f.suppressed.is_some(), f.severity) {
+                (true, _) => "🔕",
+                (false, crate::rules::Severity::Error) => "🔴",
+                (false, crate::rules::Severity::Warning) => "🟡",
+                (false, crate::rules::Severity::Note) => "🔵",
+            };
+            let suppressed = f
+                .suppressed
+                .as_deref()
+                .map(|r| format!(" *(suppressed: {})*", escape(r)))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "| {mark} | {}:{} | `{}` | {}{suppressed} |",
+                escape(&f.path),
+                f.line,
+                f.rule_id,
+                escape(&f.message)
+            );
+        }
+        out.push('\n');
+    }
+    for n in verdict.notices.iter().filter(|n| n.blocking) {
+        let _ = writeln!(
+            out,
+            "> ⚠️ {}{}\n",
+            n.path
+                .as_deref()
+                .map(|p| format!("{}: ", escape(p)))
+                .unwrap_or_default(),
+            escape(&n.message)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "<sub>base `{}` ({}), head `{}`</sub>",
+        &verdict.base[..verdict.base.len().min(12)],
+        escape(&verdict.base_source),
+        &verdict.head[..verdict.head.len().min(12)]
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn markup_and_html_are_neutralised() {
+        assert_eq!(
+            super::escape("a|b <img src=x> **c**\nd"),
+            "a\\|b \\<img src=x\\> \\*\\*c\\*\\* d"
+        );
+    }
+}

@@ -1,0 +1,290 @@
+//! Where debtgate runs: the GitHub Action's steps in a simulated Actions environment (a
+//! pull_request payload, a shallow clone, $GITHUB_OUTPUT and $GITHUB_STEP_SUMMARY), workflow
+//! command escaping against hostile file names, the other report formats, and the pre-push
+//! hook against a bare remote.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::support::{bin, code, git_env, git_in, nested_python, python_function, stderr, stdout, Repo};
+
+fn action_script() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("action/run.sh")
+}
+
+/// An "origin" with main and a pull request branch that adds a tangled function and a copy.
+fn origin_with_pull_request() -> (Repo, String, String) {
+    let origin = Repo::new();
+    origin.write("app/a.py", python_function("billing"));
+    origin.write("README.md", "hello\n");
+    let base = origin.commit("base");
+    for i in 0..5 {
+        origin.write("notes.txt", format!("{i}\n"));
+        origin.commit(&format!("history {i}"));
+    }
+    origin.git(&["checkout", "-q", "-b", "feature", &base]);
+    origin.write(
+        "app/b.py",
+        format!("{}\n\n{}", nested_python("tangled", 6), python_function("shop")),
+    );
+    let head = origin.commit("feature");
+    (origin, base, head)
+}
+
+#[test]
+fn the_action_judges_a_pull_request_from_a_shallow_clone() {
+    let (origin, base, head) = origin_with_pull_request();
+    let work = tempfile::tempdir().unwrap();
+    let clone = work.path().join("clone");
+    let url = format!("file://{}", origin.path().display());
+    git_in(
+        work.path(),
+        &[
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            "--branch",
+            "feature",
+            &url,
+            clone.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        git_in(&clone, &["rev-parse", "--is-shallow-repository"]).trim(),
+        "true"
+    );
+    assert!(
+        git_env(&mut Command::new("git"))
+            .current_dir(&clone)
+            .args(["cat-file", "-e", &format!("{base}^{{commit}}")])
+            .output()
+            .unwrap()
+            .status
+            .code()
+            != Some(0)
+    );
+
+    let event = work.path().join("event.json");
+    std::fs::write(
+        &event,
+        format!(r#"{{"action": "opened", "number": 7, "pull_request": {{"base": {{"sha": "{base}", "ref": "main"}}, "head": {{"sha": "{head}", "ref": "feature"}}}}}}"#),
+    )
+    .unwrap();
+    let output = work.path().join("output");
+    let summary = work.path().join("summary.md");
+    std::fs::write(&summary, "# earlier step\n").unwrap();
+    let out = git_env(&mut Command::new("bash"))
+        .arg(action_script())
+        .current_dir(&clone)
+        .env("DEBTGATE", bin())
+        .env("GITHUB_EVENT_NAME", "pull_request")
+        .env("GITHUB_EVENT_PATH", &event)
+        .env("GITHUB_OUTPUT", &output)
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .env("INPUT_SARIF_FILE", work.path().join("out.sarif"))
+        .env("INPUT_ARGS", "--no-cache")
+        .output()
+        .unwrap();
+    let (out_text, err_text) = (stdout(&out), stderr(&out));
+    assert_eq!(code(&out), 1, "{out_text}{err_text}");
+    assert!(
+        out_text
+            .lines()
+            .any(|l| l.starts_with("::error file=app/b.py,line=1,")),
+        "{out_text}"
+    );
+    assert!(out_text.contains("debtgate duplicated-block"), "{out_text}");
+    let outputs = std::fs::read_to_string(&output).unwrap();
+    assert!(outputs.contains("passed=false\n"), "{outputs}");
+    assert!(
+        outputs
+            .lines()
+            .any(|l| l.starts_with("findings=") && l != "findings=0"),
+        "{outputs}"
+    );
+    assert!(
+        outputs.contains(&format!("sarif-file={}", work.path().join("out.sarif").display())),
+        "{outputs}"
+    );
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        md.starts_with("# earlier step\n## ❌ debtgate failed"),
+        "appended: {md}"
+    );
+    assert!(md.contains("`cognitive-complexity`"), "{md}");
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(work.path().join("out.sarif")).unwrap()).unwrap();
+    assert!(!sarif["runs"][0]["results"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn a_push_event_judges_before_to_after() {
+    let (origin, base, _) = origin_with_pull_request();
+    let work = tempfile::tempdir().unwrap();
+    let event = work.path().join("event.json");
+    std::fs::write(&event, format!(r#"{{"before": "{base}", "after": "x"}}"#)).unwrap();
+    let out = git_env(&mut Command::new("bash"))
+        .arg(action_script())
+        .current_dir(origin.path())
+        .env("DEBTGATE", bin())
+        .env("GITHUB_EVENT_NAME", "push")
+        .env("GITHUB_EVENT_PATH", &event)
+        .env("INPUT_SARIF_FILE", work.path().join("out.sarif"))
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1, "{}{}", stdout(&out), stderr(&out));
+}
+
+/// File names can hold newlines, `::`, commas, colons and percent signs; none of them may
+/// start or end a workflow command.
+#[test]
+fn hostile_file_names_cannot_inject_workflow_commands() {
+    let repo = Repo::new();
+    repo.write("README.md", "x\n");
+    let base = repo.commit("base");
+    let names = [
+        "evil\n::warning file=x::pwned.py",
+        "a,line=1::%0Apwned.py",
+        "per%cent:colon,comma.py",
+    ];
+    for name in names {
+        repo.write(name, nested_python("tangled", 6));
+    }
+    repo.commit("hostile names");
+    let out = repo.debtgate(&["check", "--base", &base, "--format", "github", "--no-cache"]);
+    let text = stdout(&out);
+    assert_eq!(code(&out), 1, "{text}{}", stderr(&out));
+    let commands: Vec<&str> = text.lines().collect();
+    assert!(
+        commands
+            .iter()
+            .all(|l| l.starts_with("::error ") || l.starts_with("::warning ") || l.starts_with("::notice")),
+        "{text}"
+    );
+    assert!(
+        !commands.iter().any(|l| l.starts_with("::warning file=x::pwned")),
+        "{text}"
+    );
+    assert!(
+        text.contains("file=evil%0A%3A%3Awarning file=x%3A%3Apwned.py,"),
+        "{text}"
+    );
+    assert!(text.contains("file=a%2Cline=1%3A%3A%250Apwned.py,"), "{text}");
+    assert!(text.contains("file=per%25cent%3Acolon%2Ccomma.py,"), "{text}");
+    // Markdown, JUnit and GitLab outputs stay well-formed too.
+    let md = stdout(&repo.debtgate(&["check", "--base", &base, "--format", "markdown", "--no-cache"]));
+    assert!(!md.lines().any(|l| l.starts_with("::")), "{md}");
+    let junit = stdout(&repo.debtgate(&["check", "--base", &base, "--format", "junit", "--no-cache"]));
+    assert!(
+        junit.contains("classname=\"evil&#10;::warning file=x::pwned.py\""),
+        "{junit}"
+    );
+    let mut reader = quick_xml::Reader::from_str(&junit);
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(_) => {}
+            Err(e) => panic!("JUnit is not well-formed XML: {e}\n{junit}"),
+        }
+    }
+    let gitlab: serde_json::Value = serde_json::from_str(&stdout(&repo.debtgate(&[
+        "check",
+        "--base",
+        &base,
+        "--format",
+        "gitlab",
+        "--no-cache",
+    ])))
+    .unwrap();
+    let paths: Vec<&str> = gitlab
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["location"]["path"].as_str().unwrap())
+        .collect();
+    assert!(paths.contains(&names[0]), "{paths:?}");
+}
+
+#[test]
+fn gitlab_fingerprints_are_stable_and_junit_fails_per_rule_and_file() {
+    let repo = Repo::new();
+    repo.write("a.py", "def simple(a):\n    return a\n");
+    let base = repo.commit("base");
+    repo.write("a.py", format!("\n\n{}", nested_python("tangled", 6)));
+    repo.commit("add");
+    let run =
+        |format: &str| stdout(&repo.debtgate(&["check", "--base", &base, "--format", format, "--no-cache"]));
+    let first: serde_json::Value = serde_json::from_str(&run("gitlab")).unwrap();
+    // Moving the function by unrelated lines keeps its fingerprint.
+    repo.write("a.py", format!("\n\n\n\n\n{}", nested_python("tangled", 6)));
+    repo.commit("move");
+    let second: serde_json::Value = serde_json::from_str(&run("gitlab")).unwrap();
+    let prints = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["fingerprint"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(prints(&first), prints(&second));
+    assert!(first
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|i| i["check_name"] == "cognitive-complexity" && i["severity"] == "major"));
+    let junit = run("junit");
+    assert!(
+        junit.contains("<testcase classname=\"a.py\" name=\"cognitive-complexity\">"),
+        "{junit}"
+    );
+    assert!(junit.contains("<failure message=\"1 finding(s)\""), "{junit}");
+}
+
+#[test]
+fn the_pre_push_hook_checks_each_pushed_range() {
+    let remote = tempfile::tempdir().unwrap();
+    git_in(remote.path(), &["init", "-q", "--bare", "-b", "main"]);
+    let repo = Repo::new();
+    repo.git(&["remote", "add", "origin", remote.path().to_str().unwrap()]);
+    repo.write("a.py", "def simple(a):\n    return a\n");
+    repo.commit("base");
+    repo.git(&["push", "-q", "origin", "main"]);
+
+    let out = repo.debtgate(&["install-hook"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let hook = repo.path().join(".git/hooks/pre-push");
+    assert!(std::fs::read_to_string(&hook)
+        .unwrap()
+        .contains("debtgate pre-push hook"));
+    assert_eq!(code(&repo.debtgate(&["install-hook"])), 2, "no silent overwrite");
+
+    // A simple change pushes.
+    repo.write("a.py", "def simple(a):\n    return a + 1\n");
+    repo.commit("simple change");
+    let push = |repo: &Repo, args: &[&str]| {
+        git_env(&mut Command::new("git"))
+            .current_dir(repo.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let ok = push(&repo, &["push", "-q", "origin", "main"]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+
+    // A tangled function is stopped, with the finding shown.
+    repo.write("b.py", nested_python("tangled", 6));
+    repo.commit("tangled");
+    let blocked = push(&repo, &["push", "-q", "origin", "main"]);
+    assert!(!blocked.status.success());
+    let said = format!("{}{}", stdout(&blocked), stderr(&blocked));
+    assert!(
+        said.contains("cognitive-complexity") && said.contains("push blocked"),
+        "{said}"
+    );
+
+    // A new branch is judged against the default base (origin's main).
+    repo.git(&["checkout", "-q", "-b", "topic"]);
+    let new_branch = push(&repo, &["push", "-q", "origin", "topic"]);
+    assert!(!new_branch.status.success(), "{}", stderr(&new_branch));
+}
