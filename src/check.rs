@@ -165,6 +165,7 @@ fn file_complexity_finding(rule: &Rule, file: &MeasuredFile) -> Option<Finding> 
             message: format!("{} function(s)", file.head.len()),
         }],
         suppressed: None,
+        source_line: None,
     })
 }
 
@@ -215,9 +216,28 @@ fn invalid_suppressions(rules: &[Rule], file: &MeasuredFile) -> Vec<Finding> {
             fingerprint: fingerprint(&["debtgate/v1", &rule.id, &file.file.path, &s.line.to_string()]),
             related: Vec::new(),
             suppressed: None,
+            source_line: None,
         });
     }
     out
+}
+
+/// Gives each finding in a measured file the text of its line, for the terminal's code frame.
+fn attach_source_lines(findings: &mut [Finding], measured: &[MeasuredFile]) {
+    let by_path: HashMap<&str, &[u8]> = measured
+        .iter()
+        .map(|m| (m.file.path.as_str(), &m.head_source[..]))
+        .collect();
+    for f in findings.iter_mut() {
+        let Some(source) = by_path.get(f.path.as_str()) else {
+            continue;
+        };
+        let line = source
+            .split(|&b| b == b'\n')
+            .nth(f.line.saturating_sub(1) as usize);
+        f.source_line =
+            line.map(|l| String::from_utf8_lossy(l.strip_suffix(b"\r").unwrap_or(l)).into_owned());
+    }
 }
 
 /// Marks the findings an inline suppression with a reason accepts.
@@ -326,6 +346,7 @@ fn duplication_findings(rule: &Rule, duplication: &clones::Duplication) -> Vec<F
                     })
                     .collect(),
                 suppressed: None,
+                source_line: None,
             }
         })
         .collect()
@@ -517,6 +538,8 @@ pub struct MeasuredFile {
     pub base: Option<Vec<FunctionMetrics>>,
     /// The inline suppressions at head.
     pub suppressions: Vec<crate::suppress::Suppression>,
+    /// The file at head, for code frames.
+    pub head_source: std::sync::Arc<[u8]>,
 }
 
 struct Job {
@@ -622,6 +645,7 @@ fn measure_job(job: Job, limits: ParseLimits) -> (Option<MeasuredFile>, Vec<Noti
     } = job;
     let mut notices = Vec::new();
     let suppressions = crate::suppress::scan(&head);
+    let head_source: std::sync::Arc<[u8]> = head.as_slice().into();
     let head = match lang::parse(language, head, limits) {
         Ok(parsed) => {
             if let Some(notice) = syntax_error_notice(&parsed, &file) {
@@ -666,6 +690,7 @@ fn measure_job(job: Job, limits: ParseLimits) -> (Option<MeasuredFile>, Vec<Noti
             head,
             base,
             suppressions,
+            head_source,
         }),
         notices,
     )
@@ -767,6 +792,7 @@ fn finding_for(
             ),
         }],
         suppressed: None,
+        source_line: None,
     })
 }
 
@@ -841,6 +867,7 @@ fn judge(
         findings.extend(invalid_suppressions(&rules, file));
     }
     apply_suppressions(&mut findings, measured);
+    attach_source_lines(&mut findings, measured);
     findings.retain(|f| !settings.is_excluded(&f.path));
     findings.sort_by(|a, b| {
         (&a.path, a.line, a.column, &a.rule_id, &a.function).cmp(&(

@@ -258,8 +258,12 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<i32> {
         },
     };
     let (verdict, settings) = check::run(&request, &Environment::from_process())?;
+    // Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org).
+    let color = args.output.is_none()
+        && std::io::IsTerminal::is_terminal(&std::io::stdout())
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let render = |format: Format| match format {
-        Format::Text => report::text::render(&verdict),
+        Format::Text => report::text::render_with(&verdict, color),
         Format::Json => report::json::render(&verdict),
         Format::Sarif => report::sarif::render(&verdict, &settings.rules),
         Format::Github => report::github::render(&verdict),

@@ -106,6 +106,8 @@ pub fn find(
         let ids: Vec<&str> = missing.iter().map(|&i| files[i].1.as_str()).collect();
         let mut reader = repo.blob_reader()?;
         // Parse while git is still reading: blobs flow through a bounded channel to the pool.
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        let finished = std::sync::atomic::AtomicBool::new(false);
         let (fresh, read): (Vec<(String, Option<Tokens>)>, Result<()>) = std::thread::scope(|scope| {
             let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Vec<u8>)>(256);
             let missing = &missing;
@@ -114,17 +116,39 @@ pub fn find(
                     let _ = tx.send((missing[k], content));
                 })
             });
+            let total = missing.len();
+            // A progress line on an interactive terminal, for the first (uncached) indexing of
+            // a large repository; nothing in CI logs.
+            let show = total > 500 && std::io::IsTerminal::is_terminal(&std::io::stderr());
+            let progress = show.then(|| {
+                let (done, finished) = (&done, &finished);
+                scope.spawn(move || {
+                    use std::io::Write as _;
+                    while !finished.load(std::sync::atomic::Ordering::Relaxed) {
+                        let n = done.load(std::sync::atomic::Ordering::Relaxed);
+                        let _ = write!(
+                            std::io::stderr(),
+                            "\rdebtgate: indexing {n}/{total} files for duplication"
+                        );
+                        std::thread::sleep(std::time::Duration::from_millis(100));
+                    }
+                    let _ = write!(std::io::stderr(), "\r\x1b[2K");
+                })
+            });
             let fresh = rx
                 .into_iter()
                 .par_bridge()
                 .map(|(i, content)| {
                     let (_, id, language) = &files[i];
-                    (
-                        id.clone(),
-                        tokens_of(*language, content, settings.normalize, limits),
-                    )
+                    let tokens = tokens_of(*language, content, settings.normalize, limits);
+                    done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    (id.clone(), tokens)
                 })
                 .collect();
+            finished.store(true, std::sync::atomic::Ordering::Relaxed);
+            if let Some(p) = progress {
+                let _ = p.join();
+            }
             let read = reading
                 .join()
                 .unwrap_or_else(|_| Err(anyhow::anyhow!("the git reader thread panicked")));

@@ -307,6 +307,7 @@ fn uncovered_findings(rule: &Rule, patch: &Patch) -> Vec<Finding> {
                     message: format!("uncovered lines {start}-{end}"),
                 }],
                 suppressed: None,
+                source_line: None,
             });
         }
     }

@@ -14,8 +14,10 @@ fn main() -> ExitCode {
     }));
     let code = std::panic::catch_unwind(|| {
         let stdout = std::io::stdout();
-        let stderr = std::io::stderr();
-        debtgate::cli::run(std::env::args_os(), &mut stdout.lock(), &mut stderr.lock())
+        // Standard error is locked per write, not for the whole run: the progress line on a
+        // terminal is written from another thread.
+        let mut stderr = std::io::stderr();
+        debtgate::cli::run(std::env::args_os(), &mut stdout.lock(), &mut stderr)
     })
     .unwrap_or(2);
     ExitCode::from(u8::try_from(code).unwrap_or(2))

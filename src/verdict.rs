@@ -65,6 +65,9 @@ pub struct Finding {
     /// is reported but does not fail the gate.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<String>,
+    /// The source line the finding points at, for the terminal's code frame.
+    #[serde(skip)]
+    pub source_line: Option<String>,
 }
 
 /// A place a finding points to besides its own line.

@@ -1,28 +1,74 @@
-//! The terminal report.
+//! The terminal report, in the style of rustc and ruff: the location first (so editors and
+//! terminals link it), then the source line with a marker under it. Colour only when asked
+//! (a terminal, and `NO_COLOR` unset).
 
 use std::fmt::Write;
 
 use super::escape_control;
+use crate::rules::Severity;
 use crate::verdict::{Outcome, Verdict};
 
+/// ANSI styles, or nothing.
+struct Style {
+    on: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
 pub fn render(verdict: &Verdict) -> String {
+    render_with(verdict, false)
+}
+
+/// The report, coloured when `color`.
+pub fn render_with(verdict: &Verdict, color: bool) -> String {
+    let style = Style { on: color };
     let mut out = String::new();
     for f in &verdict.findings {
         let suppressed = f
             .suppressed
             .as_deref()
-            .map(|r| format!(" [suppressed: {}]", escape_control(r)))
+            .map(|r| style.paint("2", &format!(" [suppressed: {}]", escape_control(r))))
             .unwrap_or_default();
+        let level = match (f.suppressed.is_some(), f.severity) {
+            (true, s) => style.paint("2", s.as_str()),
+            (false, Severity::Error) => style.paint("1;31", "error"),
+            (false, Severity::Warning) => style.paint("1;33", "warning"),
+            (false, Severity::Note) => style.paint("1;36", "note"),
+        };
         let _ = writeln!(
             out,
-            "{}:{}:{}: {}[{}] {}{suppressed}",
-            escape_control(&f.path),
-            f.line,
-            f.column,
-            f.severity.as_str(),
+            "{}: {level}[{}] {}{suppressed}",
+            style.paint(
+                "1",
+                &format!("{}:{}:{}", escape_control(&f.path), f.line, f.column)
+            ),
             f.rule_id,
             escape_control(&f.message)
         );
+        if let Some(source) = &f.source_line {
+            let number = f.line.to_string();
+            let gutter = " ".repeat(number.len());
+            let text = escape_control(source.trim_end());
+            let indent = text.len() - text.trim_start().len();
+            let width = text.trim().chars().count().clamp(1, 60);
+            let bar = style.paint("34", "|");
+            let _ = writeln!(out, "{gutter} {bar}");
+            let _ = writeln!(out, "{} {bar} {text}", style.paint("34", &number));
+            let _ = writeln!(
+                out,
+                "{gutter} {bar} {}{}",
+                " ".repeat(indent),
+                style.paint("33", &"^".repeat(width))
+            );
+        }
     }
     for n in &verdict.notices {
         let place = n
