@@ -278,6 +278,12 @@ fn find_duplication(
         Cache::Dir(dir) => Some(dir.clone()),
         Cache::Default => Some(repo.git_common_dir()?.join("debtgate")),
     };
+    if rule.threshold < 10 {
+        bail!(
+            "[rules.{DUPLICATED_BLOCK}] threshold = {}: a duplicated block is at least 10 tokens (every short run of code repeats somewhere)",
+            rule.threshold
+        );
+    }
     let excludes = clones::exclusions(&settings.duplication.exclude)?;
     let clone_settings = CloneSettings {
         min_tokens: rule.threshold as usize,
@@ -818,8 +824,18 @@ fn judge(
             passed: density <= settings.max_duplicated_lines_percent,
             judged: true,
             detail: format!(
-                "{} of {} added line(s) in copies; {} file(s) indexed",
-                d.duplicated_added_lines, d.added_lines, d.files_indexed
+                "{} of {} added line(s) in copies; {} file(s) indexed{}",
+                d.duplicated_added_lines,
+                d.added_lines,
+                d.files_indexed,
+                if d.skipped_common_windows > 0 {
+                    format!(
+                        "; {} repetitive window(s) too common to compare",
+                        d.skipped_common_windows
+                    )
+                } else {
+                    String::new()
+                }
             ),
         });
     }

@@ -143,7 +143,14 @@ pub fn run(args: impl IntoIterator<Item = OsString>, stdout: &mut dyn Write, std
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
-            let _ = write!(stderr, "{}", e.render().ansi());
+            // Colour only for a person at a terminal.
+            let color = std::io::IsTerminal::is_terminal(&std::io::stderr())
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            if color {
+                let _ = write!(stderr, "{}", e.render().ansi());
+            } else {
+                let _ = write!(stderr, "{}", e.render());
+            }
             return if e.use_stderr() { 2 } else { 0 };
         }
     };

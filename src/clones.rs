@@ -56,7 +56,12 @@ pub struct Duplication {
     pub duplicated_added_lines: u64,
     pub files_indexed: usize,
     pub cache_hits: usize,
+    /// Windows of the change left out because they occur more than `MAX_OCCURRENCES` times.
+    pub skipped_common_windows: usize,
 }
+
+/// How often one window may occur in the repository and still be compared.
+const MAX_OCCURRENCES: u32 = 64;
 
 impl Duplication {
     /// Duplicated lines in new code, in percent (0 when the change adds no source lines).
@@ -200,13 +205,32 @@ pub fn find(
         return Ok(duplication);
     }
 
-    let matches: Vec<Match> = tokens
+    // A window that occurs very often (generated tables, `x = 0` a thousand times) is not a
+    // copy anyone made, and pairing every occurrence with every other would be quadratic:
+    // such windows are counted first and left out.
+    let window_sets: Vec<Vec<u64>> = tokens.par_iter().map(|t| window_hashes(&t.hashes, n)).collect();
+    let mut occurrences: HashMap<u64, u32> = HashMap::with_capacity(index.len());
+    for windows in &window_sets {
+        for h in windows {
+            if index.contains_key(h) {
+                *occurrences.entry(*h).or_insert(0) += 1;
+            }
+        }
+    }
+    let too_common: std::collections::HashSet<u64> = occurrences
+        .iter()
+        .filter(|(_, &count)| count > MAX_OCCURRENCES)
+        .map(|(h, _)| *h)
+        .collect();
+    let matches: Vec<Match> = window_sets
         .par_iter()
         .enumerate()
-        .flat_map_iter(|(of, t)| {
-            let windows = window_hashes(&t.hashes, n);
+        .flat_map_iter(|(of, windows)| {
             let mut found = Vec::new();
             for (op, h) in windows.iter().enumerate() {
+                if too_common.contains(h) {
+                    continue;
+                }
                 if let Some(hits) = index.get(h) {
                     for &(nf, np) in hits {
                         if (nf, np) != (of, op) {
@@ -218,6 +242,7 @@ pub fn find(
             found
         })
         .collect();
+    duplication.skipped_common_windows = too_common.len();
     let pairs = extend_matches(matches, &tokens, n);
 
     // Lines in copies, for the density: both copies count where both are new.

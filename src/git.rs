@@ -154,7 +154,6 @@ impl Repo {
             head,
             "--",
         ])?;
-        let mut files = parse_raw(&raw)?;
         let patch = self.git(&[
             "diff",
             "-U0",
@@ -169,25 +168,7 @@ impl Repo {
             head,
             "--",
         ])?;
-        let mut by_new = std::collections::HashMap::new();
-        let mut by_old = std::collections::HashMap::new();
-        for section in parse_patch(&patch)? {
-            match (&section.new_path, &section.old_path) {
-                (Some(p), _) => by_new.insert(p.clone(), section),
-                (None, Some(p)) => by_old.insert(p.clone(), section),
-                (None, None) => None,
-            };
-        }
-        for file in &mut files {
-            if let Some(section) = by_new.remove(&file.path) {
-                file.added = section.added;
-                file.binary = section.binary;
-            } else if let Some(section) = by_old.get(&file.path) {
-                file.binary = section.binary;
-            }
-        }
-        files.sort_by(|a, b| a.path.cmp(&b.path));
-        Ok(files)
+        combine_diff(&raw, &patch)
     }
 
     /// Paths of every file tracked at `rev`.
@@ -249,6 +230,31 @@ impl Repo {
     pub fn blob_reader(&self) -> Result<BlobReader> {
         BlobReader::start(&self.root)
     }
+}
+
+/// Joins `git diff --raw -z` (statuses, modes, blobs, renames) with `git diff -U0` (the added
+/// lines) into the change set. Public for the fuzz target: both are untrusted text.
+pub fn combine_diff(raw: &[u8], patch: &[u8]) -> Result<Vec<ChangedFile>> {
+    let mut files = parse_raw(raw)?;
+    let mut by_new = std::collections::HashMap::new();
+    let mut by_old = std::collections::HashMap::new();
+    for section in parse_patch(patch)? {
+        match (&section.new_path, &section.old_path) {
+            (Some(p), _) => by_new.insert(p.clone(), section),
+            (None, Some(p)) => by_old.insert(p.clone(), section),
+            (None, None) => None,
+        };
+    }
+    for file in &mut files {
+        if let Some(section) = by_new.remove(&file.path) {
+            file.added = section.added;
+            file.binary = section.binary;
+        } else if let Some(section) = by_old.get(&file.path) {
+            file.binary = section.binary;
+        }
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
 }
 
 /// Runs git with the settings debtgate relies on and returns its standard output.

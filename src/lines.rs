@@ -140,3 +140,56 @@ mod tests {
         assert_eq!(s.first_in(1, 10), None);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use std::collections::BTreeSet;
+
+    use proptest::prelude::*;
+
+    use super::LineSet;
+
+    fn ranges() -> impl Strategy<Value = Vec<(u32, u32)>> {
+        proptest::collection::vec((1u32..400, 0u32..30), 0..40)
+            .prop_map(|v| v.into_iter().map(|(s, len)| (s, s + len)).collect())
+    }
+
+    proptest! {
+        /// A LineSet answers exactly as the plain set of its lines does, whatever order and
+        /// overlap the ranges came in.
+        #[test]
+        fn line_set_matches_a_plain_set(input in ranges(), probes in proptest::collection::vec((0u32..450, 0u32..60), 1..20)) {
+            let mut set = LineSet::new();
+            let mut model = BTreeSet::new();
+            for &(s, e) in &input {
+                set.insert_range(s, e);
+                model.extend(s..=e);
+            }
+            prop_assert_eq!(set.len(), model.len() as u64);
+            prop_assert_eq!(set.is_empty(), model.is_empty());
+            for w in set.ranges().windows(2) {
+                prop_assert!(w[0].end + 1 < w[1].start, "ranges are disjoint, sorted and merged");
+            }
+            for &(s, len) in &probes {
+                let e = s + len;
+                prop_assert_eq!(set.contains(s), model.contains(&s));
+                prop_assert_eq!(set.count_in(s, e) as usize, model.range(s..=e).count());
+                prop_assert_eq!(set.first_in(s, e), model.range(s..=e).next().copied());
+            }
+        }
+
+        /// Insertion order does not matter: the same lines give an equal set.
+        #[test]
+        fn line_sets_are_canonical(input in ranges()) {
+            let mut forward = LineSet::new();
+            let mut backward = LineSet::new();
+            for &(s, e) in &input {
+                forward.insert_range(s, e);
+            }
+            for &(s, e) in input.iter().rev() {
+                backward.insert_range(s, e);
+            }
+            prop_assert_eq!(forward, backward);
+        }
+    }
+}

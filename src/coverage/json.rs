@@ -7,7 +7,7 @@ use std::io::Read;
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
-use super::{read_to_end, Report};
+use super::{read_to_end, valid_line, Report};
 
 #[derive(Deserialize)]
 struct CoveragePy {
@@ -31,10 +31,10 @@ pub fn read_coveragepy(input: impl Read, report: &mut Report) -> Result<()> {
     for (path, f) in doc.files {
         let file = report.file(&path);
         for l in f.executed_lines {
-            file.hit(l, 1);
+            file.hit(valid_line(u64::from(l))?, 1);
         }
         for l in f.missing_lines {
-            file.hit(l, 0);
+            file.hit(valid_line(u64::from(l))?, 0);
         }
         for (taken, branches) in [(true, f.executed_branches), (false, f.missing_branches)] {
             for (from, _) in branches {
@@ -87,13 +87,15 @@ pub fn read_llvm(input: impl Read, report: &mut Report) -> Result<()> {
                     bail!("{}: malformed segment {s:?}", f.filename);
                 };
                 segments.push(Segment {
-                    line: u32::try_from(line).context("line number out of range")?,
+                    line: valid_line(line)?,
                     count,
                     has_count: b(3),
                     region_entry: b(4),
                     gap: b(5),
                 });
             }
+            // llvm-cov writes segments in order; a report that does not is put in order.
+            segments.sort_by_key(|s| s.line);
             let file = report.file(&f.filename);
             for (line, hits) in llvm_lines(&segments) {
                 file.hit(line, hits);
@@ -190,7 +192,7 @@ pub fn read_istanbul(input: impl Read, report: &mut Report) -> Result<()> {
         let mut lines: BTreeMap<u32, u64> = BTreeMap::new();
         for (id, loc) in &f.statement_map {
             let hits = f.s.get(id).copied().unwrap_or(0);
-            let entry = lines.entry(loc.start.line).or_insert(0);
+            let entry = lines.entry(valid_line(u64::from(loc.start.line))?).or_insert(0);
             *entry = (*entry).max(hits);
         }
         let file = report.file(&path);

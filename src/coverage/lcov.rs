@@ -7,7 +7,7 @@ use std::io::BufRead;
 
 use anyhow::{bail, Context, Result};
 
-use super::{for_each_line, number, FileCoverage, Report};
+use super::{for_each_line, number, valid_line, FileCoverage, Report};
 
 pub fn read(input: impl BufRead, report: &mut Report) -> Result<()> {
     // The record being read, merged into the report at its end_of_record: one map lookup a
@@ -25,6 +25,7 @@ pub fn read(input: impl BufRead, report: &mut Report) -> Result<()> {
                 bail!("{}: malformed DA record: expected DA:<line>,<hits>", at());
             };
             let line_no = digits(l).map_or_else(|| number::<u32>(l, "DA line").with_context(at), Ok)?;
+            let line_no = valid_line(u64::from(line_no)).with_context(at)?;
             // Some tools write negative or fractional hit counts; anything above zero ran.
             let hits = match digits(h) {
                 Some(h) => u64::from(h),
@@ -61,7 +62,7 @@ pub fn read(input: impl BufRead, report: &mut Report) -> Result<()> {
                     at()
                 );
             };
-            let line_no: u32 = number(l, "BRDA line").with_context(at)?;
+            let line_no = valid_line(number(l, "BRDA line").with_context(at)?).with_context(at)?;
             let taken = taken != b"-" && number::<f64>(taken, "BRDA taken").with_context(at)? > 0.0;
             file.branch(line_no, taken);
         }

@@ -183,6 +183,21 @@ pub fn read(path: &Path, forced: Option<Format>) -> Result<Report> {
     Ok(report)
 }
 
+/// Reads a report held in memory, in a known format (the fuzz targets' entry).
+pub fn read_bytes(bytes: &[u8], format: Format) -> Result<Report> {
+    let mut report = Report::default();
+    match format {
+        Format::Lcov => lcov::read(bytes, &mut report),
+        Format::GoCoverprofile => text::read_go(bytes, &mut report),
+        Format::Cobertura => xml::read_cobertura(bytes, &mut report),
+        Format::Jacoco => xml::read_jacoco(bytes, &mut report),
+        Format::CoveragepyJson => json::read_coveragepy(bytes, &mut report),
+        Format::LlvmJson => json::read_llvm(bytes, &mut report),
+        Format::Istanbul => json::read_istanbul(bytes, &mut report),
+    }?;
+    Ok(report)
+}
+
 /// Recognises a report by its first bytes, without consuming them.
 fn detect(input: &mut BufReader<File>) -> Result<Option<Format>> {
     let head = input.fill_buf()?;
@@ -247,6 +262,18 @@ pub(crate) fn for_each_line(
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         each(number, line)?;
     }
+}
+
+/// The largest line number a report may name. No source file is longer, and a file's bit sets
+/// grow with its last line: a hostile `DA:4294967295,1` must not allocate a gigabyte.
+pub const MAX_LINE: u32 = 10_000_000;
+
+/// Checks a line number a report names.
+pub(crate) fn valid_line(line: u64) -> Result<u32> {
+    if line > u64::from(MAX_LINE) {
+        bail!("line number {line} is beyond any source file (the limit is {MAX_LINE})");
+    }
+    Ok(line as u32)
 }
 
 /// Parses a decimal number field, with a message naming what it is.

@@ -72,6 +72,8 @@ pub fn patch(changed: &[ChangedLines<'_>], coverage: &HashMap<&str, &FileCoverag
         match (coverage.get(c.path), &c.code_lines) {
             (Some(cov), _) => {
                 for range in c.added.ranges() {
+                    // A run of uncovered lines never crosses lines the change did not add.
+                    close(&mut run, &mut fp);
                     for line in range.start..=range.end {
                         match cov.get(line) {
                             None => fp.not_executable += 1,
@@ -201,5 +203,57 @@ mod tests {
             &map,
         );
         assert_eq!(none.percent(), None);
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use std::collections::HashMap;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// Patch coverage counts every added line once, as covered, missed or not executable;
+        /// uncovered runs hold exactly the missed lines; the percentage and the integer
+        /// threshold test agree.
+        #[test]
+        fn patch_arithmetic(
+            report in proptest::collection::btree_map(1u32..200, any::<bool>(), 0..150),
+            added in proptest::collection::vec((1u32..200, 0u32..10), 0..20),
+            minimum in 0u32..=10_000,
+        ) {
+            let mut cov = FileCoverage::default();
+            for (&line, &ran) in &report {
+                cov.hit(line, u64::from(ran));
+            }
+            let mut set = LineSet::new();
+            for &(s, len) in &added {
+                set.insert_range(s, s + len);
+            }
+            let map: HashMap<&str, &FileCoverage> = [("f", &cov)].into_iter().collect();
+            let p = patch(&[ChangedLines { path: "f", added: &set, code_lines: None }], &map);
+            let lines: Vec<u32> = set.ranges().iter().flat_map(|r| r.start..=r.end).collect();
+            let covered = lines.iter().filter(|l| report.get(l) == Some(&true)).count() as u64;
+            let missed: Vec<u32> = lines.iter().copied().filter(|l| report.get(l) == Some(&false)).collect();
+            prop_assert_eq!(p.covered, covered);
+            prop_assert_eq!(p.executable, covered + missed.len() as u64);
+            if let Some(f) = p.files.first() {
+                prop_assert_eq!(u64::from(f.executable + f.not_executable), set.len());
+                let in_runs: Vec<u32> = f.uncovered.iter().flat_map(|&(s, e)| s..=e).filter(|l| missed.contains(l)).collect();
+                prop_assert_eq!(in_runs, missed.clone());
+                for &(s, e) in &f.uncovered {
+                    prop_assert!((s..=e).all(|l| report.get(&l) != Some(&true)), "a run never spans a covered line");
+                }
+            }
+            let minimum = f64::from(minimum) / 100.0;
+            if let Some(percent) = p.percent() {
+                // The exact test and the float agree away from the boundary.
+                if (percent - minimum).abs() > 1e-9 {
+                    prop_assert_eq!(p.reaches(minimum), percent > minimum);
+                }
+            }
+        }
     }
 }

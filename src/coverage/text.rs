@@ -5,7 +5,7 @@ use std::io::BufRead;
 
 use anyhow::{bail, Context, Result};
 
-use super::{for_each_line, number, Report};
+use super::{for_each_line, number, valid_line, Report};
 
 pub fn read_go(input: impl BufRead, report: &mut Report) -> Result<()> {
     let mut blocks = 0usize;
@@ -34,6 +34,10 @@ pub fn read_go(input: impl BufRead, report: &mut Report) -> Result<()> {
             number(l.as_bytes(), "block line").with_context(at)
         };
         let (first, last) = (line_of(start)?, line_of(end)?);
+        let (first, last) = (
+            valid_line(u64::from(first)).with_context(at)?,
+            valid_line(u64::from(last)).with_context(at)?,
+        );
         if last < first {
             bail!(
                 "{}: block ends (line {last}) before it starts (line {first})",

@@ -8,7 +8,7 @@ use anyhow::{bail, Context, Result};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
-use super::Report;
+use super::{valid_line, Report};
 
 /// The attributes of an element, unescaped, by name.
 fn attr(e: &BytesStart<'_>, name: &str) -> Result<Option<String>> {
@@ -135,7 +135,8 @@ pub fn read_cobertura(input: impl BufRead, report: &mut Report) -> Result<()> {
                 }
                 "line" if in_methods == 0 => {
                     let Some(path) = &class else { return Ok(()) };
-                    let line: u32 = num(e, "number")?.context("<line> has no number=\"…\"")?;
+                    let line: u64 = num(e, "number")?.context("<line> has no number=\"…\"")?;
+                    let line = valid_line(line)?;
                     let hits: f64 = num(e, "hits")?.unwrap_or(0.0);
                     let file = report.file(path);
                     file.hit(line, if hits > 0.0 { hits as u64 } else { 0 });
@@ -200,7 +201,8 @@ pub fn read_jacoco(input: impl BufRead, report: &mut Report) -> Result<()> {
                 }
                 "line" => {
                     let Some(path) = &file else { return Ok(()) };
-                    let line: u32 = num(e, "nr")?.context("<line> has no nr=\"…\"")?;
+                    let line: u64 = num(e, "nr")?.context("<line> has no nr=\"…\"")?;
+                    let line = valid_line(line)?;
                     let covered: u64 = num(e, "ci")?.unwrap_or(0);
                     let (missed_b, covered_b): (u32, u32) =
                         (num(e, "mb")?.unwrap_or(0), num(e, "cb")?.unwrap_or(0));

@@ -277,23 +277,62 @@ fn unknown_configuration_key_exits_2_naming_file_and_line() {
 }
 
 #[test]
-fn sarif_is_byte_identical_across_runs_and_thread_counts() {
+fn reports_are_byte_identical_across_runs_thread_counts_and_clone_locations() {
     let (repo, base) = base_repo(false);
     for i in 0..8 {
         repo.write(&format!("m{i}.py"), nested_python(&format!("f{i}"), 6));
     }
+    // Copies and uncovered lines too, so every kind of finding takes part.
+    repo.write("copy1.py", python_function("one"));
+    repo.write("copy2.py", python_function("two"));
+    repo.write(
+        "lcov.info",
+        "SF:copy1.py\nDA:1,1\nDA:2,0\nDA:3,0\nend_of_record\n",
+    );
     repo.commit("many");
-    let run = |threads: &str| {
+    let run = |dir: &std::path::Path, threads: &str, format: &str| {
         let out = crate::support::git_env_command(
-            repo.path(),
+            dir,
             threads,
-            &["check", "--base", &base, "--format", "sarif"],
+            &[
+                "check",
+                "--base",
+                &base,
+                "--format",
+                format,
+                "--coverage",
+                "lcov.info",
+                "--no-cache",
+            ],
         );
         stdout(&out)
     };
-    let one = run("1");
-    assert_eq!(one, run("2"));
-    assert_eq!(one, run("8"));
+    // Two clones in different places, different path lengths.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let clone = elsewhere.path().join("a/much/deeper/clone");
+    git_in(
+        elsewhere.path(),
+        &[
+            "clone",
+            "-q",
+            repo.path().to_str().unwrap(),
+            clone.to_str().unwrap(),
+        ],
+    );
+    std::fs::copy(repo.path().join("lcov.info"), clone.join("lcov.info")).unwrap();
+    for format in ["sarif", "json", "gitlab", "junit", "markdown", "text"] {
+        let one = run(repo.path(), "1", format);
+        assert!(one.len() > 100, "{format}: {one}");
+        for threads in ["2", "8"] {
+            assert_eq!(
+                one,
+                run(repo.path(), threads, format),
+                "{format} with {threads} threads"
+            );
+        }
+        assert_eq!(one, run(repo.path(), "1", format), "{format}, run twice");
+        assert_eq!(one, run(&clone, "8", format), "{format} in another clone");
+    }
 }
 
 #[test]

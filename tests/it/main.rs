@@ -5,5 +5,6 @@ mod ci;
 mod config;
 mod coverage;
 mod duplication;
+mod hostile;
 mod probes;
 mod support;
