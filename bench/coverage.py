@@ -20,23 +20,14 @@ import shutil
 import subprocess
 import sys
 import tarfile
-import tempfile
 from pathlib import Path
+
+from benchlib import GIT_ENV, timed
 
 HERE = Path(__file__).resolve().parent
 CACHE = Path(os.environ.get("DEBTGATE_BENCH_CACHE", HERE / ".cache"))
 VENV = CACHE / "venv" / "bin"
 DEBTGATE = str(HERE.parent / "target" / "release" / "debtgate")
-GIT_ENV = {
-    **os.environ,
-    "GIT_AUTHOR_DATE": "2026-01-01T00:00:00Z",
-    "GIT_COMMITTER_DATE": "2026-01-01T00:00:00Z",
-    "GIT_AUTHOR_NAME": "bench",
-    "GIT_AUTHOR_EMAIL": "bench@example.invalid",
-    "GIT_COMMITTER_NAME": "bench",
-    "GIT_COMMITTER_EMAIL": "bench@example.invalid",
-    "GIT_CONFIG_GLOBAL": "/dev/null",
-}
 # (package, base version, head version, the test command's arguments to pytest)
 PACKAGES = [
     ("six", "1.16.0", "1.17.0", ["test_six.py"]),
@@ -161,13 +152,8 @@ def scale(work: Path) -> list[str]:
     write_lcov(elsewhere, "/build/agent/")
     size = lcov.stat().st_size
 
-    def timed(cmd):
-        with tempfile.NamedTemporaryFile("r") as t:
-            p = subprocess.run(["/usr/bin/time", "-o", t.name, "-f", "%e %M", *cmd], cwd=repo, capture_output=True, text=True)
-            wall, rss = t.read().strip().splitlines()[-1].split()
-        return p, float(wall), int(rss) / 1024
 
-    ours = [timed([DEBTGATE, "check", "--base", base, "--coverage", str(lcov), "--format", "json", "--no-cache"]) for _ in range(3)]
+    ours = [timed([DEBTGATE, "check", "--base", base, "--coverage", str(lcov), "--format", "json", "--no-cache"], repo) for _ in range(3)]
     p = ours[-1][0]
     report = json.loads(p.stdout)
     patch = report["coverage"]["patch"]
@@ -177,12 +163,12 @@ def scale(work: Path) -> list[str]:
     lines.append(f"| debtgate | {patch['covered']} / {patch['executable']} = {report['coverage']['patch_percent']:.4f} % | {min(o[1] for o in ours):.2f} s | {max(o[2] for o in ours):.0f} MB |")
     for label, report_path in (("", lcov), (", report paths from another machine", elsewhere)):
         if report_path is elsewhere:
-            p, wall, rss = timed([DEBTGATE, "check", "--base", base, "--coverage", str(report_path), "--format", "json", "--no-cache"])
+            p, wall, rss = timed([DEBTGATE, "check", "--base", base, "--coverage", str(report_path), "--format", "json", "--no-cache"], repo)
             r = json.loads(p.stdout)["coverage"]
             lines.append(f"| debtgate{label} | {r['patch']['covered']} / {r['patch']['executable']} = {r['patch_percent']:.4f} % ({r['mapped_files']}/{r['report_files']} files mapped) | {wall:.2f} s | {rss:.0f} MB |")
         dc_json = work / "dc-scale.json"
         dc_json.unlink(missing_ok=True)
-        p, wall, rss = timed([str(VENV / "diff-cover"), str(report_path), "--compare-branch", base, "--format", f"json:{dc_json}"])
+        p, wall, rss = timed([str(VENV / "diff-cover"), str(report_path), "--compare-branch", base, "--format", f"json:{dc_json}"], repo)
         if dc_json.exists():
             dc = json.loads(dc_json.read_text())
             covered = sum(len(s["covered_lines"]) for s in dc["src_stats"].values())
@@ -197,7 +183,7 @@ def scale(work: Path) -> list[str]:
                 out.write(f"SF:src/m{i // 100:02d}/f{i:04d}.c\n")
                 out.write("".join(f"DA:{j},{j % 2}\n" for j in range(1, 20001)))
                 out.write("end_of_record\n")
-        p, wall, rss = timed([DEBTGATE, "check", "--base", base, "--coverage", str(huge), "--format", "json", "--no-cache"])
+        p, wall, rss = timed([DEBTGATE, "check", "--base", base, "--coverage", str(huge), "--format", "json", "--no-cache"], repo)
         r = json.loads(p.stdout)["coverage"]
         lines.append(f"| debtgate, {huge.stat().st_size / 1e9:.2f} GB LCOV ({files * 20000:,} lines) | {r['patch_percent']:.4f} % | {wall:.2f} s | {rss:.0f} MB |")
         huge.unlink()

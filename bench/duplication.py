@@ -24,29 +24,18 @@ import random
 import shutil
 import subprocess
 import sys
-import tempfile
 import textwrap
 import tokenize
 from pathlib import Path
+
+from benchlib import git, timed
 
 HERE = Path(__file__).resolve().parent
 CACHE = Path(os.environ.get("DEBTGATE_BENCH_CACHE", HERE / ".cache"))
 CORPUS = CACHE / "corpus" / "python" / "Django-5.1.4" / "Django-5.1.4"
 BUILTINS = set(dir(__builtins__)) | {"self", "cls", "super"}
-GIT_ENV = {
-    **os.environ,
-    "GIT_AUTHOR_DATE": "2026-01-01T00:00:00Z",
-    "GIT_COMMITTER_DATE": "2026-01-01T00:00:00Z",
-    "GIT_AUTHOR_NAME": "bench",
-    "GIT_AUTHOR_EMAIL": "bench@example.invalid",
-    "GIT_COMMITTER_NAME": "bench",
-    "GIT_COMMITTER_EMAIL": "bench@example.invalid",
-    "GIT_CONFIG_GLOBAL": "/dev/null",
-}
 
 
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=repo, env=GIT_ENV, check=True, capture_output=True, text=True).stdout
 
 
 def candidates(root: Path, rng: random.Random) -> list[tuple[str, str]]:
@@ -165,11 +154,6 @@ def build(repo: Path, per_type: int, seed: int):
     return base, planted
 
 
-def timed(cmd: list[str], cwd: Path) -> tuple[subprocess.CompletedProcess, float, float]:
-    with tempfile.NamedTemporaryFile("r") as t:
-        proc = subprocess.run(["/usr/bin/time", "-o", t.name, "-f", "%e %M", *cmd], cwd=cwd, capture_output=True, text=True)
-        wall, rss = t.read().strip().splitlines()[-1].split()
-    return proc, float(wall), int(rss) / 1024
 
 
 def overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:

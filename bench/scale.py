@@ -12,31 +12,19 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
+
+from benchlib import git, timed
 
 HERE = Path(__file__).resolve().parent
 CACHE = Path(os.environ.get("DEBTGATE_BENCH_CACHE", HERE / ".cache"))
 DEBTGATE = str(HERE.parent / "target" / "release" / "debtgate")
-GIT_ENV = {
-    **os.environ,
-    "GIT_AUTHOR_DATE": "2026-01-01T00:00:00Z",
-    "GIT_COMMITTER_DATE": "2026-01-01T00:00:00Z",
-    "GIT_AUTHOR_NAME": "bench",
-    "GIT_AUTHOR_EMAIL": "bench@example.invalid",
-    "GIT_COMMITTER_NAME": "bench",
-    "GIT_COMMITTER_EMAIL": "bench@example.invalid",
-    "GIT_CONFIG_GLOBAL": "/dev/null",
-}
 CHANGED_FILES = 5000
 ADDED_PER_FILE = 10
 LCOV_LINES_PER_FILE = 1000
 
 
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=repo, env=GIT_ENV, check=True, capture_output=True, text=True).stdout
 
 
 def source(i: int, extra: int = 0) -> str:
@@ -71,17 +59,10 @@ def build(files: int, work: Path) -> tuple[Path, str, Path]:
 
 
 def measure(repo: Path, base: str, lcov: Path) -> tuple[float, float, dict]:
-    with tempfile.NamedTemporaryFile("r") as t:
-        p = subprocess.run(
-            ["/usr/bin/time", "-o", t.name, "-f", "%e %M", DEBTGATE, "check", "--base", base, "--coverage", str(lcov), "--format", "json", "--no-cache"],
-            cwd=repo,
-            capture_output=True,
-            text=True,
-        )
-        wall, rss = t.read().strip().splitlines()[-1].split()
+    p, wall, rss = timed([DEBTGATE, "check", "--base", base, "--coverage", str(lcov), "--format", "json", "--no-cache"], repo)
     if p.returncode not in (0, 1):
         sys.exit(f"debtgate could not judge: {p.stderr}")
-    return float(wall), int(rss) / 1024, json.loads(p.stdout)
+    return wall, rss, json.loads(p.stdout)
 
 
 def main() -> None:

@@ -177,13 +177,6 @@ pub struct SyntaxError {
 }
 
 impl ParsedFile {
-    /// Whether any syntax error touches `start..=end`.
-    pub fn has_error_in(&self, start: u32, end: u32) -> bool {
-        self.syntax_errors
-            .iter()
-            .any(|e| e.line <= end && e.end_line >= start)
-    }
-
     /// Whether any syntax error lies within `bytes` (a function's span): a function whose
     /// every token the grammar placed keeps its numbers even when its line holds an error.
     pub fn has_error_within(&self, bytes: std::ops::Range<usize>) -> bool {
@@ -338,8 +331,9 @@ mod tests {
         let src = b"def ok():\n    pass\n\ndef f(:\n    pass\n".to_vec();
         let parsed = parse(Language::Python, src, ParseLimits::default()).unwrap();
         assert_eq!(parsed.syntax_errors.first().map(|e| e.line), Some(4));
-        assert!(parsed.has_error_in(4, 4));
-        assert!(!parsed.has_error_in(1, 2));
+        // Line 4 starts at byte 20; lines 1-2 are bytes 0..19.
+        assert!(parsed.has_error_within(20..27));
+        assert!(!parsed.has_error_within(0..19));
     }
 
     #[test]
