@@ -1,0 +1,101 @@
+"""How debtgate judges real merged changes, with its default settings.
+
+Reads the bundles of ../shared/real-changes (one branch `change/<label>` per change: the
+upstream parent's tree and, on it, the upstream commit's tree), runs `debtgate check` on each
+with the defaults, and prints how many changes fail, the findings per rule, and every finding
+as `label path:line rule message` so that a person can read them.
+
+    bench/real-changes.sh [--bin PATH] [--work DIR] [--only LABEL-PREFIX] [--json-dir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from benchlib import GIT_ENV
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE.parent.parent / "shared" / "real-changes"
+
+
+def clone(bundle: Path, dest: Path) -> None:
+    if not dest.exists():
+        subprocess.run(["git", "clone", "-q", "--no-checkout", str(bundle), str(dest)], env=GIT_ENV, check=True,
+                       capture_output=True)
+
+
+def run(binary: Path, repo: Path, label: str) -> tuple[int, dict | None, str]:
+    subprocess.run(["git", "branch", "-q", "-f", label, f"origin/change/{label}"], cwd=repo, env=GIT_ENV, check=True)
+    proc = subprocess.run([str(binary), "check", "--base", f"{label}~1", "--head", label, "--no-cache",
+                           "--format", "json"], cwd=repo, capture_output=True, text=True)
+    try:
+        verdict = json.loads(proc.stdout) if proc.stdout.strip() else None
+    except json.JSONDecodeError:
+        verdict = None
+    return proc.returncode, verdict, proc.stderr
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--bin", type=Path, default=HERE.parent / "target" / "release" / "debtgate")
+    ap.add_argument("--work", type=Path, default=Path("/tmp/debtgate-real-changes"))
+    ap.add_argument("--only", default="", help="run only the changes whose label starts with this")
+    ap.add_argument("--json-dir", type=Path, help="keep each change's JSON verdict here")
+    args = ap.parse_args()
+    if not (DATA / "changes.tsv").exists():
+        print(f"no data: {DATA}/changes.tsv is missing (this benchmark reads ../shared/real-changes)", file=sys.stderr)
+        return 2
+    args.work.mkdir(parents=True, exist_ok=True)
+    if args.json_dir:
+        args.json_dir.mkdir(parents=True, exist_ok=True)
+
+    exits: collections.Counter[int] = collections.Counter()
+    per_rule: collections.Counter[str] = collections.Counter()
+    failing_conditions: collections.Counter[str] = collections.Counter()
+    lines: list[str] = []
+    failed: list[str] = []
+    total = 0
+    for row in (DATA / "changes.tsv").read_text().splitlines():
+        repo_name, label, *_ = row.split("\t")
+        if not label.startswith(args.only):
+            continue
+        repo = args.work / repo_name
+        clone(DATA / f"{repo_name}.bundle", repo)
+        code, verdict, stderr = run(args.bin, repo, label)
+        total += 1
+        exits[code] += 1
+        if code == 1:
+            failed.append(label)
+        if verdict is None:
+            lines.append(f"{label} exit {code}: {stderr.strip().splitlines()[-1] if stderr.strip() else 'no output'}")
+            continue
+        if args.json_dir:
+            (args.json_dir / f"{label}.json").write_text(json.dumps(verdict, indent=1))
+        for cond in verdict.get("conditions", []):
+            if cond.get("judged") and not cond.get("passed"):
+                failing_conditions[cond["name"]] += 1
+                lines.append(f"{label} condition failed: {cond['name']}: {cond.get('detail', '')}")
+        for f in verdict.get("findings", []):
+            if f.get("suppressed"):
+                continue
+            per_rule[f["rule_id"]] += 1
+            fn = f" [{f['function']}]" if f.get("function") else ""
+            lines.append(f"{label} {f['path']}:{f['line']} {f['rule_id']} {f['severity']}{fn} {f['message']}")
+
+    print("\n".join(lines))
+    print()
+    print(f"changes: {total}; failed (exit 1): {exits[1]}; passed: {exits[0]}; could not judge (exit 2): {exits[2]}")
+    print("findings per rule: " + (", ".join(f"{r} {n}" for r, n in per_rule.most_common()) or "none"))
+    print("failing conditions: " + (", ".join(f"{c} {n}" for c, n in failing_conditions.most_common()) or "none"))
+    print("failed: " + " ".join(failed))
+    print(f"reproduce: bench/real-changes.sh --bin {args.bin}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
