@@ -6,15 +6,20 @@ use std::path::PathBuf;
 use anyhow::{anyhow, bail, Context, Result};
 use rayon::prelude::*;
 
+use crate::classify;
 use crate::clones;
-use crate::config::{Settings, CONFIG_FILE_NAMES};
+use crate::config::{Policy, Settings, CONFIG_FILE_NAMES};
 use crate::coverage_gate;
 use crate::git::{ChangeSet, ChangedFile, EntryKind, Repo, Status};
+use crate::identity::{self, Identity};
 use crate::lang::{self, Language, ParseLimits, ParseProblem};
+use crate::lines::LineSet;
 use crate::metrics::complexity::{self, FunctionMetrics};
 use crate::metrics::duplication::CloneSettings;
 use crate::rules::{self, Metric, Rule, Scope, Severity};
-use crate::verdict::{fingerprint, Change, Condition, Finding, Notice, Outcome, Related, Summary, Verdict};
+use crate::verdict::{
+    fingerprint, Change, Condition, Finding, Notice, Outcome, Related, Summary, Unit, Verdict,
+};
 
 /// Where the configuration is read from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -79,11 +84,9 @@ pub fn run(request: &CheckRequest, env: &Environment) -> Result<(Verdict, Settin
     let change = resolve_change(&repo, request, env)?;
     let mut notices = Vec::new();
     let settings = load_settings(&repo, request, &change, &mut notices)?;
-    let measured = measure_change(&repo, &change, request.limits, &mut notices)?;
-    let duplication = match rules::find(&settings.rules, DUPLICATED_BLOCK) {
-        Ok(rule) if rule.enabled => Some(find_duplication(&repo, request, &change, &settings, rule)?),
-        _ => None,
-    };
+    let measured = measure_change(&repo, &change, &settings, request.limits, &mut notices)?;
+    let identity = identify(&measured);
+    let moved = moved_lines(&identity, &measured);
     let coverage_rule = rules::find(&settings.rules, coverage_gate::UNCOVERED_LINES)
         .ok()
         .filter(|r| r.enabled);
@@ -94,16 +97,54 @@ pub fn run(request: &CheckRequest, env: &Environment) -> Result<(Verdict, Settin
         &request.coverage,
         coverage_rule,
         request.limits,
+        &moved,
     )?;
+    let duplication = find_duplication(&repo, request, &change, &settings, &measured)?;
     let verdict = judge(
         &change,
         &settings,
         &measured,
+        &identity,
+        &moved,
         duplication.as_ref(),
         coverage,
         notices,
     );
     Ok((verdict, settings))
+}
+
+/// Matches every head function to its base version across the change.
+fn identify(measured: &[MeasuredFile]) -> Identity {
+    let sides: Vec<identity::Sides<'_>> = measured
+        .iter()
+        .map(|m| identity::Sides {
+            path: &m.file.path,
+            base_path: m.file.base_path(),
+            head: &m.head,
+            head_bodies: &m.head_bodies,
+            base: m.base.as_deref().unwrap_or(&[]),
+            base_bodies: &m.base_bodies,
+        })
+        .collect();
+    identity::match_functions(&sides)
+}
+
+/// The added lines of functions the change moved from another file: not new code.
+fn moved_lines(identity: &Identity, measured: &[MeasuredFile]) -> HashMap<String, LineSet> {
+    let mut out: HashMap<String, LineSet> = HashMap::new();
+    for m in &identity.moves {
+        if m.from_path != m.path {
+            out.entry(m.path.clone())
+                .or_default()
+                .insert_range(m.start_line, m.end_line);
+        }
+    }
+    for file in measured {
+        if let Some(lines) = out.get_mut(&file.file.path) {
+            *lines = file.file.added.intersection(lines);
+        }
+    }
+    out
 }
 
 const DUPLICATED_BLOCK: &str = "duplicated-block";
@@ -121,8 +162,30 @@ fn debt_reduction(rule: &Rule, before: &FunctionMetrics, after: Option<&Function
     cost(was).saturating_sub(cost(now))
 }
 
+/// The severity of a finding over a limit, and a note on old excess: a function or file
+/// already over the limit at base that the change worsens by at most `large` (a share of the
+/// limit) is reported as a note, which does not fail the gate. Crossing the limit, or a large
+/// worsening, keeps the rule's severity.
+fn weigh(rule: &Rule, value: u32, base: Option<u32>, large: f64) -> (Severity, String) {
+    match base {
+        Some(b) if b > rule.threshold && value > b && large > 0.0 => {
+            let step = value - b;
+            let allowed = f64::from(rule.threshold) * large;
+            if f64::from(step) <= allowed {
+                let note = format!(
+                    " It was already over the limit at base; the change adds {step}, no more than {}% of the limit, so this is reported but does not fail the gate.",
+                    (large * 100.0).round()
+                );
+                return (Severity::Note.min(rule.severity), note);
+            }
+            (rule.severity, String::new())
+        }
+        _ => (rule.severity, String::new()),
+    }
+}
+
 /// The file-complexity finding of a changed file, when it is new or worse and over the limit.
-fn file_complexity_finding(rule: &Rule, file: &MeasuredFile) -> Option<Finding> {
+fn file_complexity_finding(rule: &Rule, file: &MeasuredFile, large: f64) -> Option<Finding> {
     let total = |fs: &[FunctionMetrics]| fs.iter().map(|f| f.cyclomatic).sum::<u32>();
     let value = total(&file.head);
     let base_value = file.base.as_deref().map(total);
@@ -136,11 +199,16 @@ fn file_complexity_finding(rule: &Rule, file: &MeasuredFile) -> Option<Finding> 
     }
     let path = &file.file.path;
     let end = file.head.iter().map(|f| f.end_line).max().unwrap_or(1);
-    let line = file.file.added.first_in(1, u32::MAX).unwrap_or(1);
+    let line = file
+        .first_added_code_line(1, u32::MAX)
+        .or_else(|| file.file.added.first_in(1, u32::MAX))
+        .unwrap_or(1);
     let was = base_value.map_or_else(|| " (new file)".to_string(), |b| format!(" (was {b})"));
+    let (severity, note) = weigh(rule, value, base_value, large);
+    let cost = |v: u32| rule.remediation.minutes(v, rule.threshold);
     Some(Finding {
         rule_id: rule.id.clone(),
-        severity: rule.severity,
+        severity,
         path: path.clone(),
         line,
         column: 1,
@@ -153,10 +221,10 @@ fn file_complexity_finding(rule: &Rule, file: &MeasuredFile) -> Option<Finding> 
         threshold: rule.threshold,
         change,
         message: format!(
-            "the file's functions add up to cyclomatic complexity {value}{was}, over the limit of {}. {}",
+            "the file's functions add up to cyclomatic complexity {value}{was}, over the limit of {}.{note} {}",
             rule.threshold, rule.advice
         ),
-        debt_minutes: rule.remediation.minutes(value, rule.threshold),
+        debt_minutes: cost(value).saturating_sub(base_value.map_or(0, cost)),
         fingerprint: fingerprint(&["debtgate/v1", &rule.id, path]),
         related: vec![Related {
             path: path.clone(),
@@ -266,25 +334,56 @@ fn apply_suppressions(findings: &mut [Finding], measured: &[MeasuredFile]) {
     }
 }
 
+/// Copies the change adds, where the duplicated-block rule applies (not in test code by
+/// default); `None` when it applies nowhere.
 fn find_duplication(
     repo: &Repo,
     request: &CheckRequest,
     change: &ChangeSet,
     settings: &Settings,
-    rule: &Rule,
-) -> Result<clones::Duplication> {
-    let dir = match &request.cache {
-        Cache::Off => None,
-        Cache::Dir(dir) => Some(dir.clone()),
-        Cache::Default => Some(repo.git_common_dir()?.join("debtgate")),
-    };
+    measured: &[MeasuredFile],
+) -> Result<Option<clones::Duplication>> {
+    let rule = rules::find(&settings.rules, DUPLICATED_BLOCK)?;
     if rule.threshold < 10 {
         bail!(
             "[rules.{DUPLICATED_BLOCK}] threshold = {}: a duplicated block is at least 10 tokens (every short run of code repeats somewhere)",
             rule.threshold
         );
     }
-    let excludes = clones::exclusions(&settings.duplication.exclude)?;
+    let mut targets = HashMap::new();
+    for file in measured
+        .iter()
+        .filter(|m| !m.deleted && !settings.is_excluded(&m.file.path))
+    {
+        let path = &file.file.path;
+        let enabled = |test: bool| {
+            rules::find(&settings.rules_for(path, test), DUPLICATED_BLOCK).is_ok_and(|r| r.enabled)
+        };
+        let mut judged = LineSet::new();
+        if enabled(false) {
+            judged = file.file.added.difference(&file.test_lines);
+        }
+        if enabled(true) {
+            for r in file.file.added.intersection(&file.test_lines).ranges() {
+                judged.insert_range(r.start, r.end);
+            }
+        }
+        let functions = file.head.iter().map(|f| (f.start_line, f.end_line)).collect();
+        targets.insert(path.clone(), clones::Target { judged, functions });
+    }
+    if !rule.enabled && targets.values().all(|t| t.judged.is_empty()) {
+        return Ok(None);
+    }
+    let dir = match &request.cache {
+        Cache::Off => None,
+        Cache::Dir(dir) => Some(dir.clone()),
+        Cache::Default => Some(repo.git_common_dir()?.join("debtgate")),
+    };
+    let patterns = classify::VENDORED_PATHS
+        .iter()
+        .copied()
+        .chain(settings.duplication.exclude.iter().map(String::as_str));
+    let excludes = classify::globs(patterns, "[duplication] exclude")?;
     let clone_settings = CloneSettings {
         min_tokens: rule.threshold as usize,
         min_lines: settings.duplication.min_lines,
@@ -293,69 +392,105 @@ fn find_duplication(
     clones::find(
         repo,
         change,
+        &targets,
         clone_settings,
         &excludes,
         &clones::CacheConfig { dir },
         request.limits,
     )
+    .map(Some)
 }
 
-/// A finding for each copy the change adds.
-fn duplication_findings(rule: &Rule, duplication: &clones::Duplication) -> Vec<Finding> {
-    duplication
-        .clones
-        .iter()
-        .map(|d| {
-            let (first, rest) = (&d.originals[0], d.originals.len() - 1);
-            let more = if rest > 0 {
-                format!(" and {rest} more place(s)")
-            } else {
-                String::new()
-            };
-            let lines = d.end_line + 1 - d.start_line;
-            Finding {
-                rule_id: rule.id.clone(),
-                severity: rule.severity,
-                path: d.path.clone(),
-                line: d.first_added_line,
-                column: 1,
-                function: String::new(),
-                function_line: d.start_line,
-                function_end_line: d.end_line,
-                metric: Metric::DuplicatedTokens,
-                value: u32::try_from(d.tokens).unwrap_or(u32::MAX),
-                base_value: None,
-                threshold: rule.threshold,
-                change: Change::New,
-                message: format!(
-                    "lines {}-{} ({lines} lines, {} tokens) duplicate {}:{}-{}{more}. {}",
-                    d.start_line, d.end_line, d.tokens, first.0, first.1, first.2, rule.advice
-                ),
-                debt_minutes: rule.remediation.minutes(
-                    u32::try_from(d.tokens).unwrap_or(u32::MAX),
-                    rule.threshold.saturating_sub(1),
-                ),
-                fingerprint: fingerprint(&[
-                    "debtgate/v1",
-                    &rule.id,
-                    &d.path,
-                    &format!("{:016x}", d.content_hash),
-                ]),
-                related: d
-                    .originals
-                    .iter()
-                    .map(|(path, start, end)| Related {
-                        path: path.clone(),
-                        start_line: *start,
-                        end_line: *end,
-                        message: format!("the code copied: {path}:{start}-{end}"),
-                    })
-                    .collect(),
-                suppressed: None,
-                source_line: None,
-            }
-        })
-        .collect()
+/// A finding for each copy the change adds, with the rule as it applies where the copy is.
+fn duplication_findings(
+    settings: &Settings,
+    duplication: &clones::Duplication,
+    measured: &HashMap<&str, &MeasuredFile>,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for d in &duplication.clones {
+        let file = measured.get(d.path.as_str());
+        let test = file.is_some_and(|m| m.test_lines.contains(d.first_added_line));
+        let rules = settings.rules_for(&d.path, test);
+        let Some(rule) = rules.iter().find(|r| r.id == DUPLICATED_BLOCK && r.enabled) else {
+            continue;
+        };
+        let tokens = u32::try_from(d.tokens).unwrap_or(u32::MAX);
+        if tokens < rule.threshold {
+            continue;
+        }
+        let (first, rest) = (&d.originals[0], d.originals.len() - 1);
+        let more = if rest > 0 {
+            format!(" and {rest} more place(s)")
+        } else {
+            String::new()
+        };
+        let lines = d.end_line + 1 - d.start_line;
+        let line = file
+            .and_then(|m| m.first_added_code_line(d.start_line, d.end_line))
+            .unwrap_or(d.first_added_line);
+        out.push(Finding {
+            rule_id: rule.id.clone(),
+            severity: rule.severity,
+            path: d.path.clone(),
+            line,
+            column: 1,
+            function: String::new(),
+            function_line: d.start_line,
+            function_end_line: d.end_line,
+            metric: Metric::DuplicatedTokens,
+            value: tokens,
+            base_value: None,
+            threshold: rule.threshold,
+            change: Change::New,
+            message: format!(
+                "{} ({lines} lines, {} tokens) duplicate {}:{}{more}. {}",
+                describe_lines(d.start_line, d.end_line),
+                d.tokens,
+                first.0,
+                describe_range(first.1, first.2),
+                rule.advice
+            ),
+            debt_minutes: rule.remediation.minutes(tokens, rule.threshold.saturating_sub(1)),
+            fingerprint: fingerprint(&[
+                "debtgate/v1",
+                &rule.id,
+                &d.path,
+                &format!("{:016x}", d.content_hash),
+            ]),
+            related: d
+                .originals
+                .iter()
+                .map(|(path, start, end)| Related {
+                    path: path.clone(),
+                    start_line: *start,
+                    end_line: *end,
+                    message: format!("the code copied: {path}:{}", describe_range(*start, *end)),
+                })
+                .collect(),
+            suppressed: None,
+            source_line: None,
+        });
+    }
+    out
+}
+
+/// `lines 3-9`, or `line 3`.
+fn describe_lines(start: u32, end: u32) -> String {
+    if start == end {
+        format!("line {start}")
+    } else {
+        format!("lines {start}-{end}")
+    }
+}
+
+/// `3-9`, or `3`.
+fn describe_range(start: u32, end: u32) -> String {
+    if start == end {
+        start.to_string()
+    } else {
+        format!("{start}-{end}")
+    }
 }
 
 /// Resolves base and head to commits and reads the files between them.
@@ -539,40 +674,88 @@ fn load_settings(
 pub struct MeasuredFile {
     pub file: ChangedFile,
     pub language: Language,
+    /// Empty where the change deletes the file.
     pub head: Vec<FunctionMetrics>,
     /// `None` where the file is new at head.
     pub base: Option<Vec<FunctionMetrics>>,
+    /// Bodies of the functions at head and base, for identity (see `identity`).
+    pub head_bodies: Vec<identity::Body>,
+    pub base_bodies: Vec<identity::Body>,
     /// The inline suppressions at head.
     pub suppressions: Vec<crate::suppress::Suppression>,
     /// The file at head, for code frames.
     pub head_source: std::sync::Arc<[u8]>,
+    /// Lines of test code: the whole file for a test path, else Rust's `#[cfg(test)]` modules.
+    pub test_lines: LineSet,
+    /// Lines at head that hold code (not comments, blank lines or docstrings).
+    pub code_lines: LineSet,
+    /// The change deletes the file (only its base is measured, for moves and debt removed).
+    pub deleted: bool,
+}
+
+impl MeasuredFile {
+    /// Where a finding about lines `start..=end` is shown: the first line the change added
+    /// there that holds code.
+    pub fn first_added_code_line(&self, start: u32, end: u32) -> Option<u32> {
+        self.file.added.first_in_both(&self.code_lines, start, end)
+    }
 }
 
 struct Job {
     file: ChangedFile,
     language: Language,
-    head: Vec<u8>,
+    head: Option<Vec<u8>>,
     base: Option<Vec<u8>>,
+    test_path: bool,
 }
 
+/// Reads the changed files at both sides and measures them. Files left out of judgement
+/// (excluded by the configuration, vendored, generated) are named in a notice with the reason;
+/// what is generated or vendored is decided at base where the file exists there, so a change
+/// cannot exempt its own code by marking it.
 fn measure_change(
     repo: &Repo,
     change: &ChangeSet,
+    settings: &Settings,
     limits: ParseLimits,
     notices: &mut Vec<Notice>,
 ) -> Result<Vec<MeasuredFile>> {
     let mut reader = repo.blob_reader()?;
+    let attributes = match repo.blob_id(&change.base, ".gitattributes") {
+        Some(blob) => classify::Attributes::parse(&String::from_utf8_lossy(&reader.read(&blob)?)),
+        None => classify::Attributes::default(),
+    };
+    let vendored = classify::globs(classify::VENDORED_PATHS.iter().copied(), "vendored paths")?;
     let mut jobs = Vec::new();
     for file in &change.files {
-        if file.status == Status::Deleted || file.new_kind == EntryKind::Missing {
-            continue;
-        }
         let note = |message: String| Notice {
             path: Some(file.path.clone()),
             level: Severity::Note,
             message,
             blocking: false,
         };
+        if file.status == Status::Deleted {
+            if let (Some(id), EntryKind::File, Some(language)) =
+                (&file.old_blob, file.old_kind, Language::detect(&file.path, None))
+            {
+                if !settings.is_excluded(&file.path) && attributes.left_out(&file.path).is_none() {
+                    let base = reader
+                        .read(id)
+                        .with_context(|| format!("cannot read {} at base", file.path))?;
+                    jobs.push(Job {
+                        file: file.clone(),
+                        language,
+                        head: None,
+                        base: Some(base),
+                        test_path: settings.is_test_path(&file.path),
+                    });
+                }
+            }
+            continue;
+        }
+        if file.new_kind == EntryKind::Missing {
+            continue;
+        }
         match file.new_kind {
             EntryKind::Symlink => {
                 if Language::detect(&file.path, None).is_some() {
@@ -599,6 +782,19 @@ fn measure_change(
         let Some(language) = Language::detect(&file.path, content.as_deref()) else {
             continue;
         };
+        let left_out = if settings.is_excluded(&file.path) {
+            Some("excluded by the configuration (exclude)".to_string())
+        } else if let Some(kind) = attributes.left_out(&file.path) {
+            Some(format!("{} (.gitattributes at base)", kind.reason()))
+        } else if vendored.is_match(&file.path) {
+            Some("vendored code (a dependency folder)".to_string())
+        } else {
+            None
+        };
+        if let Some(reason) = left_out {
+            notices.push(note(format!("not judged: {reason}")));
+            continue;
+        }
         if file.binary {
             notices.push(note("binary content: skipped".to_string()));
             continue;
@@ -621,11 +817,23 @@ fn measure_change(
             }
             _ => None,
         };
+        // Generated code says so in its leading comment: at base where the file exists there.
+        let marked = match (&file.old_blob, file.status) {
+            (Some(_), Status::Modified | Status::Renamed) => base.as_deref(),
+            _ => Some(head.as_slice()),
+        };
+        if marked.is_some_and(classify::has_generated_marker) {
+            notices.push(note(
+                "not judged: generated code (a marker in its leading comment)".to_string(),
+            ));
+            continue;
+        }
         jobs.push(Job {
             file: file.clone(),
             language,
-            head,
+            head: Some(head),
             base,
+            test_path: settings.is_test_path(&file.path),
         });
     }
     drop(reader);
@@ -640,6 +848,25 @@ fn measure_change(
     Ok(measured)
 }
 
+/// What one side of a file measures to.
+struct Side {
+    functions: Vec<FunctionMetrics>,
+    bodies: Vec<identity::Body>,
+    code_lines: LineSet,
+    test_regions: LineSet,
+}
+
+fn measure_side(parsed: &lang::ParsedFile) -> Side {
+    let functions = complexity::measure(parsed);
+    let shape = identity::shape(parsed, &functions);
+    Side {
+        functions,
+        bodies: shape.bodies,
+        code_lines: shape.code_lines,
+        test_regions: classify::test_regions(parsed),
+    }
+}
+
 /// Parses and measures one file at head and base. No file when the head could not be
 /// measured (its notice says why).
 fn measure_job(job: Job, limits: ParseLimits) -> (Option<MeasuredFile>, Vec<Notice>) {
@@ -648,37 +875,52 @@ fn measure_job(job: Job, limits: ParseLimits) -> (Option<MeasuredFile>, Vec<Noti
         language,
         head,
         base,
+        test_path,
     } = job;
     let mut notices = Vec::new();
+    let deleted = head.is_none();
+    let head = head.unwrap_or_default();
     let suppressions = crate::suppress::scan(&head);
     let head_source: std::sync::Arc<[u8]> = head.as_slice().into();
-    let head = match lang::parse(language, head, limits) {
-        Ok(parsed) => {
-            if let Some(notice) = syntax_error_notice(&parsed, &file) {
-                notices.push(notice);
-            }
-            complexity::measure(&parsed)
+    let head = if deleted {
+        Side {
+            functions: Vec::new(),
+            bodies: Vec::new(),
+            code_lines: LineSet::new(),
+            test_regions: LineSet::new(),
         }
-        Err(problem) => {
-            let blocking = !matches!(problem, ParseProblem::Binary);
-            notices.push(Notice {
-                path: Some(file.path.clone()),
-                level: if blocking { Severity::Error } else { Severity::Note },
-                message: if blocking {
-                    format!(
-                        "not analysed at head: {problem} ({})",
-                        language.spec().grammar_version
-                    )
-                } else {
-                    format!("{problem}: skipped")
-                },
-                blocking,
-            });
-            return (None, notices);
+    } else {
+        match lang::parse(language, head, limits) {
+            Ok(parsed) => {
+                if let Some(notice) = syntax_error_notice(&parsed, &file) {
+                    notices.push(notice);
+                }
+                measure_side(&parsed)
+            }
+            Err(problem) => {
+                let blocking = !matches!(problem, ParseProblem::Binary);
+                notices.push(Notice {
+                    path: Some(file.path.clone()),
+                    level: if blocking { Severity::Error } else { Severity::Note },
+                    message: if blocking {
+                        format!(
+                            "not analysed at head: {problem} ({})",
+                            language.spec().grammar_version
+                        )
+                    } else {
+                        format!("{problem}: skipped")
+                    },
+                    blocking,
+                });
+                return (None, notices);
+            }
         }
     };
     let base = base.map(|bytes| match lang::parse(language, bytes, limits) {
-        Ok(parsed) => complexity::measure(&parsed),
+        Ok(parsed) => {
+            let side = measure_side(&parsed);
+            (side.functions, side.bodies)
+        }
         Err(problem) => {
             notices.push(Notice {
                 path: file.base_path().map(str::to_string),
@@ -686,17 +928,30 @@ fn measure_job(job: Job, limits: ParseLimits) -> (Option<MeasuredFile>, Vec<Noti
                 message: format!("not analysed at base: {problem}; its functions are judged as new"),
                 blocking: false,
             });
-            Vec::new()
+            (Vec::new(), Vec::new())
         }
     });
+    let (base, base_bodies) = match base {
+        Some((functions, bodies)) => (Some(functions), bodies),
+        None => (None, Vec::new()),
+    };
+    let mut test_lines = head.test_regions;
+    if test_path {
+        test_lines.insert_range(1, u32::MAX - 1);
+    }
     (
         Some(MeasuredFile {
             file,
             language,
-            head,
+            head: head.functions,
             base,
+            head_bodies: head.bodies,
+            base_bodies,
             suppressions,
             head_source,
+            test_lines,
+            code_lines: head.code_lines,
+            deleted,
         }),
         notices,
     )
@@ -740,7 +995,8 @@ fn finding_for(
     rule: &Rule,
     f: &FunctionMetrics,
     before: Option<&FunctionMetrics>,
-    file: &ChangedFile,
+    file: &MeasuredFile,
+    large: f64,
 ) -> Option<Finding> {
     let value = rule.metric.of(f).filter(|&v| v > rule.threshold)?;
     let base_value = before.and_then(|b| rule.metric.of(b));
@@ -758,20 +1014,24 @@ fn finding_for(
     if !in_scope {
         return None;
     }
-    // Show the finding on a line the change added, so review tools display it in the diff.
+    // Show the finding on a line of code the change added, so review tools display it in the
+    // diff.
     let line = file
-        .added
-        .first_in(f.start_line, f.end_line)
+        .first_added_code_line(f.start_line, f.end_line)
+        .or_else(|| file.file.added.first_in(f.start_line, f.end_line))
         .unwrap_or(f.start_line);
+    let name = identity::display_name(&f.qualified_name);
     let was = base_value.map_or_else(|| " (new function)".to_string(), |b| format!(" (was {b})"));
+    let (severity, note) = weigh(rule, value, base_value, large);
     let cost = |v: u32| rule.remediation.minutes(v, rule.threshold);
+    let path = &file.file.path;
     Some(Finding {
         rule_id: rule.id.clone(),
-        severity: rule.severity,
-        path: file.path.clone(),
+        severity,
+        path: path.clone(),
         line,
         column: if line == f.start_line { f.start_column } else { 1 },
-        function: f.qualified_name.clone(),
+        function: name.to_string(),
         function_line: f.start_line,
         function_end_line: f.end_line,
         metric: rule.metric,
@@ -780,22 +1040,18 @@ fn finding_for(
         threshold: rule.threshold,
         change,
         message: format!(
-            "`{}` has {} {value}{was}, over the limit of {}. {}",
-            f.qualified_name,
+            "`{name}` has {} {value}{was}, over the limit of {}.{note} {}",
             rule.metric.label(),
             rule.threshold,
             rule.advice
         ),
         debt_minutes: cost(value).saturating_sub(base_value.map_or(0, cost)),
-        fingerprint: fingerprint(&["debtgate/v1", &rule.id, &file.path, &f.qualified_name]),
+        fingerprint: fingerprint(&["debtgate/v1", &rule.id, path, &f.qualified_name]),
         related: vec![Related {
-            path: file.path.clone(),
+            path: path.clone(),
             start_line: f.start_line,
             end_line: f.end_line,
-            message: format!(
-                "`{}` spans lines {}-{}",
-                f.qualified_name, f.start_line, f.end_line
-            ),
+            message: format!("`{name}` spans lines {}-{}", f.start_line, f.end_line),
         }],
         suppressed: None,
         source_line: None,
@@ -803,60 +1059,83 @@ fn finding_for(
 }
 
 /// Holds the measurements against the rules.
+#[allow(clippy::too_many_arguments)]
 fn judge(
     change: &ChangeSet,
     settings: &Settings,
     measured: &[MeasuredFile],
+    identity: &Identity,
+    moved: &HashMap<String, LineSet>,
     duplication: Option<&clones::Duplication>,
     coverage: coverage_gate::CoverageOutcome,
     mut notices: Vec<Notice>,
 ) -> Verdict {
-    let mut findings = coverage.findings;
+    let by_path: HashMap<&str, &MeasuredFile> = measured
+        .iter()
+        .filter(|m| !m.deleted)
+        .map(|m| (m.file.path.as_str(), m))
+        .collect();
+    let large = settings.large_worsening;
+    let mut findings = coverage_findings(settings, coverage.findings, &by_path);
     let mut conditions = Vec::new();
     notices.extend(coverage.notices);
-    if let (Some(d), Ok(rule)) = (duplication, rules::find(&settings.rules, DUPLICATED_BLOCK)) {
-        findings.extend(duplication_findings(rule, d));
+    if let Some(d) = duplication {
+        findings.extend(duplication_findings(settings, d, &by_path));
         let density = d.density();
         conditions.push(Condition {
             name: "duplicated lines in new code".to_string(),
             value: density,
             limit: settings.max_duplicated_lines_percent,
+            unit: Unit::Percent,
             passed: density <= settings.max_duplicated_lines_percent,
             judged: true,
             detail: format!(
-                "{} of {} added line(s) in copies; {} file(s) indexed{}",
-                d.duplicated_added_lines,
-                d.added_lines,
-                d.files_indexed,
-                if d.skipped_common_windows > 0 {
-                    format!(
-                        "; {} repetitive window(s) too common to compare",
-                        d.skipped_common_windows
-                    )
-                } else {
-                    String::new()
-                }
+                "{} of {} added line(s) in copies; {} file(s) indexed",
+                d.duplicated_added_lines, d.added_lines, d.files_indexed,
             ),
         });
     }
     let mut functions = 0;
     let mut debt_removed = 0u32;
-    for file in measured {
-        if settings.is_excluded(&file.file.path) {
+    let mut new_lines = 0u64;
+    for (fi, file) in measured.iter().enumerate() {
+        let path = &file.file.path;
+        if settings.is_excluded(path) {
             continue;
         }
+        // Functions the change deletes (and no head function continues) take their debt.
+        let base = file.base.as_deref().unwrap_or(&[]);
+        for (k, before) in base.iter().enumerate() {
+            if !identity.continued[fi][k] {
+                let rules = settings.rules_for(path, file.test_lines.contains(before.start_line));
+                debt_removed += rules
+                    .iter()
+                    .filter(|r| r.enabled)
+                    .map(|r| debt_reduction(r, before, None))
+                    .sum::<u32>();
+            }
+        }
+        if file.deleted {
+            continue;
+        }
+        let new_code = file
+            .file
+            .added
+            .intersection(&file.code_lines)
+            .difference(&file.test_lines);
+        let new_code = moved
+            .get(path)
+            .map_or(new_code.clone(), |m| new_code.difference(m));
+        new_lines += new_code.len();
         functions += file.head.len();
-        let rules = settings.rules_for(&file.file.path);
-        let base: HashMap<&str, &FunctionMetrics> = file
-            .base
-            .iter()
-            .flatten()
-            .map(|f| (f.qualified_name.as_str(), f))
-            .collect();
-        for f in &file.head {
-            let before = base.get(f.qualified_name.as_str()).copied();
-            let enabled = rules.iter().filter(|r| r.enabled);
-            findings.extend(enabled.filter_map(|rule| finding_for(rule, f, before, &file.file)));
+        for (k, f) in file.head.iter().enumerate() {
+            let rules = settings.rules_for(path, file.test_lines.contains(f.start_line));
+            let before =
+                identity.before[fi][k].and_then(|(bf, bk)| measured[bf].base.as_ref().map(|b| &b[bk]));
+            let enabled = rules
+                .iter()
+                .filter(|r| r.enabled && r.metric.is_function_metric());
+            findings.extend(enabled.filter_map(|rule| finding_for(rule, f, before, file, large)));
             if let Some(before) = before {
                 debt_removed += rules
                     .iter()
@@ -865,22 +1144,15 @@ fn judge(
                     .sum::<u32>();
             }
         }
-        // Functions the change deletes take their debt with them.
-        let kept: std::collections::HashSet<&str> =
-            file.head.iter().map(|f| f.qualified_name.as_str()).collect();
-        for (name, before) in &base {
-            if !kept.contains(name) {
-                debt_removed += rules
-                    .iter()
-                    .filter(|r| r.enabled)
-                    .map(|r| debt_reduction(r, before, None))
-                    .sum::<u32>();
-            }
-        }
+        let rules = settings.rules_for(path, settings.is_test_path(path));
         if let Some(rule) = rules.iter().find(|r| r.id == FILE_COMPLEXITY && r.enabled) {
-            findings.extend(file_complexity_finding(rule, file));
+            findings.extend(file_complexity_finding(rule, file, large));
         }
         findings.extend(invalid_suppressions(&rules, file));
+    }
+    // Ratio conditions say little about a change of a few lines (SonarQube's rule).
+    for c in &mut conditions {
+        small_change(c, new_lines, settings.min_new_lines);
     }
     apply_suppressions(&mut findings, measured);
     attach_source_lines(&mut findings, measured);
@@ -905,7 +1177,7 @@ fn judge(
     let debt_added: u32 = findings.iter().map(|f| f.debt_minutes).sum();
     let summary = Summary {
         files_changed: change.files.len(),
-        files_analyzed: measured.len(),
+        files_analyzed: measured.iter().filter(|m| !m.deleted).count(),
         functions_analyzed: functions,
         errors: count(Severity::Error),
         warnings: count(Severity::Warning),
@@ -914,30 +1186,55 @@ fn judge(
         debt_minutes: debt_added,
         debt_removed_minutes: debt_removed,
         debt_net_minutes: i64::from(debt_added) - i64::from(debt_removed),
+        new_lines,
     };
-    conditions.extend(coverage.conditions);
+    let mut coverage_conditions = coverage.conditions;
+    for c in &mut coverage_conditions {
+        if c.name == "patch coverage" {
+            small_change(c, new_lines, settings.min_new_lines);
+        }
+    }
+    conditions.extend(coverage_conditions);
+    let unsuppressed: u32 = findings
+        .iter()
+        .filter(|f| f.suppressed.is_none())
+        .map(|f| f.debt_minutes)
+        .sum();
     if let Some(limit) = settings.max_debt_minutes {
-        let unsuppressed: u32 = findings
-            .iter()
-            .filter(|f| f.suppressed.is_none())
-            .map(|f| f.debt_minutes)
-            .sum();
         conditions.push(Condition {
-            name: "debt added (minutes)".to_string(),
+            name: "debt added".to_string(),
             value: f64::from(unsuppressed),
             limit: f64::from(limit),
+            unit: Unit::Minutes,
             passed: unsuppressed <= limit,
             judged: true,
             detail: format!("{unsuppressed} min added, {debt_removed} min removed"),
         });
     }
+    if settings.policy == Policy::DebtRatio {
+        let ratio = 100.0 * f64::from(unsuppressed) / (new_lines.max(1) as f64 * MINUTES_PER_LINE);
+        let mut c = Condition {
+            name: "debt ratio on new code".to_string(),
+            value: ratio,
+            limit: settings.max_debt_ratio,
+            unit: Unit::Percent,
+            passed: ratio <= settings.max_debt_ratio,
+            judged: true,
+            detail: format!(
+                "{unsuppressed} min of debt on {new_lines} new line(s) of code ({} min to write)",
+                new_lines * MINUTES_PER_LINE as u64
+            ),
+        };
+        small_change(&mut c, new_lines, 1);
+        conditions.push(c);
+    }
+    let findings_fail = settings.policy == Policy::Findings
+        && findings
+            .iter()
+            .any(|f| f.severity >= settings.fail_on && f.suppressed.is_none());
     let outcome = if notices.iter().any(|n| n.blocking) {
         Outcome::NotJudged
-    } else if findings
-        .iter()
-        .any(|f| f.severity >= settings.fail_on && f.suppressed.is_none())
-        || conditions.iter().any(|c| !c.passed)
-    {
+    } else if findings_fail || conditions.iter().any(|c| !c.passed) {
         Outcome::Failed
     } else {
         Outcome::Passed
@@ -955,5 +1252,41 @@ fn judge(
         notices,
         conditions,
         coverage: coverage.summary,
+        moves: identity.moves.clone(),
     }
+}
+
+/// SonarQube's cost of writing one line of code, the denominator of the debt ratio.
+const MINUTES_PER_LINE: f64 = 30.0;
+
+/// A ratio over new lines is not applied to a change with fewer than `min` of them.
+fn small_change(c: &mut Condition, new_lines: u64, min: u32) {
+    if c.judged && new_lines < u64::from(min) {
+        c.judged = false;
+        c.passed = true;
+        c.detail = format!(
+            "the change adds {new_lines} new line(s) of code, fewer than [gate] min-new-lines = {min}; {}",
+            c.detail
+        );
+    }
+}
+
+/// Uncovered-lines findings, with the rule as it applies where each one is.
+fn coverage_findings(
+    settings: &Settings,
+    findings: Vec<Finding>,
+    measured: &HashMap<&str, &MeasuredFile>,
+) -> Vec<Finding> {
+    findings
+        .into_iter()
+        .filter_map(|mut f| {
+            let test = measured
+                .get(f.path.as_str())
+                .is_some_and(|m| m.test_lines.contains(f.line));
+            let rules = settings.rules_for(&f.path, test);
+            let rule = rules.iter().find(|r| r.id == f.rule_id && r.enabled)?;
+            f.severity = rule.severity;
+            Some(f)
+        })
+        .collect()
 }

@@ -11,25 +11,16 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::GlobSet;
 use rayon::prelude::*;
 
 use crate::git::{ChangeSet, Repo, Status};
 use crate::lang::{self, Language, ParseLimits};
 use crate::lines::LineSet;
 use crate::metrics::duplication::{
-    extend_matches, line_span, new_windows, query_index, tokenize, window_hashes, CloneSettings, Match,
-    Tokens,
+    extend_matches, is_repetitive_or_data, largest_unit_share, line_span, new_windows, query_index, tokenize,
+    units_by_line, window_hashes, CloneSettings, Match, Tokens,
 };
-
-/// Paths never indexed: dependencies and build output checked into the repository.
-const VENDORED: &[&str] = &[
-    "**/node_modules/**",
-    "**/vendor/**",
-    "**/third_party/**",
-    "**/*.min.js",
-    "**/*.bundle.js",
-];
 
 /// One copy the change made, with what it copies.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,18 +41,19 @@ pub struct Duplicate {
 #[derive(Clone, Debug, Default)]
 pub struct Duplication {
     pub clones: Vec<Duplicate>,
-    /// Lines the change added in indexed source files.
+    /// Lines the change added in indexed source files, where duplication is judged.
     pub added_lines: u64,
     /// Of those, the lines that lie in a copy (either copy, when both are new).
     pub duplicated_added_lines: u64,
     pub files_indexed: usize,
     pub cache_hits: usize,
-    /// Windows of the change left out because they occur more than `MAX_OCCURRENCES` times.
-    pub skipped_common_windows: usize,
 }
 
-/// How often one window may occur in the repository and still be compared.
-const MAX_OCCURRENCES: u32 = 64;
+/// How many other occurrences each new window is compared with: the first ones, in path
+/// order. Comparing every occurrence with every other would be quadratic in a repository that
+/// repeats a window thousands of times; a change that adds 100 copies of a block still has
+/// each copy paired with the original.
+const MAX_PARTNERS: usize = 16;
 
 impl Duplication {
     /// Duplicated lines in new code, in percent (0 when the change adds no source lines).
@@ -80,18 +72,23 @@ pub struct CacheConfig {
     pub dir: Option<PathBuf>,
 }
 
-pub fn exclusions(extra: &[String]) -> Result<GlobSet> {
-    let mut builder = GlobSetBuilder::new();
-    for pattern in VENDORED.iter().copied().chain(extra.iter().map(String::as_str)) {
-        builder.add(Glob::new(pattern).with_context(|| format!("invalid exclude pattern {pattern:?}"))?);
-    }
-    Ok(builder.build()?)
+/// A changed file where the change's copies are looked for.
+#[derive(Clone, Debug, Default)]
+pub struct Target {
+    /// The added lines where duplication is judged (not test code, the rule enabled there).
+    pub judged: LineSet,
+    /// The first and last line of each function at head: a copy must reach the threshold
+    /// within one function.
+    pub functions: Vec<(u32, u32)>,
 }
 
-/// Finds the copies the change introduces.
+/// Finds the copies the change introduces: runs of at least `min_tokens` tokens on lines the
+/// change added that occur more often at head than at base (so an edit inside an old copy, or
+/// code moved from one place to another, is not a new copy).
 pub fn find(
     repo: &Repo,
     change: &ChangeSet,
+    targets: &HashMap<String, Target>,
     settings: CloneSettings,
     excludes: &GlobSet,
     cache: &CacheConfig,
@@ -103,86 +100,58 @@ pub fn find(
         .filter(|(path, _)| !excludes.is_match(path))
         .filter_map(|(path, id)| Language::detect(&path, None).map(|l| (path, id, l)))
         .collect();
-
-    let mut store = TokenCache::open(cache.dir.as_deref(), settings.normalize);
-    let missing: Vec<usize> = (0..files.len()).filter(|&i| !store.has(&files[i].1)).collect();
-    let cache_hits = files.len() - missing.len();
-    if !missing.is_empty() {
-        let ids: Vec<&str> = missing.iter().map(|&i| files[i].1.as_str()).collect();
-        let mut reader = repo.blob_reader()?;
-        // Parse while git is still reading: blobs flow through a bounded channel to the pool.
-        let done = std::sync::atomic::AtomicUsize::new(0);
-        let finished = std::sync::atomic::AtomicBool::new(false);
-        let (fresh, read): (Vec<(String, Option<Tokens>)>, Result<()>) = std::thread::scope(|scope| {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Vec<u8>)>(256);
-            let missing = &missing;
-            let reading = scope.spawn(move || {
-                reader.read_each(&ids, |k, content| {
-                    let _ = tx.send((missing[k], content));
-                })
-            });
-            let total = missing.len();
-            // A progress line on an interactive terminal, for the first (uncached) indexing of
-            // a large repository; nothing in CI logs.
-            let show = total > 500 && std::io::IsTerminal::is_terminal(&std::io::stderr());
-            let progress = show.then(|| {
-                let (done, finished) = (&done, &finished);
-                scope.spawn(move || {
-                    use std::io::Write as _;
-                    while !finished.load(std::sync::atomic::Ordering::Relaxed) {
-                        let n = done.load(std::sync::atomic::Ordering::Relaxed);
-                        let _ = write!(
-                            std::io::stderr(),
-                            "\rdebtgate: indexing {n}/{total} files for duplication"
-                        );
-                        std::thread::sleep(std::time::Duration::from_millis(100));
-                    }
-                    let _ = write!(std::io::stderr(), "\r\x1b[2K");
-                })
-            });
-            let fresh = rx
-                .into_iter()
-                .par_bridge()
-                .map(|(i, content)| {
-                    let (_, id, language) = &files[i];
-                    let tokens = tokens_of(*language, content, settings.normalize, limits);
-                    done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    (id.clone(), tokens)
-                })
-                .collect();
-            finished.store(true, std::sync::atomic::Ordering::Relaxed);
-            if let Some(p) = progress {
-                let _ = p.join();
+    // The base versions of changed files: with the head's counts they give every window's
+    // count at base, without indexing the base tree.
+    let by_path: HashMap<&str, usize> = files.iter().enumerate().map(|(i, f)| (f.0.as_str(), i)).collect();
+    let mut head_changed = Vec::new();
+    let mut base_blobs: Vec<(String, Language)> = Vec::new();
+    for file in &change.files {
+        if let Some(&i) = by_path.get(file.path.as_str()) {
+            if file.status != Status::Deleted {
+                head_changed.push(i);
             }
-            let read = reading
-                .join()
-                .unwrap_or_else(|_| Err(anyhow::anyhow!("the git reader thread panicked")));
-            (fresh, read)
-        });
-        read?;
-        for (id, tokens) in fresh {
-            store.insert(id, tokens);
         }
-        store.save(files.iter().map(|f| f.1.as_str()));
+        if let (Some(id), Some(path)) = (&file.old_blob, file.base_path()) {
+            if file.status != Status::Added && !excludes.is_match(path) {
+                if let Some(language) = Language::detect(path, None) {
+                    base_blobs.push((id.clone(), language));
+                }
+            }
+        }
     }
+    head_changed.sort_unstable();
+    head_changed.dedup();
+
+    let mut wanted: Vec<(&str, Language)> = files.iter().map(|f| (f.1.as_str(), f.2)).collect();
+    wanted.extend(base_blobs.iter().map(|(id, l)| (id.as_str(), *l)));
+    let mut store = TokenCache::open(cache.dir.as_deref(), settings.normalize);
+    let cache_hits = tokenize_missing(repo, &mut store, &wanted, settings.normalize, limits)?;
+    store.save(wanted.iter().map(|w| w.0));
     let empty = Tokens::default();
     let tokens: Vec<&Tokens> = files.iter().map(|f| store.get(&f.1).unwrap_or(&empty)).collect();
+    let base_tokens: Vec<&Tokens> = base_blobs
+        .iter()
+        .map(|b| store.get(&b.0).unwrap_or(&empty))
+        .collect();
 
-    // The windows to look for: those of changed files that overlap added lines.
-    let by_path: HashMap<&str, usize> = files.iter().enumerate().map(|(i, f)| (f.0.as_str(), i)).collect();
+    // The windows to look for: those of target files that overlap judged added lines.
     let mut added: HashMap<usize, &LineSet> = HashMap::new();
     let mut added_lines = 0;
     for file in &change.files {
-        if file.status == Status::Deleted {
+        let (Some(target), Some(&i)) = (targets.get(&file.path), by_path.get(file.path.as_str())) else {
             continue;
-        }
-        if let Some(&i) = by_path.get(file.path.as_str()) {
-            if !tokens[i].is_empty() {
-                added.insert(i, &file.added);
-                added_lines += file.added.len();
-            }
+        };
+        if file.status != Status::Deleted && !tokens[i].is_empty() && !target.judged.is_empty() {
+            added.insert(i, &target.judged);
+            added_lines += target.judged.len();
         }
     }
+    let mut duplication = Duplication {
+        added_lines,
+        files_indexed: files.len(),
+        cache_hits,
+        ..Duplication::default()
+    };
     let n = settings.min_tokens.max(1);
     let queries: Vec<(usize, Vec<u64>, Vec<bool>)> = added
         .iter()
@@ -194,64 +163,91 @@ pub fn find(
             )
         })
         .collect();
-    let index = query_index(&queries);
-    let mut duplication = Duplication {
-        added_lines,
-        files_indexed: files.len(),
-        cache_hits,
-        ..Duplication::default()
-    };
+    let mut index = query_index(&queries);
     if index.is_empty() {
         return Ok(duplication);
     }
 
-    // A window that occurs very often (generated tables, `x = 0` a thousand times) is not a
-    // copy anyone made, and pairing every occurrence with every other would be quadratic:
-    // such windows are counted first and left out.
+    // Count each looked-for window at head and at base; only windows the change made more
+    // frequent are copies it made.
     let window_sets: Vec<Vec<u64>> = tokens.par_iter().map(|t| window_hashes(&t.hashes, n)).collect();
-    let mut occurrences: HashMap<u64, u32> = HashMap::with_capacity(index.len());
-    for windows in &window_sets {
+    let count_in = |windows: &[u64], counts: &mut HashMap<u64, i64>, sign: i64| {
         for h in windows {
-            if index.contains_key(h) {
-                *occurrences.entry(*h).or_insert(0) += 1;
+            if let Some(c) = counts.get_mut(h) {
+                *c += sign;
             }
         }
+    };
+    let mut at_head: HashMap<u64, i64> = index.keys().map(|&h| (h, 0)).collect();
+    for windows in &window_sets {
+        count_in(windows, &mut at_head, 1);
     }
-    let too_common: std::collections::HashSet<u64> = occurrences
-        .iter()
-        .filter(|(_, &count)| count > MAX_OCCURRENCES)
-        .map(|(h, _)| *h)
-        .collect();
-    let matches: Vec<Match> = window_sets
+    let mut at_base = at_head.clone();
+    for &i in &head_changed {
+        count_in(&window_sets[i], &mut at_base, -1);
+    }
+    for t in &base_tokens {
+        count_in(&window_hashes(&t.hashes, n), &mut at_base, 1);
+    }
+    index.retain(|h, _| at_head[h] > at_base[h] && at_head[h] > 1);
+    if index.is_empty() {
+        return Ok(duplication);
+    }
+
+    // Every occurrence of those windows, then each new one paired with the first few others.
+    let mut occurrences: Vec<(u64, usize, usize)> = window_sets
         .par_iter()
         .enumerate()
         .flat_map_iter(|(of, windows)| {
-            let mut found = Vec::new();
-            for (op, h) in windows.iter().enumerate() {
-                if too_common.contains(h) {
-                    continue;
-                }
-                if let Some(hits) = index.get(h) {
-                    for &(nf, np) in hits {
-                        if (nf, np) != (of, op) {
-                            found.push((nf, np, of, op));
-                        }
-                    }
-                }
-            }
-            found
+            let index = &index;
+            windows
+                .iter()
+                .enumerate()
+                .filter(move |(_, h)| index.contains_key(h))
+                .map(move |(op, &h)| (h, of, op))
         })
         .collect();
-    duplication.skipped_common_windows = too_common.len();
+    occurrences.sort_unstable();
+    let mut matches: Vec<Match> = Vec::new();
+    for group in occurrences.chunk_by(|a, b| a.0 == b.0) {
+        for &(nf, np) in &index[&group[0].0] {
+            let partners = group
+                .iter()
+                .filter(|&&(_, of, op)| (of, op) != (nf, np))
+                .take(MAX_PARTNERS);
+            matches.extend(partners.map(|&(_, of, op)| (nf, np, of, op)));
+        }
+    }
     let pairs = extend_matches(matches, &tokens, n);
 
+    let units: HashMap<usize, Vec<u32>> = added
+        .keys()
+        .map(|&i| {
+            let spans = targets.get(&files[i].0).map_or(&[][..], |t| &t.functions[..]);
+            let last = tokens[i].lines.last().copied().unwrap_or(0);
+            (i, units_by_line(spans, last))
+        })
+        .collect();
     // Lines in copies, for the density: both copies count where both are new.
     let mut duplicated: BTreeMap<usize, LineSet> = BTreeMap::new();
     // The copies to report, by new copy: (file, first token, last token) -> originals.
     let mut reported: BTreeMap<usize, Vec<CopyOf>> = BTreeMap::new();
     for pair in &pairs {
-        let (start, end) = line_span(tokens[pair.new.file], &pair.new.tokens);
-        if end + 1 - start < settings.min_lines {
+        let t = tokens[pair.new.file];
+        let (start, end) = line_span(t, &pair.new.tokens);
+        // The change must have written most of a copy, not edited a line next to old code that
+        // happens to repeat.
+        let written = pair
+            .new
+            .tokens
+            .clone()
+            .filter(|&i| added[&pair.new.file].contains(t.lines[i]))
+            .count();
+        if end + 1 - start < settings.min_lines
+            || written * 5 < n * 4
+            || largest_unit_share(t, &pair.new.tokens, &units[&pair.new.file]) < n
+            || (settings.normalize && is_repetitive_or_data(t, &pair.new.tokens))
+        {
             continue;
         }
         duplicated
@@ -290,47 +286,130 @@ pub fn find(
         })
         .sum();
 
-    for (file, mut copies) in reported {
-        copies.sort_by_key(|(range, of, orange)| (range.start, range.end, *of, orange.start));
-        let t = tokens[file];
+    for (file, copies) in reported {
         let lines = added[&file];
-        // Copies of one new region that overlap merge into one finding.
-        let mut i = 0;
-        while i < copies.len() {
-            let mut range = copies[i].0.clone();
-            let mut originals = Vec::new();
-            let mut j = i;
-            while j < copies.len() && copies[j].0.start < range.end {
-                range.end = range.end.max(copies[j].0.end);
-                let (of, orange) = (copies[j].1, &copies[j].2);
-                let (s, e) = line_span(tokens[of], orange);
-                originals.push((files[of].0.clone(), s, e));
-                j += 1;
-            }
-            i = j;
-            originals.sort();
-            originals.dedup();
-            let (start, end) = line_span(t, &range);
-            let content_hash = t.hashes[range.clone()]
-                .iter()
-                .fold(0xcbf2_9ce4_8422_2325u64, |h, &x| {
-                    (h ^ x).wrapping_mul(0x0000_0100_0000_01b3)
-                });
-            duplication.clones.push(Duplicate {
-                path: files[file].0.clone(),
-                start_line: start,
-                end_line: end,
-                first_added_line: lines.first_in(start, end).unwrap_or(start),
-                tokens: range.len(),
-                originals,
-                content_hash,
-            });
-        }
+        duplication
+            .clones
+            .extend(merge_copies(copies, file, &files, &tokens, lines));
     }
     duplication
         .clones
         .sort_by(|a, b| (&a.path, a.start_line).cmp(&(&b.path, b.start_line)));
     Ok(duplication)
+}
+
+/// Copies of one new region that overlap become one finding, with every original.
+fn merge_copies(
+    mut copies: Vec<CopyOf>,
+    file: usize,
+    files: &[(String, String, Language)],
+    tokens: &[&Tokens],
+    lines: &LineSet,
+) -> Vec<Duplicate> {
+    copies.sort_by_key(|(range, of, orange)| (range.start, range.end, *of, orange.start));
+    let t = tokens[file];
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < copies.len() {
+        let mut range = copies[i].0.clone();
+        let mut originals = Vec::new();
+        let mut j = i;
+        while j < copies.len() && copies[j].0.start < range.end {
+            range.end = range.end.max(copies[j].0.end);
+            let (of, orange) = (copies[j].1, &copies[j].2);
+            let (s, e) = line_span(tokens[of], orange);
+            originals.push((files[of].0.clone(), s, e));
+            j += 1;
+        }
+        i = j;
+        originals.sort();
+        originals.dedup();
+        let (start, end) = line_span(t, &range);
+        out.push(Duplicate {
+            path: files[file].0.clone(),
+            start_line: start,
+            end_line: end,
+            first_added_line: lines.first_in(start, end).unwrap_or(start),
+            tokens: range.len(),
+            originals,
+            content_hash: crate::hashing::fnv1a_words(&t.hashes[range.clone()]),
+        });
+    }
+    out
+}
+
+/// Tokenises the blobs the cache does not hold, while git is still reading them; returns how
+/// many the cache held.
+fn tokenize_missing(
+    repo: &Repo,
+    store: &mut TokenCache,
+    wanted: &[(&str, Language)],
+    normalize: bool,
+    limits: ParseLimits,
+) -> Result<usize> {
+    let mut missing: Vec<usize> = (0..wanted.len()).filter(|&i| !store.has(wanted[i].0)).collect();
+    missing.sort_by_key(|&i| wanted[i].0);
+    missing.dedup_by_key(|i| wanted[*i].0);
+    let hits = wanted.len() - missing.len();
+    if missing.is_empty() {
+        return Ok(hits);
+    }
+    let ids: Vec<&str> = missing.iter().map(|&i| wanted[i].0).collect();
+    let mut reader = repo.blob_reader()?;
+    // Parse while git is still reading: blobs flow through a bounded channel to the pool.
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let finished = std::sync::atomic::AtomicBool::new(false);
+    let (fresh, read): (Vec<(String, Option<Tokens>)>, Result<()>) = std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Vec<u8>)>(256);
+        let missing = &missing;
+        let reading = scope.spawn(move || {
+            reader.read_each(&ids, |k, content| {
+                let _ = tx.send((missing[k], content));
+            })
+        });
+        let total = missing.len();
+        // A progress line on an interactive terminal, for the first (uncached) indexing of
+        // a large repository; nothing in CI logs.
+        let show = total > 500 && std::io::IsTerminal::is_terminal(&std::io::stderr());
+        let progress = show.then(|| {
+            let (done, finished) = (&done, &finished);
+            scope.spawn(move || {
+                use std::io::Write as _;
+                while !finished.load(std::sync::atomic::Ordering::Relaxed) {
+                    let n = done.load(std::sync::atomic::Ordering::Relaxed);
+                    let _ = write!(
+                        std::io::stderr(),
+                        "\rdebtgate: indexing {n}/{total} files for duplication"
+                    );
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                let _ = write!(std::io::stderr(), "\r\x1b[2K");
+            })
+        });
+        let fresh = rx
+            .into_iter()
+            .par_bridge()
+            .map(|(i, content)| {
+                let (id, language) = wanted[i];
+                let tokens = tokens_of(language, content, normalize, limits);
+                done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                (id.to_string(), tokens)
+            })
+            .collect();
+        finished.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(p) = progress {
+            let _ = p.join();
+        }
+        let read = reading
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("the git reader thread panicked")));
+        (fresh, read)
+    });
+    read?;
+    for (id, tokens) in fresh {
+        store.insert(id, tokens);
+    }
+    Ok(hits)
 }
 
 /// A new token range, and the file and token range it copies.
@@ -339,23 +418,11 @@ type CopyOf = (Range<usize>, usize, Range<usize>);
 /// Tokens of one file; `None` for a file that is not indexed (too large, binary, generated,
 /// or unparsable as a whole).
 fn tokens_of(language: Language, content: Vec<u8>, normalize: bool, limits: ParseLimits) -> Option<Tokens> {
-    if is_generated(&content) {
+    if crate::classify::has_generated_marker(&content) {
         return None;
     }
     let parsed = lang::parse(language, content, limits).ok()?;
     Some(tokenize(&parsed, normalize))
-}
-
-/// The markers code generators leave in their first lines.
-fn is_generated(content: &[u8]) -> bool {
-    let head = &content[..content.len().min(1024)];
-    let head = String::from_utf8_lossy(head);
-    head.lines().take(5).any(|l| {
-        l.contains("@generated")
-            || l.contains("DO NOT EDIT")
-            || l.contains("Code generated")
-            || l.contains("auto-generated")
-    })
 }
 
 /// Per-blob tokens on disk: one file per normalisation setting, rewritten (with only the blobs
@@ -372,7 +439,7 @@ fn cache_key(normalize: bool) -> String {
     let grammars: Vec<&str> = lang::LANGUAGES.iter().map(|l| l.grammar_version).collect();
     let seed = crate::verdict::fingerprint(&[env!("CARGO_PKG_VERSION"), &grammars.join(",")]);
     format!(
-        "tokens-v1-{}-{}.bin",
+        "tokens-v2-{}-{}.bin",
         if normalize { "type2" } else { "type1" },
         &seed[..8]
     )

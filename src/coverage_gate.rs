@@ -14,7 +14,7 @@ use crate::coverage::{FileCoverage, Format, Report};
 use crate::git::{ChangeSet, EntryKind, Repo, Status};
 use crate::lang::{self, Language, ParseLimits};
 use crate::rules::{Metric, Rule, Severity};
-use crate::verdict::{fingerprint, Change, Condition, Finding, Notice, Related};
+use crate::verdict::{fingerprint, Change, Condition, Finding, Notice, Related, Unit};
 
 pub const UNCOVERED_LINES: &str = "uncovered-lines";
 
@@ -55,6 +55,7 @@ pub fn evaluate(
     request: &CoverageRequest,
     rule: Option<&Rule>,
     limits: ParseLimits,
+    moved: &HashMap<String, crate::lines::LineSet>,
 ) -> Result<CoverageOutcome> {
     let mut out = CoverageOutcome::default();
     if request.head.is_empty() {
@@ -70,6 +71,7 @@ pub fn evaluate(
                 MissingReport::NotJudged => {
                     out.conditions.push(Condition {
                         name: "patch coverage".to_string(),
+            unit: Unit::Percent,
                         value: 0.0,
                         limit: settings.coverage.min_patch,
                         passed: true,
@@ -136,7 +138,9 @@ pub fn evaluate(
             continue;
         }
         let mut code_lines = None;
-        if !mapped.contains_key(file.path.as_str()) {
+        // Only a file the change adds can have been never imported: a modified file the report
+        // does not list was left out of the measurement, and is not measured here either.
+        if !mapped.contains_key(file.path.as_str()) && file.status == Status::Added {
             let (dir, name) = file.path.rsplit_once('/').unwrap_or(("", &file.path));
             let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
             let language = Language::detect(&file.path, None);
@@ -159,11 +163,21 @@ pub fn evaluate(
         changed.push((file, code_lines));
     }
     drop(reader);
+    // Code the change moved from elsewhere is not new code to cover.
+    let added: Vec<crate::lines::LineSet> = changed
+        .iter()
+        .map(|(file, _)| {
+            moved
+                .get(&file.path)
+                .map_or_else(|| file.added.clone(), |m| file.added.difference(m))
+        })
+        .collect();
     let lines: Vec<ChangedLines<'_>> = changed
         .iter()
-        .map(|(file, code)| ChangedLines {
+        .zip(&added)
+        .map(|((file, code), added)| ChangedLines {
             path: &file.path,
-            added: &file.added,
+            added,
             code_lines: code.clone(),
         })
         .collect();
@@ -178,6 +192,7 @@ pub fn evaluate(
     out.conditions.push(match percent {
         Some(p) => Condition {
             name: "patch coverage".to_string(),
+            unit: Unit::Percent,
             value: p,
             limit: min,
             passed: patch.reaches(min),
@@ -195,6 +210,7 @@ pub fn evaluate(
         },
         None => Condition {
             name: "patch coverage".to_string(),
+            unit: Unit::Percent,
             value: 100.0,
             limit: min,
             passed: true,
@@ -209,6 +225,7 @@ pub fn evaluate(
     if request.base.is_empty() {
         out.conditions.push(Condition {
             name: "project coverage delta".to_string(),
+            unit: Unit::Points,
             value: 0.0,
             limit: -settings.coverage.max_drop,
             passed: true,
@@ -224,6 +241,7 @@ pub fn evaluate(
             delta = Some(d);
             out.conditions.push(Condition {
                 name: "project coverage delta".to_string(),
+                unit: Unit::Points,
                 value: d,
                 limit: -settings.coverage.max_drop,
                 passed: d >= -settings.coverage.max_drop - 1e-9,

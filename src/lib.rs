@@ -5,13 +5,16 @@
 //! [`config`], and [`report`] renders the resulting [`verdict`].
 
 pub mod check;
+pub mod classify;
 pub mod cli;
 pub mod clones;
 pub mod config;
 pub mod coverage;
 pub mod coverage_gate;
 pub mod git;
+pub mod hashing;
 pub mod hook;
+pub mod identity;
 pub mod lang;
 pub mod lines;
 pub mod metrics;

@@ -91,11 +91,71 @@ impl LineSet {
     pub fn ranges(&self) -> &[LineRange] {
         &self.ranges
     }
+
+    /// The lines of this set that `other` holds too.
+    pub fn intersection(&self, other: &LineSet) -> LineSet {
+        let mut out = LineSet::new();
+        let (mut i, mut j) = (0, 0);
+        while i < self.ranges.len() && j < other.ranges.len() {
+            let (a, b) = (self.ranges[i], other.ranges[j]);
+            out.insert_range(a.start.max(b.start), a.end.min(b.end));
+            if a.end < b.end {
+                i += 1;
+            } else {
+                j += 1;
+            }
+        }
+        out
+    }
+
+    /// The lines of this set that `other` does not hold.
+    pub fn difference(&self, other: &LineSet) -> LineSet {
+        let mut out = LineSet::new();
+        for r in &self.ranges {
+            let mut start = r.start;
+            let idx = other.ranges.partition_point(|o| o.end < r.start);
+            for o in other.ranges[idx..].iter().take_while(|o| o.start <= r.end) {
+                if o.start > start {
+                    out.insert_range(start, o.start - 1);
+                }
+                start = o.end.saturating_add(1);
+            }
+            if start <= r.end && start > 0 {
+                out.insert_range(start, r.end);
+            }
+        }
+        out
+    }
+
+    /// The first line of the set within `start..=end` that `wanted` also holds.
+    pub fn first_in_both(&self, wanted: &LineSet, start: u32, end: u32) -> Option<u32> {
+        let idx = self.ranges.partition_point(|r| r.end < start);
+        for r in self.ranges[idx..].iter().take_while(|r| r.start <= end) {
+            let (s, e) = (r.start.max(start), r.end.min(end));
+            if let Some(line) = wanted.first_in(s, e) {
+                return Some(line);
+            }
+        }
+        None
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn intersection_difference_and_first_in_both() {
+        let a = set(&[(1, 10), (20, 30)]);
+        let b = set(&[(5, 22), (29, 40)]);
+        assert_eq!(a.intersection(&b), set(&[(5, 10), (20, 22), (29, 30)]));
+        assert_eq!(a.difference(&b), set(&[(1, 4), (23, 28)]));
+        assert_eq!(b.difference(&a), set(&[(11, 19), (31, 40)]));
+        assert_eq!(a.difference(&LineSet::new()), a);
+        assert_eq!(a.first_in_both(&b, 1, 40), Some(5));
+        assert_eq!(a.first_in_both(&b, 11, 28), Some(20));
+        assert_eq!(a.first_in_both(&set(&[(12, 15)]), 1, 40), None);
+    }
 
     fn set(ranges: &[(u32, u32)]) -> LineSet {
         let mut s = LineSet::new();

@@ -77,6 +77,19 @@ impl Metric {
         }
     }
 
+    /// Whether the metric is measured per function (so test code gets relaxed limits).
+    pub fn is_function_metric(self) -> bool {
+        matches!(
+            self,
+            Metric::Cognitive
+                | Metric::Cyclomatic
+                | Metric::Lines
+                | Metric::Params
+                | Metric::MaxNesting
+                | Metric::Returns
+        )
+    }
+
     /// How the metric reads in a message.
     pub fn label(self) -> &'static str {
         match self {

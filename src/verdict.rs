@@ -79,17 +79,61 @@ pub struct Related {
     pub message: String,
 }
 
+/// What a condition's value and limit are counted in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Unit {
+    Percent,
+    /// Percentage points (a difference of two percentages).
+    Points,
+    Minutes,
+}
+
+impl Unit {
+    /// A value in this unit, as every report shows it.
+    pub fn show(self, value: f64) -> String {
+        match self {
+            Unit::Percent => format!("{value:.2} %"),
+            Unit::Points => format!("{value:.2} pp"),
+            Unit::Minutes => format!("{value:.0} min"),
+        }
+    }
+}
+
 /// A gate condition on the change as a whole.
 #[derive(Clone, Debug, Serialize)]
 pub struct Condition {
     pub name: String,
-    /// The measured value (a percentage), when there was something to measure.
+    /// The measured value, when there was something to measure.
     pub value: f64,
     pub limit: f64,
+    pub unit: Unit,
     pub passed: bool,
     /// False when there was nothing to judge it on (then it passes, and says why).
     pub judged: bool,
     pub detail: String,
+}
+
+impl Condition {
+    pub fn shown_value(&self) -> String {
+        self.unit.show(self.value)
+    }
+
+    pub fn shown_limit(&self) -> String {
+        self.unit.show(self.limit)
+    }
+}
+
+/// Code the change moved (or renamed) rather than wrote: its base numbers follow it, it is not
+/// a copy, and its lines are not new code.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Move {
+    pub from_path: String,
+    pub from_function: String,
+    pub path: String,
+    pub function: String,
+    pub start_line: u32,
+    pub end_line: u32,
 }
 
 /// Something the user must know that is not a finding: a file that was skipped, could not be
@@ -120,6 +164,8 @@ pub struct Summary {
     pub debt_removed_minutes: u32,
     /// Added minus removed.
     pub debt_net_minutes: i64,
+    /// Lines of code the change adds outside test code (not moved, not comments or blank).
+    pub new_lines: u64,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -136,27 +182,8 @@ pub struct Verdict {
     pub notices: Vec<Notice>,
     pub conditions: Vec<Condition>,
     pub coverage: Option<crate::coverage_gate::CoverageSummary>,
+    /// Functions the change moved or renamed, body unchanged.
+    pub moves: Vec<Move>,
 }
 
-/// FNV-1a, 64 bits: a fixed hash for fingerprints (never `DefaultHasher`, whose output may
-/// change between Rust releases).
-pub fn fingerprint(parts: &[&str]) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in parts {
-        for &b in part.as_bytes().iter().chain(std::iter::once(&0)) {
-            hash ^= u64::from(b);
-            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-    format!("{hash:016x}")
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn fingerprint_is_fixed() {
-        assert_eq!(super::fingerprint(&[]), "cbf29ce484222325");
-        assert_eq!(super::fingerprint(&["a"]), super::fingerprint(&["a"]));
-        assert_ne!(super::fingerprint(&["ab", "c"]), super::fingerprint(&["a", "bc"]));
-    }
-}
+pub use crate::hashing::fingerprint;

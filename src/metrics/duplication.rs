@@ -50,14 +50,7 @@ impl Default for CloneSettings {
 const IDENTIFIER: &[u8] = b"\x01id";
 const LITERAL: &[u8] = b"\x01lit";
 
-fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        hash ^= u64::from(b);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    hash
-}
+use crate::hashing::fnv1a;
 
 fn is_literal(kind: &str) -> bool {
     kind.contains("string")
@@ -79,6 +72,30 @@ const OTHER: u8 = 0;
 const SKIPPED: u8 = 1;
 const LITERAL_KIND: u8 = 2;
 const IDENTIFIER_KIND: u8 = 3;
+/// Imports, `use`, `package`, and declarative metadata (attributes, annotations, decorators):
+/// no one copies them, and every file of a project repeats them (SonarQube and qlty leave
+/// imports out too). Skipped when looking for clones only.
+const IMPORT_KIND: u8 = 4;
+/// A declaration that may be a CommonJS `require` block; decided by looking inside.
+const DECLARATION_KIND: u8 = 5;
+
+/// Node kinds that are import blocks, in any supported grammar (`kinds_exist_in_some_grammar`
+/// checks each name against the grammars).
+const IMPORT_KINDS: &[&str] = &[
+    "import_statement",
+    "import_from_statement",
+    "future_import_statement",
+    "import_declaration",
+    "package_clause",
+    "package_declaration",
+    "use_declaration",
+    "extern_crate_declaration",
+    "attribute_item",
+    "inner_attribute_item",
+    "marker_annotation",
+    "annotation",
+    "decorator",
+];
 
 /// How each node kind of a grammar tokenises, by kind id: deciding by name for every node
 /// costs more than the walk itself.
@@ -90,6 +107,10 @@ fn kind_classes(language: &tree_sitter::Language) -> Vec<u8> {
             let named = language.node_kind_is_named(id);
             if kind.contains("comment") {
                 SKIPPED
+            } else if named && IMPORT_KINDS.contains(&kind) {
+                IMPORT_KIND
+            } else if named && matches!(kind, "lexical_declaration" | "variable_declaration") {
+                DECLARATION_KIND
             } else if named && is_literal(kind) {
                 LITERAL_KIND
             } else if named && is_identifier(kind) {
@@ -107,9 +128,49 @@ fn classes_for(language: crate::lang::Language) -> &'static [u8] {
     TABLES[language as usize].get_or_init(|| kind_classes(&language.grammar()))
 }
 
-/// The tokens of a parsed file, in order. A literal (a whole string, interpolations included)
-/// is one token. Iterative: deep nesting cannot overflow the stack.
+/// Whether a top-level `const x = require("y")` (every declarator a `require` call, or a
+/// member of one) is an import block in CommonJS clothing.
+fn is_require_block(node: tree_sitter::Node<'_>, source: &[u8]) -> bool {
+    if node.parent().is_none_or(|p| p.kind() != "program") {
+        return false;
+    }
+    let mut cursor = node.walk();
+    let mut declarators = 0;
+    for child in node.named_children(&mut cursor) {
+        if child.kind() != "variable_declarator" {
+            continue;
+        }
+        declarators += 1;
+        let mut value = child.child_by_field_name("value");
+        while let Some(v) = value.filter(|v| v.kind() == "member_expression") {
+            value = v.child_by_field_name("object");
+        }
+        let calls_require = value
+            .filter(|v| v.kind() == "call_expression")
+            .is_some_and(|call| {
+                call.child_by_field_name("function")
+                    .is_some_and(|f| &source[f.byte_range()] == b"require")
+            });
+        if !calls_require {
+            return false;
+        }
+    }
+    declarators > 0
+}
+
+/// The tokens of a parsed file, in order, for clone detection (import blocks left out). A
+/// literal (a whole string, interpolations included) is one token. Iterative: deep nesting
+/// cannot overflow the stack.
 pub fn tokenize(file: &ParsedFile, normalize: bool) -> Tokens {
+    tokens_of(file, normalize, true)
+}
+
+/// The lines that hold code (a token that is not a comment), imports included.
+pub fn token_lines(file: &ParsedFile) -> Vec<u32> {
+    tokens_of(file, true, false).lines
+}
+
+fn tokens_of(file: &ParsedFile, normalize: bool, skip_imports: bool) -> Tokens {
     let classes = classes_for(file.language);
     let mut tokens = Tokens::default();
     let source = &file.source;
@@ -120,7 +181,9 @@ pub fn tokenize(file: &ParsedFile, normalize: bool) -> Tokens {
         let mut leaf = false;
         if descend {
             let class = classes.get(usize::from(node.kind_id())).copied().unwrap_or(OTHER);
-            if class == SKIPPED || node.is_missing() || node.start_byte() == node.end_byte() {
+            let import = skip_imports
+                && (class == IMPORT_KIND || (class == DECLARATION_KIND && is_require_block(node, source)));
+            if class == SKIPPED || import || node.is_missing() || node.start_byte() == node.end_byte() {
                 leaf = true;
             } else if class == LITERAL_KIND || node.child_count() == 0 {
                 // A literal is one token, whatever it holds; any other leaf is one token.
@@ -149,7 +212,7 @@ pub fn tokenize(file: &ParsedFile, normalize: bool) -> Tokens {
     tokens
 }
 
-const BASE: u64 = 0x0000_0100_0000_01b3;
+const BASE: u64 = crate::hashing::PRIME;
 
 /// The rolling hash of every window of `n` tokens: entry `i` covers tokens `i..i + n`.
 pub fn window_hashes(hashes: &[u64], n: usize) -> Vec<u64> {
@@ -229,12 +292,25 @@ pub fn extend_matches(mut matches: Vec<Match>, tokens: &[&Tokens], n: usize) -> 
             }
         }
         i = j;
-        let len = end - np + n;
+        let mut len = end - np + n;
+        let (mut np, mut op) = (np, op);
+        if nf == of {
+            // Two copies of one file that overlap: a run that repeats itself (`a a a a`), or an
+            // exact copy placed right after its original, which shares one neighbouring token
+            // with it. Keep the last non-overlapping stretch; a self-repeat leaves too little.
+            let distance = np.abs_diff(op);
+            if len > distance {
+                let cut = len - distance;
+                np += cut;
+                op += cut;
+                len = distance;
+            }
+            if len < n {
+                continue;
+            }
+        }
         let new = np..np + len;
         let other = op..op + len;
-        if nf == of && new.start < other.end && other.start < new.end {
-            continue; // a run that repeats itself (`a a a a`), not a copy
-        }
         let (a, b) = (tokens[nf], tokens[of]);
         if a.hashes.get(new.clone()) != b.hashes.get(other.clone()) {
             continue;
@@ -251,6 +327,72 @@ pub fn extend_matches(mut matches: Vec<Match>, tokens: &[&Tokens], n: usize) -> 
         });
     }
     pairs
+}
+
+/// The hash a literal token gets in type-2 mode.
+pub fn literal_token() -> u64 {
+    fnv1a(LITERAL)
+}
+
+/// Whether a token run is not clone material, though it repeats: a run of lines of one or a
+/// few shapes repeated (a chain of one-line statements, one-line accessors, `case` rows), or a
+/// literal data table (most of its tokens literals). Needs type-2 tokens to see literals.
+pub fn is_repetitive_or_data(tokens: &Tokens, range: &Range<usize>) -> bool {
+    let slice = &tokens.hashes[range.clone()];
+    let literals = slice.iter().filter(|&&h| h == literal_token()).count();
+    if literals * 2 >= slice.len() {
+        return true;
+    }
+    // The shape of each line: the hash of its tokens, in order.
+    let mut shapes: Vec<u64> = Vec::new();
+    let mut line = None;
+    for i in range.clone() {
+        if line != Some(tokens.lines[i]) {
+            shapes.push(fnv1a(b""));
+            line = Some(tokens.lines[i]);
+        }
+        if let Some(last) = shapes.last_mut() {
+            *last = (*last ^ tokens.hashes[i]).wrapping_mul(BASE);
+        }
+    }
+    (1..=4).any(|period| {
+        let pairs = shapes.len().saturating_sub(period);
+        if pairs < 2 * period {
+            return false;
+        }
+        let same = (0..pairs).filter(|&i| shapes[i] == shapes[i + period]).count();
+        same * 5 >= pairs * 4
+    })
+}
+
+/// The most tokens of `range` that lie in one function: each token belongs to the innermost
+/// function whose lines hold it (`unit_of_line`, indexed by line, 0 outside any function).
+/// A run that reaches the clone threshold only by joining the tail of one function to the head
+/// of the next is not a copy of either.
+pub fn largest_unit_share(tokens: &Tokens, range: &Range<usize>, unit_of_line: &[u32]) -> usize {
+    let mut counts: HashMap<u32, usize> = HashMap::new();
+    for i in range.clone() {
+        let unit = unit_of_line.get(tokens.lines[i] as usize).copied().unwrap_or(0);
+        *counts.entry(unit).or_insert(0) += 1;
+    }
+    counts.values().copied().max().unwrap_or(0)
+}
+
+/// Paints function spans (first and last line) into a table from line to innermost function
+/// (1-based ids; 0 outside every function).
+pub fn units_by_line(spans: &[(u32, u32)], lines: u32) -> Vec<u32> {
+    let mut table = vec![0u32; lines as usize + 2];
+    let mut order: Vec<usize> = (0..spans.len()).collect();
+    // Outer functions first, so inner ones paint over them.
+    order.sort_by_key(|&i| (spans[i].0, std::cmp::Reverse(spans[i].1)));
+    for (id, i) in order.into_iter().enumerate() {
+        let (start, end) = spans[i];
+        let end = (end as usize).min(table.len() - 1);
+        for slot in table.iter_mut().take(end + 1).skip(start as usize) {
+            *slot = id as u32 + 1;
+        }
+    }
+    table
 }
 
 /// The lines a token range spans, first to last token's line.
@@ -290,6 +432,109 @@ mod tests {
         let a = tokens(Language::Python, "x = f(1)\n", false);
         let b = tokens(Language::Python, "y = g(2)\n", false);
         assert_ne!(a.hashes, b.hashes);
+    }
+
+    #[test]
+    fn import_blocks_are_not_clone_material() {
+        let py = tokens(Language::Python, "import os\nfrom a import (b, c)\nx = 1\n", true);
+        assert_eq!(py.len(), 3);
+        let js = tokens(
+            Language::JavaScript,
+            "import a from 'a';\nconst b = require('b');\nconst {c} = require('c').d;\nlet e = 1;\n",
+            true,
+        );
+        assert_eq!(js.len(), 5);
+        let rs = tokens(Language::Rust, "use std::io;\nextern crate x;\nfn f() {}\n", true);
+        assert_eq!(rs.len(), tokens(Language::Rust, "fn f() {}\n", true).len());
+        let rs = tokens(
+            Language::Rust,
+            "#[derive(Debug)]\n#[cfg(test)]\nstruct A;\n",
+            true,
+        );
+        assert_eq!(rs.len(), 3);
+        let go = tokens(Language::Go, "package main\nimport \"fmt\"\nvar x = 1\n", true);
+        assert_eq!(go.len(), 4);
+        let java = tokens(
+            Language::Java,
+            "package a.b;\nimport java.util.List;\nclass A {}\n",
+            true,
+        );
+        assert_eq!(java.len(), 4);
+        let ts = tokens(
+            Language::TypeScript,
+            "import type {A} from './a';\nlet b: A;\n",
+            true,
+        );
+        assert_eq!(ts.len(), 5);
+    }
+
+    #[test]
+    fn every_import_kind_names_a_node_of_some_grammar() {
+        for kind in IMPORT_KINDS {
+            let known = crate::lang::LANGUAGES.iter().any(|spec| {
+                let grammar = spec.language.grammar();
+                grammar.id_for_node_kind(kind, true) != 0
+            });
+            assert!(known, "{kind} is a node kind of no grammar");
+        }
+    }
+
+    #[test]
+    fn repeated_one_line_statements_and_data_tables_are_not_clone_material() {
+        let chain = "if a is not None:\n    bits.append(a)\n".repeat(6);
+        let t = tokens(Language::Python, &chain, true);
+        assert!(is_repetitive_or_data(&t, &(0..t.len())));
+        let table = "ROWS = [\n".to_string() + &"    (\"a\", 1, \"b\"),\n".repeat(10) + "]\n";
+        let t = tokens(Language::Python, &table, true);
+        assert!(is_repetitive_or_data(&t, &(0..t.len())));
+        let real = crate::metrics::duplication::tests::sample_function();
+        let t = tokens(Language::Python, &real, true);
+        assert!(!is_repetitive_or_data(&t, &(0..t.len())));
+    }
+
+    pub(crate) fn sample_function() -> String {
+        "def totals(orders, rates):\n    s = 0\n    for order in orders:\n        if order.status == \"paid\" and order.amount > 0:\n            rate = rates.get(order.currency, 1.0)\n            s += order.amount * rate\n        elif order.status == \"refunded\":\n            s -= order.amount\n        else:\n            continue\n    return s\n".to_string()
+    }
+
+    #[test]
+    fn an_adjacent_exact_copy_is_kept_and_a_self_repeat_is_dropped() {
+        // `x` then two copies of a 10-token block: the run on the diagonal picks up the token
+        // before both copies and overlaps itself by one token.
+        let block: Vec<u64> = (100..110).collect();
+        let mut hashes = vec![109];
+        hashes.extend(&block);
+        hashes.extend(&block);
+        let t = Tokens {
+            lines: (1..=hashes.len() as u32).collect(),
+            hashes,
+        };
+        let w = window_hashes(&t.hashes, 5);
+        let mut matches = Vec::new();
+        for (i, a) in w.iter().enumerate() {
+            for (j, b) in w.iter().enumerate() {
+                if a == b && i > j {
+                    matches.push((0, i, 0, j));
+                }
+            }
+        }
+        let pairs = extend_matches(matches, &[&t], 5);
+        assert_eq!(pairs.len(), 1, "{pairs:?}");
+        assert_eq!(pairs[0].new.tokens.len(), 10);
+        assert!(pairs[0].other.tokens.end <= pairs[0].new.tokens.start);
+    }
+
+    #[test]
+    fn a_run_across_two_functions_counts_the_larger_part() {
+        let t = Tokens {
+            hashes: vec![1; 10],
+            lines: vec![1, 1, 2, 2, 3, 5, 5, 6, 6, 6],
+        };
+        let units = units_by_line(&[(1, 3), (5, 6)], 6);
+        assert_eq!(largest_unit_share(&t, &(0..10), &units), 5);
+        let nested = units_by_line(&[(1, 6), (2, 3)], 6);
+        assert_eq!(nested[1], 1);
+        assert_eq!(nested[2], 2);
+        assert_eq!(nested[4], 1);
     }
 
     #[test]

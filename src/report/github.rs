@@ -54,8 +54,11 @@ pub fn render(verdict: &Verdict) -> String {
             "::error title={}::{}",
             escape_property("debtgate gate"),
             escape_data(&format!(
-                "{}: {:.2} % (limit {:.2} %): {}",
-                c.name, c.value, c.limit, c.detail
+                "{}: {} (limit {}): {}",
+                c.name,
+                c.shown_value(),
+                c.shown_limit(),
+                c.detail
             ))
         );
     }

@@ -77,10 +77,10 @@ pub fn render(verdict: &Verdict) -> String {
         if c.judged && !c.passed {
             let _ = write!(
                 out,
-                "<failure message=\"{}\">{:.2} % (limit {:.2} %)</failure>",
+                "<failure message=\"{}\">{} (limit {})</failure>",
                 escape(&c.detail),
-                c.value,
-                c.limit
+                escape(&c.shown_value()),
+                escape(&c.shown_limit())
             );
         } else if !c.judged {
             let _ = write!(out, "<skipped message=\"{}\"/>", escape(&c.detail));

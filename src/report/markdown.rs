@@ -50,23 +50,11 @@ pub fn render(verdict: &Verdict) -> String {
         );
         for c in &verdict.conditions {
             let (value, result) = if c.judged {
-                (
-                    format!("{:.2} %", c.value),
-                    if c.passed { "passed" } else { "**failed**" },
-                )
+                (c.shown_value(), if c.passed { "passed" } else { "**failed**" })
             } else {
-                ("—".to_string(), "not judged")
+                ("—".to_string(), "not applied")
             };
-            let limit = if c.name.contains("minutes") {
-                format!("{:.0}", c.limit)
-            } else {
-                format!("{:.2} %", c.limit)
-            };
-            let value = if c.name.contains("minutes") && c.judged {
-                format!("{:.0}", c.value)
-            } else {
-                value
-            };
+            let limit = c.shown_limit();
             let _ = writeln!(
                 out,
                 "| {} ({}) | {value} | {limit} | {result} |",
@@ -100,6 +88,38 @@ pub fn render(verdict: &Verdict) -> String {
             );
         }
         out.push('\n');
+    }
+    if !verdict.moves.is_empty() {
+        let _ = writeln!(
+            out,
+            "<details><summary>{} function(s) moved or renamed</summary>\n",
+            verdict.moves.len()
+        );
+        for m in &verdict.moves {
+            let _ = writeln!(out, "- {}", escape(&super::text::describe_move(m)));
+        }
+        let _ = writeln!(out, "\n</details>\n");
+    }
+    let left_out: Vec<_> = verdict
+        .notices
+        .iter()
+        .filter(|n| n.message.starts_with("not judged:"))
+        .collect();
+    if !left_out.is_empty() {
+        let _ = writeln!(
+            out,
+            "<details><summary>{} file(s) not judged</summary>\n",
+            left_out.len()
+        );
+        for n in left_out {
+            let _ = writeln!(
+                out,
+                "- {}: {}",
+                escape(n.path.as_deref().unwrap_or("")),
+                escape(&n.message)
+            );
+        }
+        let _ = writeln!(out, "\n</details>\n");
     }
     for n in verdict.notices.iter().filter(|n| n.blocking) {
         let _ = writeln!(

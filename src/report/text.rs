@@ -70,6 +70,9 @@ pub fn render_with(verdict: &Verdict, color: bool) -> String {
             );
         }
     }
+    for m in &verdict.moves {
+        let _ = writeln!(out, "moved: {}", escape_control(&describe_move(m)));
+    }
     for n in &verdict.notices {
         let place = n
             .path
@@ -80,15 +83,15 @@ pub fn render_with(verdict: &Verdict, color: bool) -> String {
     }
     for c in &verdict.conditions {
         if !c.judged {
-            let _ = writeln!(out, "gate: {}: {}", c.name, c.detail);
+            let _ = writeln!(out, "gate: {}: not applied: {}", c.name, c.detail);
             continue;
         }
         let _ = writeln!(
             out,
-            "gate: {}: {:.2} % (limit {:.2} %): {} ({})",
+            "gate: {}: {} (limit {}): {} ({})",
             c.name,
-            c.value,
-            c.limit,
+            c.shown_value(),
+            c.shown_limit(),
             if c.passed { "passed" } else { "FAILED" },
             c.detail
         );
@@ -131,4 +134,17 @@ pub fn render_with(verdict: &Verdict, color: bool) -> String {
             .unwrap_or_default()
     );
     out
+}
+
+/// `a.py:old -> b.py:new (lines 3-9)`: a function the change moved or renamed.
+pub fn describe_move(m: &crate::verdict::Move) -> String {
+    let from = if m.from_path == m.path {
+        m.from_function.clone()
+    } else {
+        format!("{}:{}", m.from_path, m.from_function)
+    };
+    format!(
+        "{from} -> {}:{} (lines {}-{}), its base numbers kept; not new code",
+        m.path, m.function, m.start_line, m.end_line
+    )
 }

@@ -73,13 +73,13 @@ fn unchanged_old_complex_function_passes() {
 fn worsened_function_fails_and_improved_one_passes() {
     let (repo, base) = base_repo(true);
     let src = std::fs::read_to_string(repo.path().join("app/a.py")).unwrap();
-    let worse = src.replace(&nested_python("complex", 6), &nested_python("complex", 7));
+    let worse = src.replace(&nested_python("complex", 6), &nested_python("complex", 8));
     repo.write("app/a.py", &worse);
     repo.commit("worse");
     let out = repo.debtgate(&["check", "--base", &base]);
     assert_eq!(code(&out), 1, "{}", stdout(&out));
     assert!(
-        stdout(&out).contains("cognitive complexity 28 (was 21)"),
+        stdout(&out).contains("cognitive complexity 36 (was 21)"),
         "{}",
         stdout(&out)
     );
@@ -90,6 +90,61 @@ fn worsened_function_fails_and_improved_one_passes() {
     repo.commit("better");
     let out = repo.debtgate(&["check", "--base", &worse_commit]);
     assert_eq!(code(&out), 0, "{}", stdout(&out));
+}
+
+#[test]
+fn old_excess_made_a_little_worse_is_a_note_and_crossing_the_limit_fails() {
+    let (repo, base) = base_repo(true);
+    let src = std::fs::read_to_string(repo.path().join("app/a.py")).unwrap();
+    // 21 -> 28 over a limit of 15: a worsening of 7, at most half the limit.
+    repo.write(
+        "app/a.py",
+        src.replace(&nested_python("complex", 6), &nested_python("complex", 7)),
+    );
+    repo.commit("a little worse");
+    let out = repo.debtgate(&["check", "--base", &base, "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(code(&out), 0, "{report:#}");
+    let f = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "cognitive-complexity")
+        .unwrap();
+    assert_eq!(f["severity"], "note");
+    assert_eq!(f["base_value"], 21);
+    assert_eq!(f["value"], 28);
+    // Charged for the worsening only: 7 minutes at one minute a point.
+    assert_eq!(f["debt_minutes"], 7);
+    // The same worsening fails when every worsening is to fail.
+    let out = repo.debtgate(&[
+        "check",
+        "--base",
+        &base,
+        "--config",
+        &write_config(&repo, "[gate]\nlarge-worsening-percent = 0\n"),
+    ]);
+    assert_eq!(code(&out), 1, "{}", stdout(&out));
+    // A function that crosses the limit fails, however small the step: 10 -> 21 over 15.
+    let (repo, _) = base_repo(false);
+    repo.write("app/b.py", nested_python("growing", 4));
+    let under = repo.commit("under the limit");
+    repo.write("app/b.py", nested_python("growing", 6));
+    repo.commit("over it");
+    let out = repo.debtgate(&["check", "--base", &under]);
+    assert_eq!(code(&out), 1, "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("cognitive complexity 21 (was 10)"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+/// Writes a configuration file outside the repository's history (read with --config).
+fn write_config(repo: &Repo, text: &str) -> String {
+    let path = repo.path().join("extra-config.toml");
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
 }
 
 #[test]

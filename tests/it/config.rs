@@ -227,9 +227,10 @@ fn debt_removed_counts_functions_made_simpler_and_the_debt_gate_holds() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|c| c["name"] == "debt added (minutes)")
+        .find(|c| c["name"] == "debt added")
         .unwrap();
     assert_eq!(gate["passed"], false);
+    assert_eq!(gate["unit"], "minutes");
 }
 
 #[test]

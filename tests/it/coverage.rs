@@ -6,11 +6,17 @@ const BASE_SRC: &str = "def keep(a):\n    return a\n";
 /// Head: lines 4-9 are added; 5, 6, 8, 9 are executable (7 is a comment).
 const HEAD_SRC: &str = "def keep(a):\n    return a\n\ndef new(a):\n    if a:\n        return 1\n    # a comment\n    b = a * 2\n    return b\n";
 
-/// A repository whose head adds `new` to pkg/mod.py.
+/// A repository whose head adds `new` to pkg/mod.py. Its five new lines are below the default
+/// `min-new-lines`, so the configuration lowers it to judge patch coverage on them.
 fn repo() -> (Repo, String) {
+    repo_with_config("[gate]\nmin-new-lines = 1\n")
+}
+
+fn repo_with_config(config: &str) -> (Repo, String) {
     let repo = Repo::new();
     repo.write("pkg/mod.py", BASE_SRC)
-        .write("pkg/other.py", "x = 1\n");
+        .write("pkg/other.py", "x = 1\n")
+        .write("debtgate.toml", config);
     let base = repo.commit("base");
     repo.write("pkg/mod.py", HEAD_SRC);
     repo.commit("add new");
@@ -42,6 +48,44 @@ fn condition<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::V
         .iter()
         .find(|c| c["name"] == name)
         .unwrap_or_else(|| panic!("no {name} condition: {report:#}"))
+}
+
+#[test]
+fn patch_coverage_is_not_applied_to_a_change_of_a_few_lines_but_its_findings_stand() {
+    let (repo, base) = repo_with_config("");
+    repo.write("lcov.info", lcov("pkg/mod.py", &[1, 2, 4, 5]));
+    let (exit, report, err) = check(&repo, &base, &["--coverage", "lcov.info"]);
+    assert_eq!(exit, 0, "{err}{report:#}");
+    let patch = condition(&report, "patch coverage");
+    assert_eq!(patch["judged"], false, "{patch:#}");
+    assert!(
+        patch["detail"]
+            .as_str()
+            .unwrap()
+            .contains("fewer than [gate] min-new-lines = 20"),
+        "{patch:#}"
+    );
+    assert!(report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["rule_id"] == "uncovered-lines"));
+}
+
+#[test]
+fn a_modified_file_the_report_does_not_list_is_not_measured() {
+    let (repo, base) = repo();
+    // The report knows only pkg/other.py: pkg/mod.py, modified, was left out of the run.
+    repo.write("lcov.info", "TN:\nSF:pkg/other.py\nDA:1,1\nend_of_record\n");
+    let (exit, report, err) = check(&repo, &base, &["--coverage", "lcov.info"]);
+    assert_eq!(exit, 0, "{err}{report:#}");
+    assert_eq!(report["coverage"]["patch"]["executable"], 0, "{report:#}");
+    // An added file in a measured folder that the report does not know was never imported.
+    repo.write("pkg/added.py", "def f(a):\n    return a\n");
+    repo.commit("add a module");
+    let (exit, report, err) = check(&repo, &base, &["--coverage", "lcov.info"]);
+    assert_eq!(exit, 1, "{err}{report:#}");
+    assert_eq!(report["coverage"]["patch"]["executable"], 2, "{report:#}");
 }
 
 #[test]

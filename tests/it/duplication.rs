@@ -53,10 +53,33 @@ fn a_copy_of_old_code_is_found_with_the_original_as_related_location() {
             .contains("duplicate billing/a.py:4-15"),
         "{f:#}"
     );
-    // Every added code line is a copy: 100 % duplicated lines in new code fails the gate.
-    assert_eq!(exit, 1, "{report:#}");
+    // Every added code line is a copy, but 12 new lines are too few for the density
+    // condition (min-new-lines = 20): the finding stands, the condition says why it was not
+    // applied, and the warning alone does not fail.
+    assert_eq!(exit, 0, "{report:#}");
     let gate = &report["conditions"][0];
-    assert_eq!(gate["passed"], false);
+    assert_eq!(gate["judged"], false, "{gate:#}");
+    assert!(
+        gate["detail"].as_str().unwrap().contains("min-new-lines"),
+        "{gate:#}"
+    );
+}
+
+#[test]
+fn copies_over_twenty_new_lines_fail_on_the_density() {
+    let (repo, base) = repo_with(&[(
+        "billing/a.py",
+        format!("{}\n\n{}", function("billing"), function("tax")),
+    )]);
+    repo.write(
+        "shop/b.py",
+        format!("{}\n\n{}", function("billing"), function("tax")),
+    );
+    repo.commit("copy both");
+    let (exit, report) = check(&repo, &base, &[]);
+    assert_eq!(exit, 1, "{report:#}");
+    assert_eq!(report["conditions"][0]["passed"], false);
+    assert_eq!(report["conditions"][0]["unit"], "percent");
 }
 
 #[test]

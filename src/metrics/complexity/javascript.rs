@@ -88,6 +88,12 @@ pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
                 "public_field_definition" if node.child_by_field_name("value") == Some(child) => {
                     (node.child_by_field_name("name")?, Some(node))
                 }
+                "arguments" if is_function(child.kind()) => {
+                    return Some(Hint {
+                        name: callback_name(&rec, node)?,
+                        head: None,
+                    })
+                }
                 _ => return None,
             };
             Some(Hint {
@@ -99,6 +105,32 @@ pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
         stack.extend(kids.into_iter().rev());
     }
     out
+}
+
+/// The name of a function passed to a call, from the call: `describe("res.send")`,
+/// `it("sets ETag")`, `items.map()`. Test frameworks name their cases this way, and the name
+/// stays the same when cases are added around it.
+fn callback_name(rec: &Record<'_>, arguments: Node<'_>) -> Option<String> {
+    let call = arguments.parent()?;
+    let callee = match call.kind() {
+        "call_expression" => call.child_by_field_name("function")?,
+        "new_expression" => call.child_by_field_name("constructor")?,
+        _ => return None,
+    };
+    let short = |text: String, max: usize| -> String {
+        let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        if text.chars().count() > max {
+            format!("{}…", text.chars().take(max).collect::<String>())
+        } else {
+            text
+        }
+    };
+    let label = named_children(arguments)
+        .next()
+        .filter(|a| matches!(a.kind(), "string" | "template_string"))
+        .map(|a| short(rec.text(a), 60))
+        .unwrap_or_default();
+    Some(format!("{}({label})", short(rec.text(callee), 40)))
 }
 
 /// Where ESLint puts a function's head (`getFunctionHeadLoc`): the start of the property,

@@ -3,7 +3,7 @@
 
 use tree_sitter::Node;
 
-use super::{flatten_operators, named_children, operator, operator_runs, FunctionMetrics, Record};
+use super::{named_children, operator, FunctionMetrics, Record};
 use crate::lang::ParsedFile;
 
 pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
@@ -16,6 +16,8 @@ pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
         scope.truncate(depth);
         let mut child_in_function = in_function;
         match node.kind() {
+            // A typing `@overload` stub declares the real function below it; it is not one.
+            "function_definition" if is_overload_stub(&rec, node) => continue,
             "function_definition" => {
                 let name = field_text(&rec, node, "name");
                 scope.push(name.clone());
@@ -40,6 +42,23 @@ pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
         stack.extend(kids.into_iter().rev().map(|c| (c, depth, child_in_function)));
     }
     out
+}
+
+/// A `def` decorated with `@overload` / `@typing.overload` (or typing_extensions').
+fn is_overload_stub(rec: &Record<'_>, def: Node<'_>) -> bool {
+    let Some(decorated) = def.parent().filter(|p| p.kind() == "decorated_definition") else {
+        return false;
+    };
+    named_children(decorated)
+        .filter(|c| c.kind() == "decorator")
+        .any(|d| {
+            let text = rec.text(d);
+            let name = text.trim_start_matches('@').trim();
+            matches!(
+                name,
+                "overload" | "typing.overload" | "typing_extensions.overload" | "t.overload"
+            )
+        })
 }
 
 fn field_text(rec: &Record<'_>, node: Node<'_>, field: &str) -> String {
@@ -188,8 +207,8 @@ fn cognitive(rec: &Record<'_>, func: Node<'_>) -> (u32, u32) {
                 }
             }
             "boolean_operator" => {
-                let (ops, operands) = flatten_operators(node, boolean_op);
-                total += operator_runs(&ops, |_| true);
+                let (sequences, operands) = boolean_sequences(node);
+                total += sequences;
                 stack.extend(operands.into_iter().map(|c| (c, n, f)));
             }
             "list_comprehension"
@@ -297,6 +316,37 @@ fn is_method(def: Node<'_>) -> bool {
     parent
         .and_then(|block| block.parent())
         .is_some_and(|p| p.kind() == "class_definition")
+}
+
+/// SonarPython's and complexipy's count of boolean operators: each `and`/`or` whose nearest
+/// enclosing operator (through parentheses) is not the same one starts a sequence, +1.
+/// `(a or b) or (c or d)` is one sequence; `(a or b) and (c or d) and (a or d)` is four.
+/// Returns the sequences and the operands that are not boolean operators.
+fn boolean_sequences(node: Node<'_>) -> (u32, Vec<Node<'_>>) {
+    let mut sequences = 0;
+    let mut operands = Vec::new();
+    let mut stack: Vec<(Node<'_>, Option<&str>)> = vec![(node, None)];
+    while let Some((mut n, parent)) = stack.pop() {
+        while n.kind() == "parenthesized_expression" && n.named_child_count() == 1 {
+            match n.named_child(0).filter(|c| boolean_op(*c).is_some()) {
+                Some(inner) => n = inner,
+                None => break,
+            }
+        }
+        let Some(op) = boolean_op(n) else {
+            operands.push(n);
+            continue;
+        };
+        if parent != Some(op) {
+            sequences += 1;
+        }
+        for field in ["right", "left"] {
+            if let Some(side) = n.child_by_field_name(field) {
+                stack.push((side, Some(op)));
+            }
+        }
+    }
+    (sequences, operands)
 }
 
 fn boolean_op<'t>(node: Node<'t>) -> Option<&'t str> {

@@ -1,0 +1,276 @@
+//! What kind of code a file holds: test code (by path conventions or configuration, and Rust's
+//! `#[cfg(test)]` modules), generated code (a marker in the file's leading comment, or
+//! `linguist-generated` in `.gitattributes`) and vendored code (`linguist-vendored`, or the
+//! usual dependency folders).
+
+use anyhow::{Context, Result};
+use globset::{Glob, GlobSet, GlobSetBuilder};
+
+use crate::lang::{Language, ParsedFile};
+use crate::lines::LineSet;
+
+/// Where each language keeps its tests, by convention. `[tests] paths` replaces the list.
+pub const DEFAULT_TEST_PATHS: &[&str] = &[
+    "**/test/**",
+    "**/tests/**",
+    "**/__tests__/**",
+    "**/__mocks__/**",
+    "**/testdata/**",
+    "**/src/test/**",
+    "**/test_*.py",
+    "**/*_test.py",
+    "**/conftest.py",
+    "**/*_test.go",
+    "**/*.test.*",
+    "**/*.spec.*",
+    "**/*Test.java",
+    "**/*Tests.java",
+    "**/tests.rs",
+];
+
+/// Paths of dependencies and build output checked into a repository.
+pub const VENDORED_PATHS: &[&str] = &[
+    "**/node_modules/**",
+    "**/vendor/**",
+    "**/third_party/**",
+    "**/*.min.js",
+    "**/*.bundle.js",
+];
+
+/// Compiles globs, naming the setting in errors.
+pub fn globs<'a>(patterns: impl IntoIterator<Item = &'a str>, setting: &str) -> Result<GlobSet> {
+    let mut builder = GlobSetBuilder::new();
+    for pattern in patterns {
+        builder.add(Glob::new(pattern).with_context(|| format!("{setting}: invalid pattern {pattern:?}"))?);
+    }
+    builder
+        .build()
+        .with_context(|| format!("{setting}: invalid patterns"))
+}
+
+/// Why a file is left out of judgement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LeftOut {
+    Generated,
+    Vendored,
+}
+
+impl LeftOut {
+    pub fn reason(self) -> &'static str {
+        match self {
+            LeftOut::Generated => "generated code",
+            LeftOut::Vendored => "vendored code",
+        }
+    }
+}
+
+/// The `linguist-generated` / `linguist-vendored` attributes of a `.gitattributes` file: the
+/// last line that sets or unsets an attribute for a matching pattern wins, as in git.
+#[derive(Debug, Default)]
+pub struct Attributes {
+    rules: Vec<(globset::GlobMatcher, LeftOut, bool)>,
+}
+
+impl Attributes {
+    /// Reads the root `.gitattributes`. Lines it cannot read are ignored, as git ignores them.
+    pub fn parse(text: &str) -> Attributes {
+        let mut rules = Vec::new();
+        for line in text.lines() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let mut parts = line.split_whitespace();
+            let Some(pattern) = parts.next() else { continue };
+            let glob = if pattern.contains('/') {
+                pattern.trim_start_matches('/').to_string()
+            } else {
+                format!("**/{pattern}")
+            };
+            let Ok(glob) = Glob::new(&glob) else { continue };
+            let matcher = glob.compile_matcher();
+            for attr in parts {
+                let (name, set) = match attr.strip_prefix('-') {
+                    Some(name) => (name, false),
+                    None => match attr.split_once('=') {
+                        Some((name, value)) => (name, !matches!(value, "false" | "0")),
+                        None => (attr, true),
+                    },
+                };
+                let kind = match name {
+                    "linguist-generated" => LeftOut::Generated,
+                    "linguist-vendored" => LeftOut::Vendored,
+                    _ => continue,
+                };
+                rules.push((matcher.clone(), kind, set));
+                // A directory pattern (`dist/`, `dist/**`) covers what is under it.
+                if let Ok(under) = Glob::new(&format!("{}/**", glob.glob().trim_end_matches('/'))) {
+                    rules.push((under.compile_matcher(), kind, set));
+                }
+            }
+        }
+        Attributes { rules }
+    }
+
+    pub fn left_out(&self, path: &str) -> Option<LeftOut> {
+        let mut generated = None;
+        let mut vendored = None;
+        for (matcher, kind, set) in &self.rules {
+            if matcher.is_match(path) {
+                match kind {
+                    LeftOut::Generated => generated = Some(*set),
+                    LeftOut::Vendored => vendored = Some(*set),
+                }
+            }
+        }
+        match (generated, vendored) {
+            (Some(true), _) => Some(LeftOut::Generated),
+            (_, Some(true)) => Some(LeftOut::Vendored),
+            _ => None,
+        }
+    }
+}
+
+/// Whether a file says it was generated, in its leading comment: the comments (and blank lines)
+/// before its first line of code, up to 4 KiB. A marker further down, in code or in a string,
+/// does not count (`// handles auto-generated ids` is not a marker).
+pub fn has_generated_marker(content: &[u8]) -> bool {
+    let head = String::from_utf8_lossy(&content[..content.len().min(4096)]);
+    let mut in_block = false;
+    for line in head.lines() {
+        let t = line.trim();
+        let comment = if in_block {
+            in_block = !t.contains("*/");
+            true
+        } else if t.is_empty() || t.starts_with("#!") {
+            continue;
+        } else if t.starts_with("/*") {
+            in_block = !t.contains("*/");
+            true
+        } else {
+            t.starts_with("//") || t.starts_with('#') || t.starts_with("--")
+        };
+        if !comment {
+            return false;
+        }
+        if t.contains("@generated") || t.contains("DO NOT EDIT") || t.contains("<auto-generated") {
+            return true;
+        }
+    }
+    false
+}
+
+/// Lines of a file that hold test code inside a file that is not all test code: Rust's
+/// `#[cfg(test)]` modules and `#[test]` functions.
+pub fn test_regions(parsed: &ParsedFile) -> LineSet {
+    let mut lines = LineSet::new();
+    if parsed.language != Language::Rust {
+        return lines;
+    }
+    let root = parsed.tree.root_node();
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        let mut cursor = node.walk();
+        let mut test_attribute = false;
+        for child in node.named_children(&mut cursor) {
+            match child.kind() {
+                "attribute_item" => {
+                    let text = &parsed.source[child.byte_range()];
+                    let text: String = String::from_utf8_lossy(text).split_whitespace().collect();
+                    test_attribute |= text == "#[cfg(test)]" || text == "#[test]";
+                }
+                "line_comment" | "block_comment" => {}
+                kind => {
+                    if test_attribute && matches!(kind, "mod_item" | "function_item") {
+                        let start = child.start_position().row as u32 + 1;
+                        lines.insert_range(
+                            start.saturating_sub(1).max(1),
+                            child.end_position().row as u32 + 1,
+                        );
+                    } else if kind == "mod_item" {
+                        if let Some(body) = child.child_by_field_name("body") {
+                            stack.push(body);
+                        }
+                    }
+                    test_attribute = false;
+                }
+            }
+        }
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::{self, ParseLimits};
+
+    #[test]
+    fn test_paths_follow_each_languages_conventions() {
+        let set = globs(DEFAULT_TEST_PATHS.iter().copied(), "tests").unwrap();
+        for path in [
+            "tests/test_basic.py",
+            "test/retry.ts",
+            "src/pkg/__tests__/a.js",
+            "pkg/test_utils.py",
+            "pkg/utils_test.py",
+            "viper_test.go",
+            "src/a.test.ts",
+            "lib/b.spec.js",
+            "src/test/java/org/x/ATest.java",
+            "core/FooTest.java",
+            "tests/it/main.rs",
+            "src/tests.rs",
+        ] {
+            assert!(set.is_match(path), "{path}");
+        }
+        for path in [
+            "src/flask/app.py",
+            "source/core/Ky.ts",
+            "src/main/java/org/x/Testing.java",
+            "src/lib.rs",
+            "latest.py",
+            "contest/a.go",
+        ] {
+            assert!(!set.is_match(path), "{path}");
+        }
+    }
+
+    #[test]
+    fn only_the_leading_comment_marks_generated_code() {
+        assert!(has_generated_marker(
+            b"// Code generated by protoc-gen-go. DO NOT EDIT.\npackage x\n"
+        ));
+        assert!(has_generated_marker(
+            b"#!/usr/bin/env python\n# @generated by tool\nx = 1\n"
+        ));
+        assert!(has_generated_marker(
+            b"/*\n * This file is @generated\n */\nfoo();\n"
+        ));
+        assert!(!has_generated_marker(
+            b"package x\n// Code generated by hand. DO NOT EDIT.\n"
+        ));
+        assert!(!has_generated_marker(b"# handles auto-generated ids\nx = 1\n"));
+        assert!(!has_generated_marker(b"x = \"@generated\"\n"));
+    }
+
+    #[test]
+    fn gitattributes_mark_generated_and_vendored_paths() {
+        let a = Attributes::parse(
+            "*.pb.go linguist-generated\ndist/ linguist-vendored=true\nkeep.pb.go -linguist-generated\n# c\n",
+        );
+        assert_eq!(a.left_out("api/x.pb.go"), Some(LeftOut::Generated));
+        assert_eq!(a.left_out("dist/app.js"), Some(LeftOut::Vendored));
+        assert_eq!(a.left_out("keep.pb.go"), None);
+        assert_eq!(a.left_out("src/app.js"), None);
+    }
+
+    #[test]
+    fn cfg_test_modules_are_test_regions() {
+        let src = "fn a() {}\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn t() {}\n}\n";
+        let parsed = lang::parse(Language::Rust, src.as_bytes().to_vec(), ParseLimits::default()).unwrap();
+        let regions = test_regions(&parsed);
+        assert!(!regions.contains(1));
+        assert!(regions.contains(3) && regions.contains(4) && regions.contains(7));
+    }
+}

@@ -1,0 +1,417 @@
+//! Which function at head is which function at base.
+//!
+//! By qualified name first (`Class.method`, `describe("x").it("y")`); where a name occurs
+//! more than once, by body before position. A head function no name matches is looked up by
+//! its body among the base functions no name matched, in every file of the change: a function
+//! renamed, or moved to another file, with its body unchanged keeps its base numbers, and the
+//! move is listed.
+
+use std::collections::HashMap;
+
+use crate::hashing::{fnv1a, fnv1a_words};
+use crate::lang::{Language, ParsedFile};
+use crate::lines::LineSet;
+use crate::metrics::complexity::FunctionMetrics;
+use crate::verdict::Move;
+
+/// Leaves shorter than this (an empty body, `return x`) are too common to identify a function.
+const MIN_BODY_LEAVES: usize = 12;
+
+/// A token of the file: where it starts, its line, and the hash of its text.
+struct Leaf {
+    byte: usize,
+    line: u32,
+    hash: u64,
+}
+
+/// What the identity and placement passes need of a parsed file.
+pub struct Shape {
+    /// Lines holding code: a token that is not a comment, blank or docstring.
+    pub code_lines: LineSet,
+    /// Each function's body, in the order of the functions given.
+    pub bodies: Vec<Body>,
+}
+
+/// A function's tokens, its own name left out: a hash for exact matches, and the sorted token
+/// hashes for near ones.
+#[derive(Clone, Debug, Default)]
+pub struct Body {
+    /// `None` for bodies too short to tell apart.
+    pub hash: Option<u64>,
+    pub bag: Vec<u64>,
+}
+
+impl Body {
+    /// How alike two bodies are, as git's rename detection judges files: the share of tokens
+    /// they have in common, of the larger one.
+    pub fn similarity(&self, other: &Body) -> f64 {
+        let (a, b) = (&self.bag, &other.bag);
+        let (mut i, mut j, mut common) = (0, 0, 0usize);
+        while i < a.len() && j < b.len() {
+            match a[i].cmp(&b[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    common += 1;
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        common as f64 / a.len().max(b.len()).max(1) as f64
+    }
+}
+
+/// Reads a parsed file's code lines and its functions' body hashes in one walk.
+pub fn shape(parsed: &ParsedFile, functions: &[FunctionMetrics]) -> Shape {
+    let leaves = leaves(parsed);
+    let mut code_lines = LineSet::new();
+    for leaf in &leaves {
+        code_lines.insert_range(leaf.line, leaf.line);
+    }
+    let bodies = functions
+        .iter()
+        .map(|f| {
+            let from = leaves.partition_point(|l| l.byte < f.bytes.start);
+            let to = leaves.partition_point(|l| l.byte < f.bytes.end);
+            let name = fnv1a(f.name.as_bytes());
+            let words: Vec<u64> = leaves[from..to]
+                .iter()
+                .map(|l| l.hash)
+                .filter(|&h| h != name)
+                .collect();
+            if words.len() < MIN_BODY_LEAVES {
+                return Body::default();
+            }
+            let hash = Some(fnv1a_words(&words));
+            let mut bag = words;
+            bag.sort_unstable();
+            Body { hash, bag }
+        })
+        .collect();
+    Shape { code_lines, bodies }
+}
+
+/// Every token that is not a comment or a Python docstring, in order.
+fn leaves(parsed: &ParsedFile) -> Vec<Leaf> {
+    let mut out = Vec::new();
+    let source = &parsed.source;
+    let mut cursor = parsed.tree.walk();
+    let mut descend = true;
+    loop {
+        let node = cursor.node();
+        if descend {
+            let skip = node.kind().contains("comment") || is_docstring(parsed.language, node);
+            if skip || node.is_missing() {
+                // not code
+            } else if node.child_count() == 0 || node.kind() == "string" {
+                if node.start_byte() < node.end_byte() {
+                    out.push(Leaf {
+                        byte: node.start_byte(),
+                        line: node.start_position().row as u32 + 1,
+                        hash: fnv1a(&source[node.byte_range()]),
+                    });
+                }
+            } else if cursor.goto_first_child() {
+                continue;
+            }
+        }
+        if cursor.goto_next_sibling() {
+            descend = true;
+            continue;
+        }
+        if !cursor.goto_parent() {
+            break;
+        }
+        descend = false;
+    }
+    out
+}
+
+/// A Python docstring: a string statement first in a module, class or function body.
+fn is_docstring(language: Language, node: tree_sitter::Node<'_>) -> bool {
+    if language != Language::Python || node.kind() != "expression_statement" {
+        return false;
+    }
+    let mut cursor = node.walk();
+    let only_string = node.named_child_count() == 1
+        && node
+            .named_children(&mut cursor)
+            .all(|c| matches!(c.kind(), "string" | "concatenated_string"));
+    let first = node.parent().is_some_and(|p| {
+        matches!(p.kind(), "module" | "block") && {
+            let mut c = p.walk();
+            let first = p.named_children(&mut c).find(|n| !n.kind().contains("comment"));
+            first == Some(node)
+        }
+    });
+    only_string && first
+}
+
+/// One side of a function: the file it is in (index into the measured files) and its index.
+pub type At = (usize, usize);
+
+/// The functions of one changed file at both sides, as identity sees them.
+pub struct Sides<'a> {
+    pub path: &'a str,
+    pub base_path: Option<&'a str>,
+    pub head: &'a [FunctionMetrics],
+    pub head_bodies: &'a [Body],
+    pub base: &'a [FunctionMetrics],
+    pub base_bodies: &'a [Body],
+}
+
+/// The result: each head function's base version, and the moves among them.
+#[derive(Debug, Default)]
+pub struct Identity {
+    /// Per file, per head function: the base function it continues.
+    pub before: Vec<Vec<Option<At>>>,
+    /// Base functions that continue at head (so were not deleted).
+    pub continued: Vec<Vec<bool>>,
+    pub moves: Vec<Move>,
+}
+
+/// A qualified name without the `#2` debtgate adds to a repeated name.
+pub fn display_name(qualified: &str) -> &str {
+    match qualified.rsplit_once('#') {
+        Some((name, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => qualified,
+    }
+}
+
+pub fn match_functions(files: &[Sides<'_>]) -> Identity {
+    let mut identity = Identity {
+        before: files.iter().map(|f| vec![None; f.head.len()]).collect(),
+        continued: files.iter().map(|f| vec![false; f.base.len()]).collect(),
+        moves: Vec::new(),
+    };
+    for (fi, file) in files.iter().enumerate() {
+        match_by_name(fi, file, &mut identity);
+    }
+    // Bodies of base functions no name matched, in file order.
+    let mut by_body: HashMap<u64, Vec<At>> = HashMap::new();
+    for (fi, file) in files.iter().enumerate() {
+        for (k, body) in file.base_bodies.iter().enumerate() {
+            if let (Some(body), false) = (body.hash, identity.continued[fi][k]) {
+                by_body.entry(body).or_default().push((fi, k));
+            }
+        }
+    }
+    for (fi, file) in files.iter().enumerate() {
+        for (k, body) in file.head_bodies.iter().enumerate() {
+            let (Some(body), None) = (body.hash, identity.before[fi][k]) else {
+                continue;
+            };
+            let Some(candidates) = by_body.get_mut(&body) else {
+                continue;
+            };
+            // The same file first, then the first in path order.
+            let pick = candidates.iter().position(|&(bf, _)| bf == fi).unwrap_or(0);
+            if candidates.is_empty() {
+                continue;
+            }
+            let (bf, bk) = candidates.remove(pick);
+            identity.before[fi][k] = Some((bf, bk));
+            identity.continued[bf][bk] = true;
+            identity.moves.push(moved(files, (bf, bk), (fi, k)));
+        }
+    }
+    match_near(files, &mut identity);
+    identity.moves.sort();
+    identity
+}
+
+/// Bodies at least this alike continue one another (git's default rename threshold is 50 %).
+const NEAR: f64 = 0.6;
+
+/// A head function no name or exact body matched that is nearly the body of a base function
+/// in its file continues it: renamed with an edit (`deepMerge` becoming `deepMergeInternal`
+/// beside a new one-line `deepMerge`). It takes the base function over from a head function
+/// of the same name when that one is far less alike.
+fn match_near(files: &[Sides<'_>], identity: &mut Identity) {
+    for (fi, file) in files.iter().enumerate() {
+        for k in 0..file.head.len() {
+            if identity.before[fi][k].is_some() || file.head_bodies[k].hash.is_none() {
+                continue;
+            }
+            let body = &file.head_bodies[k];
+            let holder = |b: usize, identity: &Identity| {
+                (0..file.head.len()).find(|&h| identity.before[fi][h] == Some((fi, b)))
+            };
+            let best = (0..file.base.len())
+                .filter(|&b| file.base_bodies[b].hash.is_some())
+                .map(|b| (b, body.similarity(&file.base_bodies[b])))
+                .filter(|&(b, s)| {
+                    s >= NEAR
+                        && holder(b, identity)
+                            .is_none_or(|h| file.head_bodies[h].similarity(&file.base_bodies[b]) < s / 2.0)
+                })
+                .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+            let Some((b, _)) = best else { continue };
+            if let Some(h) = holder(b, identity) {
+                identity.before[fi][h] = None;
+            }
+            identity.before[fi][k] = Some((fi, b));
+            identity.continued[fi][b] = true;
+            identity.moves.push(moved(files, (fi, b), (fi, k)));
+        }
+    }
+}
+
+fn moved(files: &[Sides<'_>], (bf, bk): At, (fi, k): At) -> Move {
+    let (from, to) = (&files[bf].base[bk], &files[fi].head[k]);
+    Move {
+        from_path: files[bf].base_path.unwrap_or(files[bf].path).to_string(),
+        from_function: display_name(&from.qualified_name).to_string(),
+        path: files[fi].path.to_string(),
+        function: display_name(&to.qualified_name).to_string(),
+        start_line: to.start_line,
+        end_line: to.end_line,
+    }
+}
+
+/// Matches a file's head functions to its base functions by name; a name that occurs several
+/// times is matched by equal bodies first, the rest in order.
+fn match_by_name(fi: usize, file: &Sides<'_>, identity: &mut Identity) {
+    let mut base_groups: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (k, f) in file.base.iter().enumerate() {
+        base_groups
+            .entry(display_name(&f.qualified_name))
+            .or_default()
+            .push(k);
+    }
+    let mut head_groups: Vec<(&str, Vec<usize>)> = Vec::new();
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (k, f) in file.head.iter().enumerate() {
+        let name = display_name(&f.qualified_name);
+        let slot = *seen.entry(name).or_insert_with(|| {
+            head_groups.push((name, Vec::new()));
+            head_groups.len() - 1
+        });
+        head_groups[slot].1.push(k);
+    }
+    for (name, heads) in head_groups {
+        let Some(bases) = base_groups.get(name) else {
+            continue;
+        };
+        let mut free: Vec<usize> = bases.clone();
+        let mut unmatched = Vec::new();
+        for &k in &heads {
+            let body = file.head_bodies[k].hash;
+            let same = free
+                .iter()
+                .position(|&b| body.is_some() && file.base_bodies[b].hash == body);
+            match same {
+                Some(p) if heads.len() > 1 || bases.len() > 1 => {
+                    let b = free.remove(p);
+                    identity.before[fi][k] = Some((fi, b));
+                    identity.continued[fi][b] = true;
+                }
+                _ => unmatched.push(k),
+            }
+        }
+        for (k, b) in unmatched.into_iter().zip(free) {
+            identity.before[fi][k] = Some((fi, b));
+            identity.continued[fi][b] = true;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::{self, ParseLimits};
+    use crate::metrics::complexity;
+
+    fn side(src: &str, language: Language) -> (Vec<FunctionMetrics>, Vec<Body>, LineSet) {
+        let parsed = lang::parse(language, src.as_bytes().to_vec(), ParseLimits::default()).unwrap();
+        let functions = complexity::measure(&parsed);
+        let shape = shape(&parsed, &functions);
+        (functions, shape.bodies, shape.code_lines)
+    }
+
+    const BODY: &str = "    total = 0\n    for x in items:\n        if x > limit:\n            total += x\n    return total\n";
+
+    #[test]
+    fn a_renamed_function_keeps_its_identity_and_is_a_move() {
+        let (base, base_bodies, _) = side(&format!("def old(items, limit):\n{BODY}"), Language::Python);
+        let (head, head_bodies, _) = side(&format!("def new(items, limit):\n{BODY}"), Language::Python);
+        let files = [Sides {
+            path: "a.py",
+            base_path: Some("a.py"),
+            head: &head,
+            head_bodies: &head_bodies,
+            base: &base,
+            base_bodies: &base_bodies,
+        }];
+        let identity = match_functions(&files);
+        assert_eq!(identity.before[0][0], Some((0, 0)));
+        assert_eq!(identity.moves.len(), 1);
+        assert_eq!(identity.moves[0].from_function, "old");
+        assert_eq!(identity.moves[0].function, "new");
+    }
+
+    #[test]
+    fn a_repeated_name_is_matched_by_body_before_position() {
+        let a = "    x = compute(a, b, c)\n    y = x * 2 + a - b\n    return y\n";
+        let b = "    print(a)\n    print(b, c, d, e, f)\n    return None\n";
+        let (base, base_bodies, _) = side(
+            &format!("if C:\n  def f(a, b, c):\n{a}\nelse:\n  def f(a, b, c):\n{b}"),
+            Language::Python,
+        );
+        let (head, head_bodies, _) = side(
+            &format!("if C:\n  def f(a, b, c):\n{b}\nelse:\n  def f(a, b, c):\n{a}"),
+            Language::Python,
+        );
+        let files = [Sides {
+            path: "a.py",
+            base_path: Some("a.py"),
+            head: &head,
+            head_bodies: &head_bodies,
+            base: &base,
+            base_bodies: &base_bodies,
+        }];
+        let identity = match_functions(&files);
+        assert_eq!(identity.before[0][0], Some((0, 1)));
+        assert_eq!(identity.before[0][1], Some((0, 0)));
+        assert!(identity.moves.is_empty());
+    }
+
+    #[test]
+    fn a_function_renamed_with_an_edit_beside_a_new_wrapper_of_its_old_name_continues() {
+        let (base, base_bodies, _) = side(&format!("def merge(items, limit):\n{BODY}"), Language::Python);
+        let edited = BODY.replace("return total", "total += 1\n    return total");
+        let head_src = format!("def merge_inner(items, limit):\n{edited}\n\ndef merge(items, limit):\n    return merge_inner(items, limit)\n");
+        let (head, head_bodies, _) = side(&head_src, Language::Python);
+        let files = [Sides {
+            path: "a.py",
+            base_path: Some("a.py"),
+            head: &head,
+            head_bodies: &head_bodies,
+            base: &base,
+            base_bodies: &base_bodies,
+        }];
+        let identity = match_functions(&files);
+        assert_eq!(head[0].name, "merge_inner");
+        assert_eq!(identity.before[0][0], Some((0, 0)));
+        assert_eq!(identity.before[0][1], None);
+        assert_eq!(identity.moves.len(), 1);
+    }
+
+    #[test]
+    fn docstrings_and_comments_are_not_code_lines() {
+        let (_, _, code) = side(
+            "def f():\n    \"\"\"Doc.\"\"\"\n    # note\n\n    return 1\n",
+            Language::Python,
+        );
+        assert!(code.contains(1) && code.contains(5));
+        assert!(!code.contains(2) && !code.contains(3) && !code.contains(4));
+    }
+
+    #[test]
+    fn display_names_drop_the_repeat_suffix() {
+        assert_eq!(display_name("a.b#3"), "a.b");
+        assert_eq!(display_name("a#b"), "a#b");
+        assert_eq!(display_name("Ky.#run"), "Ky.#run");
+    }
+}
