@@ -6,5 +6,6 @@ mod config;
 mod coverage;
 mod duplication;
 mod hostile;
+mod judgement;
 mod probes;
 mod support;
