@@ -172,6 +172,10 @@ def score(name: str, regions: list[tuple[str, int, int]], planted, added_paths: 
     outside = [r for r in regions if r[0] not in added_paths]
     cells = " | ".join(f"{h}/{n} = {100.0 * h / max(n, 1):.1f} %" for h, n in recall.values())
     print(f"| {name} | {cells} | {len(unmatched)} | {len(outside)} | {wall} | {rss:.0f} MB |")
+    if os.environ.get("DEBTGATE_BENCH_MISSED"):
+        for p in planted:
+            if not any(r[0] == p[0] and overlaps((r[1], r[2]), (p[1], p[2])) for r in regions):
+                print(f"    missed {p[3]} {p[0]}:{p[1]}-{p[2]} (copy of {p[4]})", file=sys.stderr)
 
 
 def main() -> None:

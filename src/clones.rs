@@ -19,7 +19,7 @@ use crate::lang::{self, Language, ParseLimits};
 use crate::lines::LineSet;
 use crate::metrics::duplication::{
     extend_matches, is_repetitive_or_data, largest_unit_share, line_span, new_windows, query_index, tokenize,
-    units_by_line, window_hashes, CloneSettings, Match, Tokens,
+    window_hashes, ClonePair, CloneSettings, Match, Tokens,
 };
 
 /// One copy the change made, with what it copies.
@@ -220,51 +220,53 @@ pub fn find(
     }
     let pairs = extend_matches(matches, &tokens, n);
 
-    let units: HashMap<usize, Vec<u32>> = added
-        .keys()
-        .map(|&i| {
-            let spans = targets.get(&files[i].0).map_or(&[][..], |t| &t.functions[..]);
-            let last = tokens[i].lines.last().copied().unwrap_or(0);
-            (i, units_by_line(spans, last))
-        })
-        .collect();
+    let spans = |i: usize| targets.get(&files[i].0).map_or(&[][..], |t| &t.functions[..]);
     // Lines in copies, for the density: both copies count where both are new.
     let mut duplicated: BTreeMap<usize, LineSet> = BTreeMap::new();
+    let kept: Vec<&ClonePair> = pairs
+        .iter()
+        .filter(|pair| {
+            let t = tokens[pair.new.file];
+            let (start, end) = line_span(t, &pair.new.tokens);
+            // The change must have written a copy, in one stretch of added lines: not edited a
+            // line beside old code that happens to repeat, nor touched lines here and there in
+            // an old near-copy until it matched.
+            let written = longest_written_stretch(t, &pair.new.tokens, added[&pair.new.file]);
+            end + 1 - start >= settings.min_lines
+                && written * 5 >= n * 4
+                && largest_unit_share(t, &pair.new.tokens, spans(pair.new.file)) >= n
+                && !(settings.normalize && is_repetitive_or_data(t, &pair.new.tokens))
+        })
+        .collect();
+    let kept_keys: std::collections::HashSet<(usize, usize, usize, usize)> = kept
+        .iter()
+        .map(|p| (p.new.file, p.new.tokens.start, p.other.file, p.other.tokens.start))
+        .collect();
     // The copies to report, by new copy: (file, first token, last token) -> originals.
     let mut reported: BTreeMap<usize, Vec<CopyOf>> = BTreeMap::new();
-    for pair in &pairs {
-        let t = tokens[pair.new.file];
-        let (start, end) = line_span(t, &pair.new.tokens);
-        // The change must have written most of a copy, not edited a line next to old code that
-        // happens to repeat.
-        let written = pair
-            .new
-            .tokens
-            .clone()
-            .filter(|&i| added[&pair.new.file].contains(t.lines[i]))
-            .count();
-        if end + 1 - start < settings.min_lines
-            || written * 5 < n * 4
-            || largest_unit_share(t, &pair.new.tokens, &units[&pair.new.file]) < n
-            || (settings.normalize && is_repetitive_or_data(t, &pair.new.tokens))
-        {
-            continue;
-        }
+    for pair in kept {
+        let (start, end) = line_span(tokens[pair.new.file], &pair.new.tokens);
         duplicated
             .entry(pair.new.file)
             .or_default()
             .insert_range(start, end);
-        let other_new = added.get(&pair.other.file).is_some_and(|lines| {
-            let (s, e) = line_span(tokens[pair.other.file], &pair.other.tokens);
-            lines.count_in(s, e) > 0
-        });
+        let (s, e) = line_span(tokens[pair.other.file], &pair.other.tokens);
+        let other_new = added
+            .get(&pair.other.file)
+            .is_some_and(|lines| lines.count_in(s, e) > 0);
         if other_new {
-            let (s, e) = line_span(tokens[pair.other.file], &pair.other.tokens);
             duplicated.entry(pair.other.file).or_default().insert_range(s, e);
-            // Both copies are new: report the later one, pointing at the earlier.
+            // Both copies are new: report the later one, pointing at the earlier, unless only
+            // this direction holds a copy the change wrote.
+            let reverse = (
+                pair.other.file,
+                pair.other.tokens.start,
+                pair.new.file,
+                pair.new.tokens.start,
+            );
             let this = (&files[pair.new.file].0, start);
             let that = (&files[pair.other.file].0, s);
-            if this < that {
+            if this < that && kept_keys.contains(&reverse) {
                 continue;
             }
         }
@@ -296,6 +298,23 @@ pub fn find(
         .clones
         .sort_by(|a, b| (&a.path, a.start_line).cmp(&(&b.path, b.start_line)));
     Ok(duplication)
+}
+
+/// The most tokens of `range` on one stretch of consecutive added lines.
+fn longest_written_stretch(tokens: &Tokens, range: &Range<usize>, added: &LineSet) -> usize {
+    let (first, last) = line_span(tokens, range);
+    added
+        .ranges()
+        .iter()
+        .filter(|r| r.start <= last && r.end >= first)
+        .map(|r| {
+            range
+                .clone()
+                .filter(|&i| (r.start..=r.end).contains(&tokens.lines[i]))
+                .count()
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 /// Copies of one new region that overlap become one finding, with every original.

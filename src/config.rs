@@ -451,10 +451,22 @@ pub fn template(rules: &[Rule]) -> String {
          # max-duplicated-lines-percent = 3.0   # duplicated lines in new code\n\
          # min-patch-coverage = 80.0            # with --coverage; setting it makes a report required\n\
          # max-coverage-drop = 1.0              # project coverage, points, with --base-coverage\n\
-         # max-debt-minutes = 60                # remediation minutes a change may add (off by default)\n\n\
+         # max-debt-minutes = 60                # remediation minutes a change may add (off by default)\n\
+         # min-new-lines = 20                   # ratio conditions need this many new lines of code\n\
+         # large-worsening-percent = 50         # old excess fails only when worsened by more (% of limit)\n\
+         # policy = \"findings\"                  # or \"debt-ratio\" (SonarQube's gate)\n\
+         # max-debt-ratio = 5.0                 # with policy = \"debt-ratio\"\n\n\
+         # Test code: duplication and file complexity are not judged there, function limits\n\
+         # are limit-factor times higher. paths replaces the per-language conventions.\n\
+         # [tests]\n# paths = DEFAULT_TEST_PATHS\n# limit-factor = 2.0\n\n\
          # [duplication]\n# min-lines = 6\n# normalize = true                     # false: identical copies only\n# exclude = [\"migrations/**\"]\n\n\
          # [coverage]\n# path-map = [{ from = \"/build/agent/\", to = \"\" }]\n# missing-report = \"error\"            # or \"not-judged\"\n",
     );
+    let defaults: Vec<String> = crate::classify::DEFAULT_TEST_PATHS
+        .iter()
+        .map(|p| format!("{p:?}"))
+        .collect();
+    let out = out.replace("DEFAULT_TEST_PATHS", &format!("[{}]", defaults.join(", ")));
     out
 }
 

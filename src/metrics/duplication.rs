@@ -334,13 +334,26 @@ pub fn literal_token() -> u64 {
     fnv1a(LITERAL)
 }
 
+/// The hashes of brackets and separators, which say nothing of what a table holds.
+fn punctuation_tokens() -> &'static [u64] {
+    static TABLE: std::sync::OnceLock<Vec<u64>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        ["(", ")", "[", "]", "{", "}", ",", ";", ":", "=>", "->", "=", "&"]
+            .iter()
+            .map(|p| fnv1a(p.as_bytes()))
+            .collect()
+    })
+}
+
 /// Whether a token run is not clone material, though it repeats: a run of lines of one or a
 /// few shapes repeated (a chain of one-line statements, one-line accessors, `case` rows), or a
 /// literal data table (most of its tokens literals). Needs type-2 tokens to see literals.
 pub fn is_repetitive_or_data(tokens: &Tokens, range: &Range<usize>) -> bool {
     let slice = &tokens.hashes[range.clone()];
     let literals = slice.iter().filter(|&&h| h == literal_token()).count();
-    if literals * 2 >= slice.len() {
+    let punctuation = slice.iter().filter(|h| punctuation_tokens().contains(h)).count();
+    // A table: most of what is not punctuation is literals.
+    if literals * 5 >= (slice.len() - punctuation) * 3 {
         return true;
     }
     // The shape of each line: the hash of its tokens, in order.
@@ -355,6 +368,11 @@ pub fn is_repetitive_or_data(tokens: &Tokens, range: &Range<usize>) -> bool {
             *last = (*last ^ tokens.hashes[i]).wrapping_mul(BASE);
         }
     }
+    // The first and last lines may hold only part of their tokens.
+    if shapes.len() >= 4 {
+        shapes.pop();
+        shapes.remove(0);
+    }
     (1..=4).any(|period| {
         let pairs = shapes.len().saturating_sub(period);
         if pairs < 2 * period {
@@ -365,34 +383,37 @@ pub fn is_repetitive_or_data(tokens: &Tokens, range: &Range<usize>) -> bool {
     })
 }
 
-/// The most tokens of `range` that lie in one function: each token belongs to the innermost
-/// function whose lines hold it (`unit_of_line`, indexed by line, 0 outside any function).
-/// A run that reaches the clone threshold only by joining the tail of one function to the head
-/// of the next is not a copy of either.
-pub fn largest_unit_share(tokens: &Tokens, range: &Range<usize>, unit_of_line: &[u32]) -> usize {
-    let mut counts: HashMap<u32, usize> = HashMap::new();
+/// The most tokens of `range` that lie in one piece of code (`spans`: each function's first
+/// and last line). The run is cut at the boundaries of the functions it cuts (holds some lines
+/// of, not all); a whole function inside it is a piece of its own unless it sits inside a cut
+/// one (a callback in a copied block). So a run that reaches the clone threshold only by
+/// joining the tail of one function to the head of the next, or by stringing together small
+/// whole functions (parallel accessors), is no copy; a copied block inside one function, or a
+/// whole function with the functions nested in it, is.
+pub fn largest_unit_share(tokens: &Tokens, range: &Range<usize>, spans: &[(u32, u32)]) -> usize {
+    let (first, last) = line_span(tokens, range);
+    let touching: Vec<(u32, u32)> = spans
+        .iter()
+        .copied()
+        .filter(|&(s, e)| s <= last && e >= first)
+        .collect();
+    let whole = |&(s, e): &(u32, u32)| first <= s && e <= last;
+    let mut counts: HashMap<Option<(u32, u32)>, usize> = HashMap::new();
     for i in range.clone() {
-        let unit = unit_of_line.get(tokens.lines[i] as usize).copied().unwrap_or(0);
+        let line = tokens.lines[i];
+        let holding = || {
+            touching
+                .iter()
+                .copied()
+                .filter(move |&(s, e)| s <= line && line <= e)
+        };
+        let innermost_cut = holding()
+            .filter(|f| !whole(f))
+            .max_by_key(|&(s, e)| (s, std::cmp::Reverse(e)));
+        let unit = innermost_cut.or_else(|| holding().min_by_key(|&(s, e)| (s, std::cmp::Reverse(e))));
         *counts.entry(unit).or_insert(0) += 1;
     }
     counts.values().copied().max().unwrap_or(0)
-}
-
-/// Paints function spans (first and last line) into a table from line to innermost function
-/// (1-based ids; 0 outside every function).
-pub fn units_by_line(spans: &[(u32, u32)], lines: u32) -> Vec<u32> {
-    let mut table = vec![0u32; lines as usize + 2];
-    let mut order: Vec<usize> = (0..spans.len()).collect();
-    // Outer functions first, so inner ones paint over them.
-    order.sort_by_key(|&i| (spans[i].0, std::cmp::Reverse(spans[i].1)));
-    for (id, i) in order.into_iter().enumerate() {
-        let (start, end) = spans[i];
-        let end = (end as usize).min(table.len() - 1);
-        for slot in table.iter_mut().take(end + 1).skip(start as usize) {
-            *slot = id as u32 + 1;
-        }
-    }
-    table
 }
 
 /// The lines a token range spans, first to last token's line.
@@ -529,12 +550,15 @@ mod tests {
             hashes: vec![1; 10],
             lines: vec![1, 1, 2, 2, 3, 5, 5, 6, 6, 6],
         };
-        let units = units_by_line(&[(1, 3), (5, 6)], 6);
-        assert_eq!(largest_unit_share(&t, &(0..10), &units), 5);
-        let nested = units_by_line(&[(1, 6), (2, 3)], 6);
-        assert_eq!(nested[1], 1);
-        assert_eq!(nested[2], 2);
-        assert_eq!(nested[4], 1);
+        // The run holds the tail of (0, 3) and the head of (5, 8): cut in two.
+        assert_eq!(largest_unit_share(&t, &(2..10), &[(0, 3), (5, 8)]), 5);
+        // A whole function is one piece with the functions nested in it; whole functions in a
+        // row are a piece each.
+        assert_eq!(largest_unit_share(&t, &(0..10), &[(1, 6), (2, 3)]), 10);
+        assert_eq!(largest_unit_share(&t, &(0..10), &[(1, 3), (5, 6)]), 5);
+        // A block inside one function is one piece, a callback inside it included.
+        assert_eq!(largest_unit_share(&t, &(2..8), &[(1, 9)]), 6);
+        assert_eq!(largest_unit_share(&t, &(2..8), &[(1, 9), (3, 3)]), 6);
     }
 
     #[test]
