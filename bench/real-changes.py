@@ -56,6 +56,7 @@ def main() -> int:
 
     exits: collections.Counter[int] = collections.Counter()
     per_rule: collections.Counter[str] = collections.Counter()
+    notes: collections.Counter[str] = collections.Counter()
     failing_conditions: collections.Counter[str] = collections.Counter()
     lines: list[str] = []
     failed: list[str] = []
@@ -83,14 +84,15 @@ def main() -> int:
         for f in verdict.get("findings", []):
             if f.get("suppressed"):
                 continue
-            per_rule[f["rule_id"]] += 1
+            (notes if f["severity"] == "note" else per_rule)[f["rule_id"]] += 1
             fn = f" [{f['function']}]" if f.get("function") else ""
             lines.append(f"{label} {f['path']}:{f['line']} {f['rule_id']} {f['severity']}{fn} {f['message']}")
 
     print("\n".join(lines))
     print()
     print(f"changes: {total}; failed (exit 1): {exits[1]}; passed: {exits[0]}; could not judge (exit 2): {exits[2]}")
-    print("findings per rule: " + (", ".join(f"{r} {n}" for r, n in per_rule.most_common()) or "none"))
+    print("errors and warnings per rule: " + (", ".join(f"{r} {n}" for r, n in per_rule.most_common()) or "none"))
+    print("notes (reported, never failing) per rule: " + (", ".join(f"{r} {n}" for r, n in notes.most_common()) or "none"))
     print("failing conditions: " + (", ".join(f"{c} {n}" for c, n in failing_conditions.most_common()) or "none"))
     print("failed: " + " ".join(failed))
     print(f"reproduce: bench/real-changes.sh --bin {args.bin}")

@@ -129,11 +129,11 @@ fn identify(measured: &[MeasuredFile]) -> Identity {
     identity::match_functions(&sides)
 }
 
-/// The added lines of functions the change moved from another file: not new code.
+/// The added lines of functions the change moved, unchanged, from another file: not new code.
 fn moved_lines(identity: &Identity, measured: &[MeasuredFile]) -> HashMap<String, LineSet> {
     let mut out: HashMap<String, LineSet> = HashMap::new();
     for m in &identity.moves {
-        if m.from_path != m.path {
+        if m.exact && m.from_path != m.path {
             out.entry(m.path.clone())
                 .or_default()
                 .insert_range(m.start_line, m.end_line);

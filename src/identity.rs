@@ -213,7 +213,7 @@ pub fn match_functions(files: &[Sides<'_>]) -> Identity {
             let (bf, bk) = candidates.remove(pick);
             identity.before[fi][k] = Some((bf, bk));
             identity.continued[bf][bk] = true;
-            identity.moves.push(moved(files, (bf, bk), (fi, k)));
+            identity.moves.push(moved(files, (bf, bk), (fi, k), true));
         }
     }
     match_near(files, &mut identity);
@@ -225,40 +225,68 @@ pub fn match_functions(files: &[Sides<'_>]) -> Identity {
 const NEAR: f64 = 0.6;
 
 /// A head function no name or exact body matched that is nearly the body of a base function
-/// in its file continues it: renamed with an edit (`deepMerge` becoming `deepMergeInternal`
-/// beside a new one-line `deepMerge`). It takes the base function over from a head function
-/// of the same name when that one is far less alike.
+/// continues it: renamed with an edit (`deepMerge` becoming `deepMergeInternal` beside a new
+/// one-line `deepMerge`), or moved to another file with an edit. In its own file it may take a
+/// base function over from a head function of the same name that is far less alike; in other
+/// files only base functions nothing continues are candidates.
 fn match_near(files: &[Sides<'_>], identity: &mut Identity) {
+    // Comparing every new function with every base function is quadratic: past this many
+    // pairs across files, only the file's own functions are compared.
+    const MAX_CROSS_PAIRS: usize = 200_000;
+    let new_heads: usize = files
+        .iter()
+        .enumerate()
+        .map(|(fi, f)| {
+            (0..f.head.len())
+                .filter(|&k| identity.before[fi][k].is_none())
+                .count()
+        })
+        .sum();
+    let free_bases: Vec<At> = files
+        .iter()
+        .enumerate()
+        .flat_map(|(fi, f)| (0..f.base.len()).map(move |k| (fi, k)))
+        .filter(|&(fi, k)| !identity.continued[fi][k] && files[fi].base_bodies[k].hash.is_some())
+        .collect();
+    let cross = new_heads.saturating_mul(free_bases.len()) <= MAX_CROSS_PAIRS;
     for (fi, file) in files.iter().enumerate() {
         for k in 0..file.head.len() {
             if identity.before[fi][k].is_some() || file.head_bodies[k].hash.is_none() {
                 continue;
             }
             let body = &file.head_bodies[k];
-            let holder = |b: usize, identity: &Identity| {
-                (0..file.head.len()).find(|&h| identity.before[fi][h] == Some((fi, b)))
+            let holder = |at: At, identity: &Identity| {
+                let (bf, _) = at;
+                (0..files[bf].head.len())
+                    .find(|&h| identity.before[bf][h] == Some(at))
+                    .map(|h| (bf, h))
             };
-            let best = (0..file.base.len())
-                .filter(|&b| file.base_bodies[b].hash.is_some())
-                .map(|b| (b, body.similarity(&file.base_bodies[b])))
-                .filter(|&(b, s)| {
+            let own = (0..file.base.len()).map(|b| (fi, b));
+            let others = free_bases.iter().copied().filter(|&(bf, _)| cross && bf != fi);
+            let best = own
+                .chain(others)
+                .filter(|&(bf, b)| files[bf].base_bodies[b].hash.is_some())
+                .map(|(bf, b)| ((bf, b), body.similarity(&files[bf].base_bodies[b])))
+                .filter(|&((bf, b), s)| {
                     s >= NEAR
-                        && holder(b, identity)
-                            .is_none_or(|h| file.head_bodies[h].similarity(&file.base_bodies[b]) < s / 2.0)
+                        && holder((bf, b), identity).is_none_or(|(hf, h)| {
+                            hf == fi
+                                && files[hf].head_bodies[h].similarity(&files[bf].base_bodies[b]) < s / 2.0
+                        })
                 })
                 .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
-            let Some((b, _)) = best else { continue };
-            if let Some(h) = holder(b, identity) {
-                identity.before[fi][h] = None;
+            let Some((at, _)) = best else { continue };
+            if let Some((hf, h)) = holder(at, identity) {
+                identity.before[hf][h] = None;
             }
-            identity.before[fi][k] = Some((fi, b));
-            identity.continued[fi][b] = true;
-            identity.moves.push(moved(files, (fi, b), (fi, k)));
+            identity.before[fi][k] = Some(at);
+            identity.continued[at.0][at.1] = true;
+            identity.moves.push(moved(files, at, (fi, k), false));
         }
     }
 }
 
-fn moved(files: &[Sides<'_>], (bf, bk): At, (fi, k): At) -> Move {
+fn moved(files: &[Sides<'_>], (bf, bk): At, (fi, k): At, exact: bool) -> Move {
     let (from, to) = (&files[bf].base[bk], &files[fi].head[k]);
     Move {
         from_path: files[bf].base_path.unwrap_or(files[bf].path).to_string(),
@@ -267,6 +295,7 @@ fn moved(files: &[Sides<'_>], (bf, bk): At, (fi, k): At) -> Move {
         function: display_name(&to.qualified_name).to_string(),
         start_line: to.start_line,
         end_line: to.end_line,
+        exact,
     }
 }
 
@@ -396,6 +425,34 @@ mod tests {
         assert_eq!(identity.before[0][0], Some((0, 0)));
         assert_eq!(identity.before[0][1], None);
         assert_eq!(identity.moves.len(), 1);
+    }
+
+    #[test]
+    fn a_function_moved_to_another_file_with_an_edit_continues() {
+        let (base, base_bodies, _) = side(&format!("def merge(items, limit):\n{BODY}"), Language::Python);
+        let edited = BODY.replace("return total", "total += 1\n    return total");
+        let (head, head_bodies, _) = side(&format!("def merge(items, limit):\n{edited}"), Language::Python);
+        let files = [
+            Sides {
+                path: "a.py",
+                base_path: Some("a.py"),
+                head: &[],
+                head_bodies: &[],
+                base: &base,
+                base_bodies: &base_bodies,
+            },
+            Sides {
+                path: "b.py",
+                base_path: None,
+                head: &head,
+                head_bodies: &head_bodies,
+                base: &[],
+                base_bodies: &[],
+            },
+        ];
+        let identity = match_functions(&files);
+        assert_eq!(identity.before[1][0], Some((0, 0)));
+        assert_eq!(identity.moves[0].from_path, "a.py");
     }
 
     #[test]

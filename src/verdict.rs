@@ -134,6 +134,8 @@ pub struct Move {
     pub function: String,
     pub start_line: u32,
     pub end_line: u32,
+    /// The body is unchanged (else it is at least 60 % alike, and edited).
+    pub exact: bool,
 }
 
 /// Something the user must know that is not a finding: a file that was skipped, could not be

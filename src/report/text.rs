@@ -143,8 +143,13 @@ pub fn describe_move(m: &crate::verdict::Move) -> String {
     } else {
         format!("{}:{}", m.from_path, m.from_function)
     };
+    let how = if m.exact {
+        "unchanged: not new code"
+    } else {
+        "with edits"
+    };
     format!(
-        "{from} -> {}:{} (lines {}-{}), its base numbers kept; not new code",
+        "{from} -> {}:{} (lines {}-{}), {how}; judged against its base numbers",
         m.path, m.function, m.start_line, m.end_line
     )
 }
