@@ -125,6 +125,14 @@ pub fn find(
     let mut wanted: Vec<(&str, Language)> = files.iter().map(|f| (f.1.as_str(), f.2)).collect();
     wanted.extend(base_blobs.iter().map(|(id, l)| (id.as_str(), *l)));
     let mut store = TokenCache::open(cache.dir.as_deref(), settings.normalize);
+    // The blobs the change touches are tokenised afresh, whatever the cache says: a cache
+    // entry can save time, never decide a verdict.
+    for &i in &head_changed {
+        store.forget(&files[i].1);
+    }
+    for (id, _) in &base_blobs {
+        store.forget(id);
+    }
     let cache_hits = tokenize_missing(repo, &mut store, &wanted, settings.normalize, limits)?;
     store.save(wanted.iter().map(|w| w.0));
     let empty = Tokens::default();
@@ -450,6 +458,8 @@ fn tokens_of(language: Language, content: Vec<u8>, normalize: bool, limits: Pars
 struct TokenCache {
     path: Option<PathBuf>,
     entries: HashMap<String, Option<Tokens>>,
+    /// Entries of the blobs the change touches, as the cache had them.
+    suspect: HashMap<String, Option<Tokens>>,
     dirty: bool,
 }
 
@@ -458,7 +468,7 @@ fn cache_key(normalize: bool) -> String {
     let grammars: Vec<&str> = lang::LANGUAGES.iter().map(|l| l.grammar_version).collect();
     let seed = crate::verdict::fingerprint(&[env!("CARGO_PKG_VERSION"), &grammars.join(",")]);
     format!(
-        "tokens-v2-{}-{}.bin",
+        "tokens-v3-{}-{}.bin",
         if normalize { "type2" } else { "type1" },
         &seed[..8]
     )
@@ -474,21 +484,35 @@ impl TokenCache {
         TokenCache {
             path,
             entries,
+            suspect: HashMap::new(),
             dirty: false,
         }
     }
 
+    /// Whether the cache holds tokens for a blob. A "not indexable" entry is not taken on
+    /// trust (it would hide the blob from the comparison): such blobs are checked again, which
+    /// is cheap for the usual reasons (a generated marker in the first 4 KiB, the size limit).
     fn has(&self, id: &str) -> bool {
-        self.entries.contains_key(id)
+        self.entries.get(id).is_some_and(Option::is_some)
     }
 
     fn get(&self, id: &str) -> Option<&Tokens> {
         self.entries.get(id).and_then(Option::as_ref)
     }
 
+    /// Sets an entry aside, to be computed again; a recomputed entry equal to it does not make
+    /// the cache need writing.
+    fn forget(&mut self, id: &str) {
+        if let Some(entry) = self.entries.remove(id) {
+            self.suspect.insert(id.to_string(), entry);
+        }
+    }
+
     fn insert(&mut self, id: String, tokens: Option<Tokens>) {
+        if self.suspect.remove(&id).as_ref() != Some(&tokens) {
+            self.dirty = true;
+        }
         self.entries.insert(id, tokens);
-        self.dirty = true;
     }
 
     fn save<'a>(&self, keep: impl Iterator<Item = &'a str>) {
@@ -501,30 +525,63 @@ impl TokenCache {
 
 const MAGIC: &[u8; 8] = b"DGTOKv1\n";
 
+/// Reads a token cache. It is untrusted input (restored from a CI cache, written by anyone who
+/// could write there): every count and length is checked against the bytes that remain before
+/// anything is allocated, and a cache that does not add up is ignored.
 fn read_cache(path: &Path) -> Result<HashMap<String, Option<Tokens>>> {
     let mut bytes = Vec::new();
     std::fs::File::open(path)?.read_to_end(&mut bytes)?;
-    let mut r = Reader { bytes: &bytes, at: 0 };
+    parse_cache(&bytes)
+}
+
+/// An entry holds at least an id length, an indexed flag and a token count.
+const MIN_ENTRY_BYTES: usize = 4 + 1 + 4;
+
+fn parse_cache(bytes: &[u8]) -> Result<HashMap<String, Option<Tokens>>> {
+    let mut r = Reader { bytes, at: 0 };
     anyhow::ensure!(r.take(8)? == MAGIC, "not a debtgate token cache");
     let count = r.u32()? as usize;
+    anyhow::ensure!(
+        count <= r.remaining() / MIN_ENTRY_BYTES,
+        "token cache: {count} entries cannot fit"
+    );
     let mut entries = HashMap::with_capacity(count);
     for _ in 0..count {
         let id_len = r.u32()? as usize;
         let id = String::from_utf8(r.take(id_len)?.to_vec())?;
-        let indexed = r.take(1)?[0] == 1;
-        let n = r.u32()? as usize;
-        let mut tokens = Tokens {
-            hashes: Vec::with_capacity(n),
-            lines: Vec::with_capacity(n),
+        anyhow::ensure!(
+            id.len() == 40 || id.len() == 64,
+            "token cache: {id:?} is not an object id"
+        );
+        let indexed = match r.take(1)?[0] {
+            0 => false,
+            1 => true,
+            other => anyhow::bail!("token cache: bad flag {other}"),
         };
-        for chunk in r.take(n * 8)?.chunks_exact(8) {
-            tokens.hashes.push(u64::from_le_bytes(chunk.try_into()?));
-        }
-        for chunk in r.take(n * 4)?.chunks_exact(4) {
-            tokens.lines.push(u32::from_le_bytes(chunk.try_into()?));
-        }
+        let n = r.u32()? as usize;
+        let hashes = r.take(n.checked_mul(8).context("token cache: too many tokens")?)?;
+        let lines = r.take(n.checked_mul(4).context("token cache: too many tokens")?)?;
+        let tokens = Tokens {
+            hashes: hashes
+                .chunks_exact(8)
+                .map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default()))
+                .collect(),
+            lines: lines
+                .chunks_exact(4)
+                .map(|c| u32::from_le_bytes(c.try_into().unwrap_or_default()))
+                .collect(),
+        };
+        anyhow::ensure!(
+            indexed || n == 0,
+            "token cache: tokens for a blob marked not indexable"
+        );
+        anyhow::ensure!(
+            tokens.lines.windows(2).all(|w| w[0] <= w[1]),
+            "token cache: lines out of order"
+        );
         entries.insert(id, indexed.then_some(tokens));
     }
+    anyhow::ensure!(r.remaining() == 0, "token cache: trailing bytes");
     Ok(entries)
 }
 
@@ -573,7 +630,47 @@ impl<'a> Reader<'a> {
         Ok(slice)
     }
 
+    fn remaining(&self) -> usize {
+        self.bytes.len() - self.at
+    }
+
     fn u32(&mut self) -> Result<u32> {
         Ok(u32::from_le_bytes(self.take(4)?.try_into()?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cache_whose_counts_cannot_fit_is_refused_before_allocating() {
+        let mut bytes = MAGIC.to_vec();
+        bytes.extend_from_slice(&u32::MAX.to_le_bytes());
+        assert!(parse_cache(&bytes)
+            .unwrap_err()
+            .to_string()
+            .contains("cannot fit"));
+        let mut bytes = MAGIC.to_vec();
+        bytes.extend_from_slice(&1u32.to_le_bytes());
+        bytes.extend_from_slice(&40u32.to_le_bytes());
+        bytes.extend_from_slice(&[b'a'; 40]);
+        bytes.push(1);
+        bytes.extend_from_slice(&u32::MAX.to_le_bytes());
+        assert!(parse_cache(&bytes).is_err());
+    }
+
+    #[test]
+    fn a_written_cache_reads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.bin");
+        let id = "a".repeat(40);
+        let tokens = Some(Tokens {
+            hashes: vec![1, 2, 3],
+            lines: vec![1, 1, 2],
+        });
+        write_cache(&path, [(&id, &tokens)].into_iter()).unwrap();
+        let back = read_cache(&path).unwrap();
+        assert_eq!(back.get(&id), Some(&tokens));
     }
 }

@@ -266,10 +266,43 @@ fn run_git(dir: &Path, args: &[&str]) -> Result<Vec<u8>> {
         .map_err(|e| git_spawn_error(&e))?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
+        if let Some(id) = missing_object(&stderr) {
+            bail!("{}", missing_blob_message(id));
+        }
         bail!("`git {}` failed: {}", args.join(" "), stderr.trim());
     }
     Ok(output.stdout)
 }
+
+/// Variables that would make git read another repository than the one in `current_dir`.
+const REPOSITORY_VARIABLES: &[&str] = &[
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_COMMON_DIR",
+    "GIT_NAMESPACE",
+    "GIT_SHALLOW_FILE",
+];
+
+/// The object a git that may not fetch says it could not fetch (a partial clone's missing blob).
+fn missing_object(stderr: &str) -> Option<&str> {
+    let rest = stderr.split("could not fetch ").nth(1)?;
+    rest.split_whitespace()
+        .next()
+        .filter(|_| stderr.contains("lazy fetching disabled"))
+}
+
+fn missing_blob_message(id: &str) -> String {
+    format!(
+        "blob {id} is missing from this repository (a partial clone, `--filter=blob:none`?). debtgate never fetches objects: \
+         fetch them with `git fetch --refetch`, or use a full clone (actions/checkout fetches whole objects by default), and run again."
+    )
+}
+
+/// An empty graft file: grafts are off.
+const NO_GRAFTS: &str = if cfg!(windows) { "NUL" } else { "/dev/null" };
 
 fn git_command(dir: &Path) -> Command {
     let mut cmd = Command::new("git");
@@ -289,13 +322,26 @@ fn git_command(dir: &Path) -> Command {
             "color.ui=false",
             "-c",
             "core.fsmonitor=false",
+            "-c",
+            "advice.graftFileDeprecated=false",
         ])
         .env("GIT_LITERAL_PATHSPECS", "1")
         .env("GIT_TERMINAL_PROMPT", "0")
         .env("GIT_OPTIONAL_LOCKS", "0")
+        // What is judged is what the commits hold: no fetch of missing objects (a partial
+        // clone's lazy fetch runs the remote's upload-pack and uses the network), no replace
+        // refs or grafts standing in for the real objects.
+        .env("GIT_NO_LAZY_FETCH", "1")
+        .env("GIT_NO_REPLACE_OBJECTS", "1")
+        .env("GIT_GRAFT_FILE", NO_GRAFTS)
         .env("LC_ALL", "C")
         .env_remove("GIT_EXTERNAL_DIFF")
         .env_remove("GIT_DIFF_OPTS");
+    // The repository is the one debtgate was pointed at (`--repo`, else the current folder),
+    // never one an exported variable names.
+    for var in REPOSITORY_VARIABLES {
+        cmd.env_remove(var);
+    }
     cmd
 }
 
@@ -570,6 +616,9 @@ fn read_object(stdout: &mut BufReader<ChildStdout>, id: &str) -> Result<Vec<u8>>
     stdout.read_line(&mut header).context("git cat-file stopped")?;
     let mut parts = header.split_whitespace();
     let (_, kind, size) = (parts.next(), parts.next(), parts.next());
+    if kind == Some("missing") {
+        bail!("{}", missing_blob_message(id));
+    }
     if kind != Some("blob") {
         bail!("git object {id} is not a readable blob ({})", header.trim());
     }

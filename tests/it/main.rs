@@ -9,3 +9,4 @@ mod hostile;
 mod judgement;
 mod probes;
 mod support;
+mod trust;

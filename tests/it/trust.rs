@@ -1,0 +1,162 @@
+//! The gate as a security boundary: nothing from the repository or the environment changes
+//! what is judged, runs a program, or reaches the network.
+
+use std::process::Command;
+
+use crate::support::{code, git_env, git_in, nested_python, stderr, stdout, Repo};
+
+/// A repository whose last commit adds a function far over the limits: exit 1.
+fn failing_repo() -> (Repo, String) {
+    let repo = Repo::new();
+    repo.write("app/a.py", "X = 1\n");
+    let base = repo.commit("base");
+    repo.write("app/a.py", format!("X = 1\n{}", nested_python("tangled", 8)));
+    repo.commit("tangle");
+    (repo, base)
+}
+
+#[test]
+fn an_exported_git_dir_does_not_redirect_the_check() {
+    let (target, base) = failing_repo();
+    let other = Repo::new();
+    other.write("b.py", "Y = 1\n");
+    other.commit("one");
+    other.write("b.py", "Y = 2\n");
+    other.commit("two");
+    let out = git_env(&mut Command::new(crate::support::bin()))
+        .current_dir(other.path())
+        .env("GIT_DIR", other.path().join(".git"))
+        .env("GIT_WORK_TREE", other.path())
+        .args(["check", "--repo"])
+        .arg(target.path())
+        .args(["--base", &base])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1, "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains("app/a.py"), "{}", stdout(&out));
+}
+
+#[test]
+fn replace_refs_do_not_change_what_is_judged() {
+    let (repo, base) = failing_repo();
+    let real = repo.git(&["rev-parse", "HEAD:app/a.py"]).trim().to_string();
+    repo.write("innocent.py", "X = 1\n");
+    let innocent = repo.git(&["hash-object", "-w", "innocent.py"]).trim().to_string();
+    repo.git(&["replace", &real, &innocent]);
+    assert_eq!(
+        repo.git(&["cat-file", "-p", &real]),
+        "X = 1\n",
+        "the replace ref is in force for git"
+    );
+    let out = repo.debtgate(&["check", "--base", &base]);
+    assert_eq!(code(&out), 1, "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains("tangled"), "{}", stdout(&out));
+}
+
+#[test]
+fn a_partial_clone_with_missing_blobs_is_exit_2_and_fetches_nothing() {
+    let (source, _) = failing_repo();
+    source.git(&["config", "uploadpack.allowFilter", "true"]);
+    let dir = tempfile::tempdir().unwrap();
+    let clone = dir.path().join("clone");
+    let url = format!("file://{}", source.path().display());
+    git_in(
+        dir.path(),
+        &[
+            "clone",
+            "-q",
+            "--no-checkout",
+            "--filter=blob:none",
+            &url,
+            clone.to_str().unwrap(),
+        ],
+    );
+    // Were git to fetch the missing blobs, it would run this "upload-pack" and leave a mark.
+    let marker = dir.path().join("fetched");
+    let script = dir.path().join("upload-pack.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\ntouch '{}'\nexec git-upload-pack \"$@\"\n",
+            marker.display()
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    git_in(
+        &clone,
+        &["config", "remote.origin.uploadpack", script.to_str().unwrap()],
+    );
+    let out = crate::support::debtgate_in(
+        &clone,
+        &["check", "--base", "origin/main~1", "--head", "origin/main"],
+    );
+    assert_eq!(code(&out), 2, "{}{}", stdout(&out), stderr(&out));
+    assert!(stderr(&out).contains("missing"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("git fetch --refetch"), "{}", stderr(&out));
+    assert!(!marker.exists(), "git ran the repository's upload-pack");
+}
+
+/// A token cache that marks every blob "not indexable", in the cache's own format.
+fn blank_cache(ids: &[String]) -> Vec<u8> {
+    let mut out = b"DGTOKv1\n".to_vec();
+    out.extend_from_slice(&(ids.len() as u32).to_le_bytes());
+    for id in ids {
+        out.extend_from_slice(&(id.len() as u32).to_le_bytes());
+        out.extend_from_slice(id.as_bytes());
+        out.push(0);
+        out.extend_from_slice(&0u32.to_le_bytes());
+    }
+    out
+}
+
+#[test]
+fn a_tampered_token_cache_cannot_turn_a_failure_into_a_pass() {
+    let repo = Repo::new();
+    let function = crate::support::python_function;
+    repo.write(
+        "billing/a.py",
+        format!("# the original\n{}\n\n{}", function("billing"), function("tax")),
+    );
+    let base = repo.commit("base");
+    repo.write(
+        "shop/b.py",
+        format!("{}\n\n{}", function("billing"), function("tax")),
+    );
+    repo.commit("copy both");
+    let cache = repo.path().join(".cache-dir");
+    let args = ["check", "--base", &base, "--cache-dir", cache.to_str().unwrap()];
+    let out = repo.debtgate(&args);
+    assert_eq!(code(&out), 1, "{}", stdout(&out));
+    let ids: Vec<String> = repo
+        .git(&["ls-tree", "-r", "--format=%(objectname)", "HEAD"])
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let files: Vec<_> = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert!(!files.is_empty());
+    for file in &files {
+        std::fs::write(file, blank_cache(&ids)).unwrap();
+    }
+    // Neither the change's blobs nor the original (unchanged, marked "not indexable") are
+    // taken from such a cache: the verdict and the report are the same.
+    let again = repo.debtgate(&args);
+    assert_eq!(code(&again), 1, "{}", stdout(&again));
+    assert_eq!(stdout(&again), stdout(&out));
+    assert!(stdout(&out).contains("billing/a.py"), "{}", stdout(&out));
+    // A cache of 12 bytes claiming four billion entries is ignored, not allocated.
+    for file in &files {
+        let mut bytes = b"DGTOKv1\n".to_vec();
+        bytes.extend_from_slice(&u32::MAX.to_le_bytes());
+        std::fs::write(file, bytes).unwrap();
+    }
+    let third = repo.debtgate(&args);
+    assert_eq!(code(&third), 1, "{}{}", stdout(&third), stderr(&third));
+}
