@@ -447,7 +447,7 @@ fn duplication_findings(
                 "{} ({lines} lines, {} tokens) duplicate {}:{}{more}. {}",
                 describe_lines(d.start_line, d.end_line),
                 d.tokens,
-                first.0,
+                crate::report::escape_control(&first.0),
                 describe_range(first.1, first.2),
                 rule.advice
             ),
@@ -465,7 +465,11 @@ fn duplication_findings(
                     path: path.clone(),
                     start_line: *start,
                     end_line: *end,
-                    message: format!("the code copied: {path}:{}", describe_range(*start, *end)),
+                    message: format!(
+                        "the code copied: {}:{}",
+                        crate::report::escape_control(path),
+                        describe_range(*start, *end)
+                    ),
                 })
                 .collect(),
             suppressed: None,
@@ -850,6 +854,7 @@ fn measure_change(
 
 /// What one side of a file measures to.
 struct Side {
+    comments: Vec<std::ops::Range<usize>>,
     functions: Vec<FunctionMetrics>,
     bodies: Vec<identity::Body>,
     code_lines: LineSet,
@@ -860,6 +865,7 @@ fn measure_side(parsed: &lang::ParsedFile) -> Side {
     let functions = complexity::measure(parsed);
     let shape = identity::shape(parsed, &functions);
     Side {
+        comments: shape.comments,
         functions,
         bodies: shape.bodies,
         code_lines: shape.code_lines,
@@ -880,10 +886,11 @@ fn measure_job(job: Job, limits: ParseLimits) -> (Option<MeasuredFile>, Vec<Noti
     let mut notices = Vec::new();
     let deleted = head.is_none();
     let head = head.unwrap_or_default();
-    let suppressions = crate::suppress::scan(&head);
+    let mut suppressions = crate::suppress::scan(&head);
     let head_source: std::sync::Arc<[u8]> = head.as_slice().into();
     let head = if deleted {
         Side {
+            comments: Vec::new(),
             functions: Vec::new(),
             bodies: Vec::new(),
             code_lines: LineSet::new(),
@@ -935,6 +942,7 @@ fn measure_job(job: Job, limits: ParseLimits) -> (Option<MeasuredFile>, Vec<Noti
         Some((functions, bodies)) => (Some(functions), bodies),
         None => (None, Vec::new()),
     };
+    crate::suppress::in_comments(&mut suppressions, &head.comments);
     let mut test_lines = head.test_regions;
     if test_path {
         test_lines.insert_range(1, u32::MAX - 1);
@@ -1021,6 +1029,7 @@ fn finding_for(
         .or_else(|| file.file.added.first_in(f.start_line, f.end_line))
         .unwrap_or(f.start_line);
     let name = identity::display_name(&f.qualified_name);
+    let shown = crate::report::escape_control(name);
     let was = base_value.map_or_else(|| " (new function)".to_string(), |b| format!(" (was {b})"));
     let (severity, note) = weigh(rule, value, base_value, large);
     let cost = |v: u32| rule.remediation.minutes(v, rule.threshold);
@@ -1040,7 +1049,7 @@ fn finding_for(
         threshold: rule.threshold,
         change,
         message: format!(
-            "`{name}` has {} {value}{was}, over the limit of {}.{note} {}",
+            "`{shown}` has {} {value}{was}, over the limit of {}.{note} {}",
             rule.metric.label(),
             rule.threshold,
             rule.advice
@@ -1051,7 +1060,7 @@ fn finding_for(
             path: path.clone(),
             start_line: f.start_line,
             end_line: f.end_line,
-            message: format!("`{name}` spans lines {}-{}", f.start_line, f.end_line),
+            message: format!("`{shown}` spans lines {}-{}", f.start_line, f.end_line),
         }],
         suppressed: None,
         source_line: None,

@@ -160,7 +160,11 @@ pub fn run(args: impl IntoIterator<Item = OsString>, stdout: &mut dyn Write, std
             if is_broken_pipe(&e) {
                 return 0;
             }
-            let _ = writeln!(stderr, "debtgate: error: {}", escape_control(&format!("{e:#}")));
+            let _ = writeln!(
+                stderr,
+                "debtgate: error: {}",
+                report::escape_own(&format!("{e:#}"))
+            );
             2
         }
     }

@@ -30,6 +30,8 @@ pub struct Shape {
     pub code_lines: LineSet,
     /// Each function's body, in the order of the functions given.
     pub bodies: Vec<Body>,
+    /// The byte ranges of comments, in order.
+    pub comments: Vec<std::ops::Range<usize>>,
 }
 
 /// A function's tokens, its own name left out: a hash for exact matches, and the sorted token
@@ -64,7 +66,7 @@ impl Body {
 
 /// Reads a parsed file's code lines and its functions' body hashes in one walk.
 pub fn shape(parsed: &ParsedFile, functions: &[FunctionMetrics]) -> Shape {
-    let leaves = leaves(parsed);
+    let (leaves, comments) = leaves(parsed);
     let mut code_lines = LineSet::new();
     for leaf in &leaves {
         code_lines.insert_range(leaf.line, leaf.line);
@@ -89,20 +91,28 @@ pub fn shape(parsed: &ParsedFile, functions: &[FunctionMetrics]) -> Shape {
             Body { hash, bag }
         })
         .collect();
-    Shape { code_lines, bodies }
+    Shape {
+        code_lines,
+        bodies,
+        comments,
+    }
 }
 
-/// Every token that is not a comment or a Python docstring, in order.
-fn leaves(parsed: &ParsedFile) -> Vec<Leaf> {
+/// Every token that is not a comment or a Python docstring, in order; and the comments.
+fn leaves(parsed: &ParsedFile) -> (Vec<Leaf>, Vec<std::ops::Range<usize>>) {
     let mut out = Vec::new();
+    let mut comments = Vec::new();
     let source = &parsed.source;
     let mut cursor = parsed.tree.walk();
     let mut descend = true;
     loop {
         let node = cursor.node();
         if descend {
-            let skip = node.kind().contains("comment") || is_docstring(parsed.language, node);
-            if skip || node.is_missing() {
+            let comment = node.kind().contains("comment");
+            if comment {
+                comments.push(node.byte_range());
+            }
+            if comment || node.is_missing() || is_docstring(parsed.language, node) {
                 // not code
             } else if node.child_count() == 0 || node.kind() == "string" {
                 if node.start_byte() < node.end_byte() {
@@ -125,7 +135,7 @@ fn leaves(parsed: &ParsedFile) -> Vec<Leaf> {
         }
         descend = false;
     }
-    out
+    (out, comments)
 }
 
 /// A Python docstring: a string statement first in a module, class or function body.

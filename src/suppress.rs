@@ -7,20 +7,37 @@
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Suppression {
     pub line: u32,
+    /// Where the marker starts in the file, to tell a comment from a string.
+    pub byte: usize,
     pub rules: Vec<String>,
     pub reason: Option<String>,
 }
 
 const MARKER: &str = "debtgate: ignore[";
 
-/// Every suppression in a file, in line order.
+/// Keeps the suppressions whose marker lies inside a comment (`comments`: byte ranges, in
+/// order): `"debtgate: ignore[...]"` in a string or a docstring suppresses nothing.
+pub fn in_comments(suppressions: &mut Vec<Suppression>, comments: &[std::ops::Range<usize>]) {
+    suppressions.retain(|s| {
+        let i = comments.partition_point(|c| c.end <= s.byte);
+        comments.get(i).is_some_and(|c| c.start <= s.byte)
+    });
+}
+
+/// Every suppression in a file, in line order (see [`in_comments`]).
 pub fn scan(source: &[u8]) -> Vec<Suppression> {
     let mut out = Vec::new();
     // A cheap test first: most files have none.
     if !source.windows(MARKER.len()).any(|w| w == MARKER.as_bytes()) {
         return out;
     }
+    let mut offset = 0;
     for (i, line) in source.split(|&b| b == b'\n').enumerate() {
+        let start = offset;
+        offset += line.len() + 1;
+        let Some(byte_at) = line.windows(MARKER.len()).position(|w| w == MARKER.as_bytes()) else {
+            continue;
+        };
         let text = String::from_utf8_lossy(line);
         let Some(at) = text.find(MARKER) else { continue };
         let rest = &text[at + MARKER.len()..];
@@ -37,6 +54,7 @@ pub fn scan(source: &[u8]) -> Vec<Suppression> {
             .trim();
         out.push(Suppression {
             line: u32::try_from(i + 1).unwrap_or(u32::MAX),
+            byte: start + byte_at,
             rules: ids
                 .split(',')
                 .map(|s| s.trim().to_string())

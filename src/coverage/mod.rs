@@ -158,6 +158,12 @@ impl Report {
 /// Reads one report file. Errors name the file and say what is wrong with it.
 pub fn read(path: &Path, forced: Option<Format>) -> Result<Report> {
     let shown = path.display().to_string();
+    // A FIFO with no writer would block forever, a device would never end.
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("{shown}: cannot open the coverage report"))?;
+    if !meta.is_file() {
+        anyhow::bail!("{shown}: not a regular file (a folder, a FIFO or a device); pass the report file the tests wrote");
+    }
     let file = File::open(path).with_context(|| format!("{shown}: cannot open the coverage report"))?;
     let mut input = BufReader::with_capacity(1 << 16, file);
     let format = match forced {

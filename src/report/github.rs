@@ -7,9 +7,13 @@ use std::fmt::Write;
 use crate::rules::Severity;
 use crate::verdict::Verdict;
 
-/// Escapes a command's message: `%`, CR and LF.
+/// Escapes a command's message: `%`, CR and LF as the runner decodes them; escape sequences and
+/// bidirectional controls shown escaped (the log renders them otherwise).
 pub fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    super::escape_own(s)
+        .replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Escapes a property value: as data, plus `:` and `,`, which separate properties.
@@ -71,7 +75,12 @@ mod tests {
 
     #[test]
     fn nothing_hostile_survives() {
-        assert_eq!(escape_data("50%\r\n::error::x"), "50%25%0D%0A::error::x");
+        assert_eq!(escape_data("50%\r\n::error::x"), "50%25\\r%0A::error::x");
         assert_eq!(escape_property("a,b:c%\n"), "a%2Cb%3Ac%25%0A");
+        assert_eq!(
+            escape_data("\x1b[2J\u{202E}gnp.exe"),
+            "\\u{1b}[2J\\u{202e}gnp.exe"
+        );
+        assert_eq!(escape_property("\x1b]0;title\x07.py"), "\\u{1b}]0;title\\u{7}.py");
     }
 }

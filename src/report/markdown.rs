@@ -4,7 +4,11 @@ use std::fmt::Write;
 
 use crate::verdict::{Outcome, Verdict};
 
-/// Escapes text for a Markdown table cell or paragraph: no markup, no HTML, no table breaks.
+/// GitHub refuses a step summary over 1 MiB; the findings stop well before.
+const SIZE_BUDGET: usize = 900 * 1024;
+
+/// Escapes text for a Markdown table cell or paragraph: no markup, no HTML, no table breaks,
+/// no mentions.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -14,7 +18,11 @@ pub fn escape(s: &str) -> String {
                 out.push(c);
             }
             '\n' | '\r' => out.push(' '),
-            c if c.is_control() => out.extend(c.escape_default()),
+            // A mention in a summary reused as a pull-request comment would notify someone.
+            '@' => out.push_str("&#64;"),
+            c if c.is_control() || super::is_bidi_control(c) => {
+                out.push_str(&super::escape_control(&c.to_string()))
+            }
             c => out.push(c),
         }
     }
@@ -66,7 +74,15 @@ pub fn render(verdict: &Verdict) -> String {
     }
     if !verdict.findings.is_empty() {
         let _ = writeln!(out, "| | location | rule | finding |\n| --- | --- | --- | --- |");
-        for f in &verdict.findings {
+        for (shown, f) in verdict.findings.iter().enumerate() {
+            if out.len() > SIZE_BUDGET {
+                let _ = writeln!(
+                    out,
+                    "\n{} more finding(s): see the SARIF or JSON report.",
+                    verdict.findings.len() - shown
+                );
+                break;
+            }
             let mark = match (f.suppressed.is_some(), f.severity) {
                 (true, _) => "🔕",
                 (false, crate::rules::Severity::Error) => "🔴",
@@ -150,5 +166,10 @@ mod tests {
             super::escape("a|b <img src=x> **c**\nd"),
             "a\\|b \\<img src=x\\> \\*\\*c\\*\\* d"
         );
+        assert_eq!(
+            super::escape("cc @org/team and @user"),
+            "cc &#64;org/team and &#64;user"
+        );
+        assert_eq!(super::escape("a\u{202e}b"), "a\\u{202e}b");
     }
 }

@@ -23,19 +23,58 @@ pub enum Format {
     Junit,
 }
 
-/// Makes untrusted text safe for a terminal: control characters (newlines, escape sequences)
-/// are shown escaped instead of acting on the terminal.
+/// Makes untrusted text safe for a terminal and a log: control characters (newlines, escape
+/// sequences, OSC links and titles) and bidirectional overrides are shown escaped instead of
+/// acting on what displays them.
 pub fn escape_control(s: &str) -> std::borrow::Cow<'_, str> {
-    if !s.chars().any(char::is_control) {
+    escape_unless(s, |_| false)
+}
+
+/// For debtgate's own messages, whose untrusted parts were escaped where the message was made:
+/// as [`escape_control`], but a newline stays a newline.
+pub fn escape_own(s: &str) -> std::borrow::Cow<'_, str> {
+    escape_unless(s, |c| c == '\n')
+}
+
+/// Bidirectional controls (Trojan Source): they reorder what a reader sees.
+pub(crate) fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+fn escape_unless(s: &str, keep: impl Fn(char) -> bool) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| (c.is_control() || is_bidi_control(c)) && !keep(c);
+    if !s.chars().any(unsafe_char) {
         return std::borrow::Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
-        if c.is_control() {
+        if unsafe_char(c) && is_bidi_control(c) {
+            out.extend(c.escape_unicode());
+        } else if unsafe_char(c) {
             out.extend(c.escape_default());
         } else {
             out.push(c);
         }
     }
     std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod escape_tests {
+    use super::*;
+
+    #[test]
+    fn control_and_bidi_characters_are_shown_escaped() {
+        assert_eq!(escape_control("a\nb\x1b[2J"), "a\\nb\\u{1b}[2J");
+        assert_eq!(escape_control("x\u{202E}y"), "x\\u{202e}y");
+        assert_eq!(
+            escape_control("\x1b]8;;http://x\x07"),
+            "\\u{1b}]8;;http://x\\u{7}"
+        );
+        assert_eq!(
+            escape_own("line one\nline two\x1b[2J"),
+            "line one\nline two\\u{1b}[2J"
+        );
+        assert_eq!(escape_control("plain"), "plain");
+    }
 }

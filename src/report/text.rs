@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::escape_control;
+use super::{escape_control, escape_own};
 use crate::rules::Severity;
 use crate::verdict::{Outcome, Verdict};
 
@@ -51,7 +51,7 @@ pub fn render_with(verdict: &Verdict, color: bool) -> String {
                 &format!("{}:{}:{}", escape_control(&f.path), f.line, f.column)
             ),
             f.rule_id,
-            escape_control(&f.message)
+            escape_own(&f.message)
         );
         if let Some(source) = &f.source_line {
             let number = f.line.to_string();
@@ -79,7 +79,7 @@ pub fn render_with(verdict: &Verdict, color: bool) -> String {
             .as_deref()
             .map(|p| format!("{}: ", escape_control(p)))
             .unwrap_or_default();
-        let _ = writeln!(out, "{place}{}: {}", n.level.as_str(), escape_control(&n.message));
+        let _ = writeln!(out, "{place}{}: {}", n.level.as_str(), escape_own(&n.message));
     }
     for c in &verdict.conditions {
         if !c.judged {

@@ -160,3 +160,105 @@ fn a_tampered_token_cache_cannot_turn_a_failure_into_a_pass() {
     let third = repo.debtgate(&args);
     assert_eq!(code(&third), 1, "{}{}", stdout(&third), stderr(&third));
 }
+
+#[test]
+fn a_suppression_counts_only_inside_a_comment() {
+    let repo = Repo::new();
+    repo.write("app/a.py", "X = 1\n");
+    let base = repo.commit("base");
+    let deep = nested_python("tangled", 6).replace(
+        "def tangled(a):\n",
+        "def tangled(a):\n    \"\"\"debtgate: ignore[cognitive-complexity] a docstring is no comment\"\"\"\n    s = \"debtgate: ignore[cognitive-complexity] nor is a string\"\n",
+    );
+    repo.write("app/a.py", format!("X = 1\n{deep}"));
+    repo.commit("tangle");
+    let out = repo.debtgate(&["check", "--base", &base, "--format", "json"]);
+    assert_eq!(code(&out), 1, "{}", stdout(&out));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let f = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "cognitive-complexity")
+        .unwrap();
+    assert!(f.get("suppressed").is_none(), "{f:#}");
+    // The same words in a comment suppress it.
+    repo.write(
+        "app/a.py",
+        format!(
+            "X = 1\n# debtgate: ignore[cognitive-complexity] a state machine\n{}",
+            nested_python("tangled", 6)
+        ),
+    );
+    repo.commit("comment");
+    let out = repo.debtgate(&["check", "--base", &base]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+}
+
+#[test]
+#[cfg(unix)]
+fn a_coverage_report_that_is_not_a_regular_file_is_refused() {
+    let (repo, base) = failing_repo();
+    let fifo = repo.path().join("cov.fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let out = repo.debtgate(&["check", "--base", &base, "--coverage", fifo.to_str().unwrap()]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("not a regular file"), "{}", stderr(&out));
+    let out = repo.debtgate(&[
+        "check",
+        "--base",
+        &base,
+        "--coverage",
+        repo.path().join("app").to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+}
+
+#[test]
+fn escape_sequences_and_bidi_controls_never_reach_a_terminal_or_log_raw() {
+    let repo = Repo::new();
+    repo.write("src/x.js", "export const x = 1;\n");
+    let base = repo.commit("base");
+    let body = crate::support::nested_js("inner", 6)
+        .replace("function inner(a) {\n", "")
+        .replace("\n}\n", "\n");
+    let hostile = "\u{1b}[2J\u{1b}]0;owned\u{7}\u{202e}txt.exe";
+    repo.write(
+        "src/\u{202e}name.js",
+        format!("run(\"{hostile}\", (a) => {{\n{body}}});\n// debtgate: ignore[cyclomatic-complexity] \u{1b}[31mreason\n"),
+    );
+    repo.commit("hostile names");
+    for format in ["text", "github", "markdown"] {
+        let out = repo.debtgate(&["check", "--base", &base, "--format", format, "--no-cache"]);
+        let text = stdout(&out);
+        assert_eq!(code(&out), 1, "{format}: {text}{}", stderr(&out));
+        assert!(!text.contains('\u{1b}'), "{format}: {text:?}");
+        assert!(!text.contains('\u{202e}'), "{format}: {text:?}");
+        assert!(!text.contains('\u{7}'), "{format}: {text:?}");
+    }
+}
+
+#[test]
+fn the_markdown_summary_stays_under_githubs_step_summary_limit() {
+    let repo = Repo::new();
+    repo.write("README.md", "x\n");
+    let base = repo.commit("base");
+    // 3,000 files with two findings each: far more than 1 MiB of table rows.
+    for i in 0..3000 {
+        repo.write(
+            &format!("app/m{i}.py"),
+            nested_python(&format!("f{i}_with_a_long_name_{}", "x".repeat(60)), 6),
+        );
+    }
+    repo.commit("many findings");
+    let out = repo.debtgate(&["check", "--base", &base, "--format", "markdown", "--no-cache"]);
+    let text = stdout(&out);
+    assert_eq!(code(&out), 1);
+    assert!(text.len() < 1024 * 1024, "{} bytes", text.len());
+    assert!(
+        text.contains("more finding(s): see the SARIF or JSON report"),
+        "{}",
+        &text[text.len() - 300..]
+    );
+}
