@@ -14,8 +14,9 @@ case "${RUNNER_OS:-$(uname -s)}-${RUNNER_ARCH:-$(uname -m)}" in
     Windows-X64 | MINGW*) target=x86_64-pc-windows-msvc ;;
     *) target="" ;;
 esac
-dest=${RUNNER_TEMP:-/tmp}/debtgate-$version
-mkdir -p "$dest"
+# A fresh folder every run: a binary already on disk (left there by code that ran earlier in
+# the job, such as the pull request's tests) is never reused.
+dest=$(mktemp -d "${RUNNER_TEMP:-/tmp}/debtgate-$version.XXXXXXXX")
 asset=debtgate-$version-$target.tar.gz
 expected=$(awk -v a="$asset" '$2 == a { print $1 }' "$here/action/checksums.txt" 2>/dev/null || true)
 bin=$dest/debtgate
@@ -31,7 +32,8 @@ if [ -n "$target" ] && [ -n "$expected" ] && [ -n "${DEBTGATE_REPOSITORY:-}" ]; 
         fi
     fi
 fi
-if [ ! -x "$bin" ]; then
+if [ ! -f "$dest/$asset" ] || [ ! -x "$bin" ]; then
+    rm -f "$bin"
     echo "debtgate: no verified release asset for ${target:-this runner} at $version; building the action's source"
     cargo install --locked --quiet --path "$here" --root "$dest/cargo"
     bin=$dest/cargo/bin/debtgate

@@ -5,7 +5,24 @@
 # 2 could not judge.
 set -uo pipefail
 debtgate=${DEBTGATE:-debtgate}
+
+fail() {
+    echo "::error title=debtgate::$1"
+    echo "debtgate: $1" >&2
+    exit 2
+}
+
+# pull_request_target runs with the base repository's secrets and a write token: judging the
+# pull request's code there is for workflows that chose it.
+if [ "${GITHUB_EVENT_NAME:-}" = pull_request_target ] && [ "${INPUT_ALLOW_PULL_REQUEST_TARGET:-false}" != true ]; then
+    fail "refusing to run under pull_request_target, where a pull request's code runs with the base repository's secrets. Use the pull_request event, or set allow-pull-request-target: true if this workflow checks out only trusted code."
+fi
+
 base=${INPUT_BASE:-}
+# A base from the input is a revision, never an option (`--upload-pack=...` would run a command).
+case "$base" in
+    -*) fail "the base input '$base' starts with '-': give a commit id or a branch name" ;;
+esac
 if [ -z "$base" ] && [ -n "${GITHUB_EVENT_PATH:-}" ] && [ -f "$GITHUB_EVENT_PATH" ]; then
     case "${GITHUB_EVENT_NAME:-}" in
         pull_request*) key=pull_request.base.sha ;;
@@ -19,18 +36,22 @@ for part in sys.argv[2].split("."):
     value = value.get(part) if isinstance(value, dict) else None
 print(value or "")' "$GITHUB_EVENT_PATH" "$key")
         case "$base" in *[!0]*) ;; *) base="" ;; esac  # a push that created the branch
+        # The payload is data: only a full object id is taken from it.
+        if [ -n "$base" ] && ! printf '%s' "$base" | grep -Eq '^([0-9a-f]{40}|[0-9a-f]{64})$'; then
+            fail "the event payload's $key is not a commit id: ${base:0:80}"
+        fi
     fi
 fi
 
 # A shallow clone (actions/checkout's default) lacks the base: fetch it, then deepen until
 # base and head share history.
 if [ -n "$base" ]; then
-    if ! git cat-file -e "$base^{commit}" 2>/dev/null; then
-        git fetch --no-tags --quiet --depth=1 origin "$base" || true
+    if ! git rev-parse --verify --quiet --end-of-options "$base^{commit}" >/dev/null; then
+        git fetch --no-tags --quiet --depth=1 --end-of-options origin "$base" || true
     fi
     tries=0
-    while [ "$(git rev-parse --is-shallow-repository)" = true ] && ! git merge-base "$base" HEAD >/dev/null 2>&1 && [ $tries -lt 12 ]; do
-        git fetch --no-tags --quiet --deepen=50 origin "$base" "$(git rev-parse HEAD)" 2>/dev/null ||
+    while [ "$(git rev-parse --is-shallow-repository)" = true ] && ! git merge-base --end-of-options "$base" HEAD >/dev/null 2>&1 && [ $tries -lt 12 ]; do
+        git fetch --no-tags --quiet --deepen=50 --end-of-options origin "$base" "$(git rev-parse HEAD)" 2>/dev/null ||
             git fetch --no-tags --quiet --deepen=50 origin || break
         tries=$((tries + 1))
     done
@@ -46,6 +67,10 @@ done <<<"${INPUT_COVERAGE:-}"
 while IFS= read -r report; do
     [ -n "$report" ] && args+=(--base-coverage "$report")
 done <<<"${INPUT_BASE_COVERAGE:-}"
-# shellcheck disable=SC2206 # extra arguments are words, as on a command line
+# Extra arguments are words, as on a command line, but never globs: `--format *` must not
+# expand to the checkout's file names.
+set -f
+# shellcheck disable=SC2206
 extra=(${INPUT_ARGS:-})
+set +f
 "$debtgate" "${args[@]}" "${extra[@]}"

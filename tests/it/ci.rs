@@ -288,3 +288,90 @@ fn the_pre_push_hook_checks_each_pushed_range() {
     let new_branch = push(&repo, &["push", "-q", "origin", "topic"]);
     assert!(!new_branch.status.success(), "{}", stderr(&new_branch));
 }
+
+/// Runs the action's script in `dir` with the given environment; returns the output.
+fn run_action(dir: &Path, env: &[(&str, &str)]) -> std::process::Output {
+    let mut cmd = Command::new("bash");
+    git_env(&mut cmd).arg(action_script()).current_dir(dir).env("DEBTGATE", bin());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+#[test]
+fn the_action_never_passes_an_input_or_payload_to_git_as_an_option() {
+    let (origin, base, _) = origin_with_pull_request();
+    let marker = origin.path().join("pwned");
+    let hostile = format!("--upload-pack=touch {}", marker.display());
+    let out = run_action(origin.path(), &[("INPUT_BASE", &hostile)]);
+    assert_eq!(code(&out), 2, "{}{}", stdout(&out), stderr(&out));
+    assert!(!marker.exists(), "a base input ran a command");
+    assert!(stdout(&out).contains("::error title=debtgate::"), "{}", stdout(&out));
+
+    let event = origin.path().join("event.json");
+    std::fs::write(&event, format!(r#"{{"pull_request": {{"base": {{"sha": "--upload-pack=touch {}"}}}}}}"#, marker.display())).unwrap();
+    let out = run_action(
+        origin.path(),
+        &[("GITHUB_EVENT_NAME", "pull_request"), ("GITHUB_EVENT_PATH", event.to_str().unwrap())],
+    );
+    assert_eq!(code(&out), 2, "{}{}", stdout(&out), stderr(&out));
+    assert!(stderr(&out).contains("not a commit id"), "{}", stderr(&out));
+    assert!(!marker.exists());
+
+    // Extra arguments are not globs: `*` stays `*` even beside a file named like an option.
+    origin.write("--config-from=head", "x\n");
+    let out = run_action(origin.path(), &[("INPUT_BASE", &base), ("INPUT_ARGS", "--config *")]);
+    assert_eq!(code(&out), 2, "{}{}", stdout(&out), stderr(&out));
+    assert!(stderr(&out).contains("configuration file *"), "{}", stderr(&out));
+}
+
+#[test]
+fn the_action_refuses_pull_request_target_unless_the_workflow_opts_in() {
+    let (origin, base, _) = origin_with_pull_request();
+    let out = run_action(origin.path(), &[("GITHUB_EVENT_NAME", "pull_request_target"), ("INPUT_BASE", &base)]);
+    assert_eq!(code(&out), 2, "{}{}", stdout(&out), stderr(&out));
+    assert!(stderr(&out).contains("pull_request_target"), "{}", stderr(&out));
+    let out = run_action(
+        origin.path(),
+        &[
+            ("GITHUB_EVENT_NAME", "pull_request_target"),
+            ("INPUT_BASE", &base),
+            ("INPUT_ALLOW_PULL_REQUEST_TARGET", "true"),
+        ],
+    );
+    assert_eq!(code(&out), 1, "{}{}", stdout(&out), stderr(&out));
+}
+
+#[test]
+#[cfg(unix)]
+fn the_installer_never_reuses_a_binary_it_did_not_build_or_verify() {
+    use std::os::unix::fs::PermissionsExt;
+    let temp = tempfile::tempdir().unwrap();
+    let version = env!("CARGO_PKG_VERSION");
+    // A fake that always passes, planted where an earlier step could write.
+    let planted = temp.path().join(format!("debtgate-{version}"));
+    std::fs::create_dir_all(&planted).unwrap();
+    std::fs::write(planted.join("debtgate"), "#!/bin/sh\necho planted\nexit 0\n").unwrap();
+    std::fs::set_permissions(planted.join("debtgate"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    // `cargo` stands in for the build of the action's source (a real build takes minutes).
+    let tools = temp.path().join("tools");
+    std::fs::create_dir_all(&tools).unwrap();
+    let fake_cargo = "#!/bin/sh\nwhile [ $# -gt 0 ]; do [ \"$1\" = --root ] && root=$2; shift; done\nmkdir -p \"$root/bin\"\nprintf '#!/bin/sh\\necho built debtgate\\n' > \"$root/bin/debtgate\"\nchmod +x \"$root/bin/debtgate\"\n";
+    std::fs::write(tools.join("cargo"), fake_cargo).unwrap();
+    std::fs::set_permissions(tools.join("cargo"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let output = temp.path().join("output");
+    let path = format!("{}:{}", tools.display(), std::env::var("PATH").unwrap());
+    let out = Command::new("bash")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("action/install.sh"))
+        .env("RUNNER_TEMP", temp.path())
+        .env("GITHUB_OUTPUT", &output)
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains("built debtgate"), "{}", stdout(&out));
+    assert!(!stdout(&out).contains("planted"), "{}", stdout(&out));
+    let written = std::fs::read_to_string(&output).unwrap();
+    assert!(!written.contains(&format!("{}/debtgate\n", planted.display())), "{written}");
+}
