@@ -517,7 +517,7 @@ fn resolve_change(repo: &Repo, request: &CheckRequest, env: &Environment) -> Res
     let (base_spec, base_source) = match (&request.base, pre_commit) {
         (Some(b), _) => (b.clone(), "--base".to_string()),
         (None, Some((from, _))) => (from.clone(), "pre-commit's PRE_COMMIT_FROM_REF".to_string()),
-        (None, None) => default_base(repo, env)?,
+        (None, None) => default_base(repo, env, &head)?,
     };
     let base_commit = repo
         .resolve_commit(&base_spec)
@@ -566,7 +566,7 @@ fn missing_base(repo: &Repo, spec: &str, source: &str) -> anyhow::Error {
 }
 
 /// The base when the user gives none: the GitHub event's, else the default branch.
-fn default_base(repo: &Repo, env: &Environment) -> Result<(String, String)> {
+fn default_base(repo: &Repo, env: &Environment, head: &str) -> Result<(String, String)> {
     if let (Some(name), Some(path)) = (&env.github_event_name, &env.github_event_path) {
         let text = std::fs::read_to_string(path).with_context(|| {
             format!(
@@ -586,6 +586,23 @@ fn default_base(repo: &Repo, env: &Environment) -> Result<(String, String)> {
                         path.display()
                     )
                 })?;
+            // actions/checkout checks out a merge of the pull request into the base branch as
+            // it is now; the event's base may be older. The merge's first parent is the base
+            // the pull request is merged into, so files only the base branch changed since the
+            // event was made are not blamed on the pull request.
+            let pr_head = event.pointer("/pull_request/head/sha").and_then(|v| v.as_str());
+            let parents = repo.parents(head);
+            if let ([first, second], Some(pr_head)) = (&parents[..], pr_head) {
+                if second == pr_head && first != sha {
+                    return Ok((
+                        first.clone(),
+                        format!(
+                            "the first parent of the {name} merge commit (the event's base {} is older)",
+                            short(sha)
+                        ),
+                    ));
+                }
+            }
             return Ok((sha.to_string(), format!("the {name} event's base")));
         }
         if name == "push" {
@@ -730,6 +747,24 @@ fn measure_change(
         None => classify::Attributes::default(),
     };
     let vendored = classify::globs(classify::VENDORED_PATHS.iter().copied(), "vendored paths")?;
+    // Sizes first: a blob over --max-file-bytes is never read.
+    let ids: Vec<&str> = change
+        .files
+        .iter()
+        .flat_map(|f| [f.new_blob.as_deref(), f.old_blob.as_deref()])
+        .flatten()
+        .collect();
+    let sizes = repo.blob_sizes(&ids)?;
+    let too_large = |id: &str| {
+        sizes
+            .get(id)
+            .copied()
+            .filter(|&size| size > limits.max_bytes as u64)
+            .map(|size| ParseProblem::TooLarge {
+                bytes: usize::try_from(size).unwrap_or(usize::MAX),
+                limit: limits.max_bytes,
+            })
+    };
     let mut jobs = Vec::new();
     for file in &change.files {
         let note = |message: String| Notice {
@@ -775,6 +810,17 @@ fn measure_change(
         }
         let Some(blob) = &file.new_blob else { continue };
         let has_extension = file.path.rsplit('/').next().is_some_and(|n| n.contains('.'));
+        if let Some(problem) = too_large(blob) {
+            if Language::detect(&file.path, None).is_some() {
+                notices.push(Notice {
+                    path: Some(file.path.clone()),
+                    level: Severity::Error,
+                    message: format!("not analysed at head: {problem}"),
+                    blocking: true,
+                });
+            }
+            continue;
+        }
         let content = if has_extension {
             if Language::detect(&file.path, None).is_none() {
                 continue;
@@ -810,6 +856,18 @@ fn measure_change(
                 .with_context(|| format!("cannot read {} at head", file.path))?,
         };
         let base = match (&file.old_blob, file.base_path(), file.old_kind) {
+            (Some(id), Some(path), EntryKind::File) if too_large(id).is_some() => {
+                notices.push(Notice {
+                    path: Some(path.to_string()),
+                    level: Severity::Warning,
+                    message: format!(
+                        "not analysed at base: {}; its functions are judged as new",
+                        too_large(id).map(|p| p.to_string()).unwrap_or_default()
+                    ),
+                    blocking: false,
+                });
+                None
+            }
             (Some(id), Some(path), EntryKind::File)
                 if Language::detect(path, None).is_none_or(|l| l == language) =>
             {

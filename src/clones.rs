@@ -94,17 +94,29 @@ pub fn find(
     cache: &CacheConfig,
     limits: ParseLimits,
 ) -> Result<Duplication> {
+    // Files over the size limit are not indexed, and never read.
     let files: Vec<(String, String, Language)> = repo
         .ls_tree_blobs(&change.head)?
         .into_iter()
-        .filter(|(path, _)| !excludes.is_match(path))
-        .filter_map(|(path, id)| Language::detect(&path, None).map(|l| (path, id, l)))
+        .filter(|(path, _, size)| !excludes.is_match(path) && *size <= limits.max_bytes as u64)
+        .filter_map(|(path, id, _)| Language::detect(&path, None).map(|l| (path, id, l)))
         .collect();
     // The base versions of changed files: with the head's counts they give every window's
     // count at base, without indexing the base tree.
     let by_path: HashMap<&str, usize> = files.iter().enumerate().map(|(i, f)| (f.0.as_str(), i)).collect();
     let mut head_changed = Vec::new();
     let mut base_blobs: Vec<(String, Language)> = Vec::new();
+    let old_ids: Vec<&str> = change
+        .files
+        .iter()
+        .filter_map(|f| f.old_blob.as_deref())
+        .collect();
+    let base_too_large: std::collections::HashSet<String> = repo
+        .blob_sizes(&old_ids)?
+        .into_iter()
+        .filter(|(_, size)| *size > limits.max_bytes as u64)
+        .map(|(id, _)| id)
+        .collect();
     for file in &change.files {
         if let Some(&i) = by_path.get(file.path.as_str()) {
             if file.status != Status::Deleted {
@@ -112,7 +124,10 @@ pub fn find(
             }
         }
         if let (Some(id), Some(path)) = (&file.old_blob, file.base_path()) {
-            if file.status != Status::Added && !excludes.is_match(path) {
+            if file.status != Status::Added
+                && !excludes.is_match(path)
+                && !base_too_large.contains(id.as_str())
+            {
                 if let Some(language) = Language::detect(path, None) {
                     base_blobs.push((id.clone(), language));
                 }

@@ -5,6 +5,7 @@
 //! cannot make debtgate misread a diff. Blobs are read from the object database through one
 //! `git cat-file --batch` process, never from the working tree.
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
@@ -132,6 +133,48 @@ impl Repo {
         (!id.is_empty()).then_some(id)
     }
 
+    /// The sizes of blobs, in bytes, asked of git before anything is read: a blob over the
+    /// size limit is never read whole.
+    pub fn blob_sizes(&self, ids: &[&str]) -> Result<HashMap<String, u64>> {
+        let mut sizes = HashMap::new();
+        if ids.is_empty() {
+            return Ok(sizes);
+        }
+        let mut child = git_command(&self.root)
+            .args(["cat-file", "--batch-check=%(objectname) %(objectsize)"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| git_spawn_error(&e))?;
+        let mut stdin = child.stdin.take().context("git cat-file: no stdin")?;
+        let input: String = ids.iter().map(|id| format!("{id}\n")).collect();
+        let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+        let output = child.wait_with_output().context("git cat-file --batch-check")?;
+        let _ = writer.join();
+        for line in String::from_utf8_lossy(&output.stdout).lines() {
+            if let Some((id, size)) = line.split_once(' ') {
+                if let Ok(size) = size.parse() {
+                    sizes.insert(id.to_string(), size);
+                }
+            }
+        }
+        Ok(sizes)
+    }
+
+    /// The parents of a commit, in order (none when it cannot be read).
+    pub fn parents(&self, commit: &str) -> Vec<String> {
+        self.git(&["rev-list", "--parents", "-n", "1", "--end-of-options", commit])
+            .map(|out| {
+                String::from_utf8_lossy(&out)
+                    .split_whitespace()
+                    .skip(1)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     pub fn merge_base(&self, a: &str, b: &str) -> Option<String> {
         let out = self.git(&["merge-base", a, b]).ok()?;
         let id = String::from_utf8(trim_newline(&out).to_vec()).ok()?;
@@ -190,22 +233,26 @@ impl Repo {
     }
 
     /// Every regular file tracked at `rev`, with its blob id (symlinks and submodules left out).
-    pub fn ls_tree_blobs(&self, rev: &str) -> Result<Vec<(String, String)>> {
-        let out = self.git(&["ls-tree", "-r", "-z", "--full-tree", rev])?;
+    /// Regular files at `rev`: path, blob id and size in bytes.
+    pub fn ls_tree_blobs(&self, rev: &str) -> Result<Vec<(String, String, u64)>> {
+        let out = self.git(&["ls-tree", "-r", "-z", "-l", "--full-tree", rev])?;
         let mut files = Vec::new();
         for entry in out.split(|&b| b == 0).filter(|e| !e.is_empty()) {
             let Some(tab) = entry.iter().position(|&b| b == b'\t') else {
                 continue;
             };
             let meta = String::from_utf8_lossy(&entry[..tab]);
-            let mut parts = meta.split(' ');
-            let (Some(mode), Some(kind), Some(id)) = (parts.next(), parts.next(), parts.next()) else {
+            let mut parts = meta.split(' ').filter(|p| !p.is_empty());
+            let (Some(mode), Some(kind), Some(id), size) =
+                (parts.next(), parts.next(), parts.next(), parts.next())
+            else {
                 continue;
             };
             if kind == "blob" && EntryKind::from_mode(mode) == EntryKind::File {
                 files.push((
                     String::from_utf8_lossy(&entry[tab + 1..]).into_owned(),
                     id.to_string(),
+                    size.and_then(|s| s.parse().ok()).unwrap_or(0),
                 ));
             }
         }

@@ -200,7 +200,7 @@ impl std::fmt::Display for ParseProblem {
         match self {
             ParseProblem::TooLarge { bytes, limit } => write!(
                 f,
-                "file is {bytes} bytes, over the {limit}-byte limit for parsing (raise `max_file_bytes` or exclude the file)"
+                "file is {bytes} bytes, over the {limit}-byte limit for parsing (raise --max-file-bytes or exclude the file)"
             ),
             ParseProblem::TimedOut { seconds } => {
                 write!(f, "parsing took longer than {seconds} s; exclude the file if it is generated")

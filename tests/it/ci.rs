@@ -292,7 +292,10 @@ fn the_pre_push_hook_checks_each_pushed_range() {
 /// Runs the action's script in `dir` with the given environment; returns the output.
 fn run_action(dir: &Path, env: &[(&str, &str)]) -> std::process::Output {
     let mut cmd = Command::new("bash");
-    git_env(&mut cmd).arg(action_script()).current_dir(dir).env("DEBTGATE", bin());
+    git_env(&mut cmd)
+        .arg(action_script())
+        .current_dir(dir)
+        .env("DEBTGATE", bin());
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -307,13 +310,27 @@ fn the_action_never_passes_an_input_or_payload_to_git_as_an_option() {
     let out = run_action(origin.path(), &[("INPUT_BASE", &hostile)]);
     assert_eq!(code(&out), 2, "{}{}", stdout(&out), stderr(&out));
     assert!(!marker.exists(), "a base input ran a command");
-    assert!(stdout(&out).contains("::error title=debtgate::"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("::error title=debtgate::"),
+        "{}",
+        stdout(&out)
+    );
 
     let event = origin.path().join("event.json");
-    std::fs::write(&event, format!(r#"{{"pull_request": {{"base": {{"sha": "--upload-pack=touch {}"}}}}}}"#, marker.display())).unwrap();
+    std::fs::write(
+        &event,
+        format!(
+            r#"{{"pull_request": {{"base": {{"sha": "--upload-pack=touch {}"}}}}}}"#,
+            marker.display()
+        ),
+    )
+    .unwrap();
     let out = run_action(
         origin.path(),
-        &[("GITHUB_EVENT_NAME", "pull_request"), ("GITHUB_EVENT_PATH", event.to_str().unwrap())],
+        &[
+            ("GITHUB_EVENT_NAME", "pull_request"),
+            ("GITHUB_EVENT_PATH", event.to_str().unwrap()),
+        ],
     );
     assert_eq!(code(&out), 2, "{}{}", stdout(&out), stderr(&out));
     assert!(stderr(&out).contains("not a commit id"), "{}", stderr(&out));
@@ -321,7 +338,10 @@ fn the_action_never_passes_an_input_or_payload_to_git_as_an_option() {
 
     // Extra arguments are not globs: `*` stays `*` even beside a file named like an option.
     origin.write("--config-from=head", "x\n");
-    let out = run_action(origin.path(), &[("INPUT_BASE", &base), ("INPUT_ARGS", "--config *")]);
+    let out = run_action(
+        origin.path(),
+        &[("INPUT_BASE", &base), ("INPUT_ARGS", "--config *")],
+    );
     assert_eq!(code(&out), 2, "{}{}", stdout(&out), stderr(&out));
     assert!(stderr(&out).contains("configuration file *"), "{}", stderr(&out));
 }
@@ -329,7 +349,13 @@ fn the_action_never_passes_an_input_or_payload_to_git_as_an_option() {
 #[test]
 fn the_action_refuses_pull_request_target_unless_the_workflow_opts_in() {
     let (origin, base, _) = origin_with_pull_request();
-    let out = run_action(origin.path(), &[("GITHUB_EVENT_NAME", "pull_request_target"), ("INPUT_BASE", &base)]);
+    let out = run_action(
+        origin.path(),
+        &[
+            ("GITHUB_EVENT_NAME", "pull_request_target"),
+            ("INPUT_BASE", &base),
+        ],
+    );
     assert_eq!(code(&out), 2, "{}{}", stdout(&out), stderr(&out));
     assert!(stderr(&out).contains("pull_request_target"), "{}", stderr(&out));
     let out = run_action(
@@ -373,5 +399,8 @@ fn the_installer_never_reuses_a_binary_it_did_not_build_or_verify() {
     assert!(stdout(&out).contains("built debtgate"), "{}", stdout(&out));
     assert!(!stdout(&out).contains("planted"), "{}", stdout(&out));
     let written = std::fs::read_to_string(&output).unwrap();
-    assert!(!written.contains(&format!("{}/debtgate\n", planted.display())), "{written}");
+    assert!(
+        !written.contains(&format!("{}/debtgate\n", planted.display())),
+        "{written}"
+    );
 }

@@ -262,3 +262,45 @@ fn the_markdown_summary_stays_under_githubs_step_summary_limit() {
         &text[text.len() - 300..]
     );
 }
+
+#[test]
+fn a_stale_event_base_does_not_blame_the_base_branchs_changes_on_the_pull_request() {
+    let repo = Repo::new();
+    repo.write("README.md", "x\n");
+    let b0 = repo.commit("base");
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo.write("pr.py", nested_python("from_the_pull_request", 6));
+    let pr_head = repo.commit("pull request");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write("main_only.py", nested_python("from_the_base_branch", 6));
+    repo.commit("the base branch moves on");
+    // What actions/checkout checks out for a pull request: a merge into the base branch as it
+    // is now, first parent the base branch, second the pull request.
+    repo.git(&["merge", "-q", "--no-ff", "-m", "merge", "feature"]);
+    let event = repo.path().join("event.json");
+    std::fs::write(
+        &event,
+        format!(r#"{{"pull_request": {{"base": {{"sha": "{b0}"}}, "head": {{"sha": "{pr_head}"}}}}}}"#),
+    )
+    .unwrap();
+    let out = git_env(&mut Command::new(crate::support::bin()))
+        .current_dir(repo.path())
+        .env("GITHUB_EVENT_NAME", "pull_request")
+        .env("GITHUB_EVENT_PATH", &event)
+        .args(["check", "--format", "json"])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let paths: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert!(paths.contains(&"pr.py"), "{report:#}");
+    assert!(!paths.contains(&"main_only.py"), "{report:#}");
+    assert!(
+        report["base_source"].as_str().unwrap().contains("first parent"),
+        "{report:#}"
+    );
+}
