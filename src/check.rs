@@ -540,7 +540,7 @@ fn resolve_change(repo: &Repo, request: &CheckRequest, env: &Environment) -> Res
             short(&head)
         );
     }
-    let files = repo.diff(&base, &head)?;
+    let files = repo.diff(&base, &head, request.limits.max_bytes)?;
     Ok(ChangeSet {
         base_spec,
         base_source,

@@ -183,7 +183,9 @@ impl Repo {
 
     /// The files that differ between `base` and `head` (both full commit ids), with the line
     /// ranges each head file adds.
-    pub fn diff(&self, base: &str, head: &str) -> Result<Vec<ChangedFile>> {
+    /// The files between two commits and the lines each adds. A blob over `max_bytes` is
+    /// diffed as binary (`core.bigFileThreshold`), so its text is never held in memory.
+    pub fn diff(&self, base: &str, head: &str, max_bytes: usize) -> Result<Vec<ChangedFile>> {
         let raw = self.git(&[
             "diff",
             "--raw",
@@ -197,7 +199,10 @@ impl Repo {
             head,
             "--",
         ])?;
+        let threshold = format!("core.bigFileThreshold={max_bytes}");
         let patch = self.git(&[
+            "-c",
+            &threshold,
             "diff",
             "-U0",
             "-M",
