@@ -349,7 +349,8 @@ fn append_file(path: &PathBuf, contents: &str) -> Result<()> {
 }
 
 fn write_file(path: &PathBuf, contents: &str) -> Result<()> {
-    std::fs::write(path, contents).with_context(|| format!("cannot write {}", path.display()))
+    crate::output::write_atomically(path, contents.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 fn metrics(args: MetricsArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<i32> {

@@ -6,7 +6,7 @@
 //! duplication in untouched code is never a finding.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::{Read, Write};
+use std::io::Read;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -625,9 +625,7 @@ fn write_cache<'a>(
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    std::fs::File::create(&tmp)?.write_all(&out)?;
-    std::fs::rename(&tmp, path)?;
+    crate::output::write_atomically(path, &out)?;
     Ok(())
 }
 

@@ -19,6 +19,7 @@ pub mod lang;
 pub mod lines;
 pub mod metrics;
 pub mod metrics_cmd;
+pub mod output;
 pub mod report;
 pub mod rules;
 pub mod suppress;

@@ -7,7 +7,7 @@ use std::io::BufRead;
 
 use anyhow::{bail, Context, Result};
 
-use super::{for_each_line, number, valid_line, FileCoverage, Report};
+use super::{for_each_line, hit_count, number, valid_line, FileCoverage, Report};
 
 pub fn read(input: impl BufRead, report: &mut Report) -> Result<()> {
     // The record being read, merged into the report at its end_of_record: one map lookup a
@@ -26,10 +26,9 @@ pub fn read(input: impl BufRead, report: &mut Report) -> Result<()> {
             };
             let line_no = digits(l).map_or_else(|| number::<u32>(l, "DA line").with_context(at), Ok)?;
             let line_no = valid_line(u64::from(line_no)).with_context(at)?;
-            // Some tools write negative or fractional hit counts; anything above zero ran.
             let hits = match digits(h) {
                 Some(h) => u64::from(h),
-                None => u64::from(number::<f64>(h, "DA hits").with_context(at)? > 0.0),
+                None => hit_count(h, "DA hits").with_context(at)?,
             };
             file.hit(line_no, hits);
         } else if let Some(path) = line.strip_prefix(b"SF:") {

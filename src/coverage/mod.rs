@@ -283,6 +283,21 @@ pub(crate) fn valid_line(line: u64) -> Result<u32> {
 }
 
 /// Parses a decimal number field, with a message naming what it is.
+/// A hit count, the same way in every reader: whole numbers as they are; a fraction above zero
+/// ran; a negative count, NaN or infinity is a broken report (an error, never "uncovered").
+pub(crate) fn hit_count(field: &[u8], what: &str) -> Result<u64> {
+    let text = String::from_utf8_lossy(field);
+    let text = text.trim();
+    if let Ok(n) = text.parse::<u64>() {
+        return Ok(n);
+    }
+    match text.parse::<f64>() {
+        Ok(f) if f.is_finite() && f >= 0.0 => Ok(u64::from(f > 0.0)),
+        Ok(_) => bail!("{what} {text:?} is negative or not a finite number: the report is broken"),
+        Err(_) => bail!("{what} is not a number: {text:?}"),
+    }
+}
+
 pub(crate) fn number<T: std::str::FromStr>(field: &[u8], what: &str) -> Result<T> {
     std::str::from_utf8(field)
         .ok()

@@ -5,7 +5,7 @@ use std::io::BufRead;
 
 use anyhow::{bail, Context, Result};
 
-use super::{for_each_line, number, valid_line, Report};
+use super::{for_each_line, hit_count, number, valid_line, Report};
 
 pub fn read_go(input: impl BufRead, report: &mut Report) -> Result<()> {
     let mut blocks = 0usize;
@@ -44,7 +44,7 @@ pub fn read_go(input: impl BufRead, report: &mut Report) -> Result<()> {
                 at()
             );
         }
-        let hits: u64 = number(count.as_bytes(), "block count").with_context(at)?;
+        let hits = hit_count(count.as_bytes(), "block count").with_context(at)?;
         let coverage = report.file(file);
         for l in first..=last {
             coverage.hit(l, hits);

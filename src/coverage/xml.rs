@@ -137,9 +137,12 @@ pub fn read_cobertura(input: impl BufRead, report: &mut Report) -> Result<()> {
                     let Some(path) = &class else { return Ok(()) };
                     let line: u64 = num(e, "number")?.context("<line> has no number=\"…\"")?;
                     let line = valid_line(line)?;
-                    let hits: f64 = num(e, "hits")?.unwrap_or(0.0);
+                    let hits = match attr(e, "hits")? {
+                        Some(v) => super::hit_count(v.as_bytes(), "hits")?,
+                        None => 0,
+                    };
                     let file = report.file(path);
-                    file.hit(line, if hits > 0.0 { hits as u64 } else { 0 });
+                    file.hit(line, hits);
                     if attr(e, "branch")?.as_deref() == Some("true") {
                         if let Some(cc) = attr(e, "condition-coverage")? {
                             // "50% (1/2)"

@@ -139,7 +139,10 @@ fn cases() -> Vec<Case> {
         ),
         change("coverage: truncated XML", vec![file("a.py", "x = 1\n"), file("c.xml", "<?xml version=\"1.0\"?><coverage><packages><package name=\"p\"><classes><class filename=\"a.py\"><lines><line number=\"1\" hits=")], &["--coverage", "c.xml"], Expect::NotJudged("c.xml")),
         change("coverage: truncated LCOV", vec![file("a.py", "x = 1\n"), file("c.info", "SF:a.py\nDA:1,1\n")], &["--coverage", "c.info"], Expect::NotJudged("truncated")),
-        change("coverage: NaN hits", vec![file("a.py", "x = 1\n"), file("c.info", "SF:a.py\nDA:1,NaN\nend_of_record\n")], &["--coverage", "c.info"], Expect::Judged(None)),
+        change("coverage: NaN hits", vec![file("a.py", "x = 1\n"), file("c.info", "SF:a.py\nDA:1,NaN\nend_of_record\n")], &["--coverage", "c.info"], Expect::NotJudged("line 2: DA hits \"NaN\"")),
+        change("coverage: negative LCOV hits", vec![file("a.py", "x = 1\n"), file("c.info", "SF:a.py\nDA:1,-5\nend_of_record\n")], &["--coverage", "c.info"], Expect::NotJudged("negative")),
+        change("coverage: negative Go count", vec![file("a.go", "package a\n"), file("c.out", "mode: set\na.go:1.1,1.10 1 -3\n")], &["--coverage", "c.out"], Expect::NotJudged("negative")),
+        change("coverage: negative Cobertura hits", vec![file("a.py", "x = 1\n"), file("c.xml", "<?xml version=\"1.0\"?><coverage><packages><package><classes><class filename=\"a.py\"><lines><line number=\"1\" hits=\"-2\"/></lines></class></classes></package></packages></coverage>\n")], &["--coverage", "c.xml"], Expect::NotJudged("negative")),
         // --- configuration
         change("config: unknown key", vec![file("a.py", "x = 1\n")], &["--config", "/dev/null"], Expect::Judged(Some(0))),
         change("config: duplicated-block threshold 0", vec![file("debtgate.toml", "[rules.duplicated-block]\nthreshold = 0\n"), file("a.py", "x = 1\n")], &["--config-from", "head"], Expect::NotJudged("at least 10 tokens")),
@@ -390,7 +393,7 @@ fn run(case: &Case) -> Result<(), String> {
 #[test]
 fn hostile_inputs_get_the_expected_behaviour() {
     let cases = cases();
-    assert!(cases.len() >= 40, "{} cases", cases.len());
+    assert_eq!(cases.len(), 66, "the suite holds every case: {} now", cases.len());
     let failures: Vec<String> = cases
         .iter()
         .filter_map(|c| {
