@@ -348,7 +348,7 @@ fn append_file(path: &PathBuf, contents: &str) -> Result<()> {
         .with_context(|| format!("cannot write {}", path.display()))
 }
 
-fn write_file(path: &PathBuf, contents: &str) -> Result<()> {
+fn write_file(path: &std::path::Path, contents: &str) -> Result<()> {
     crate::output::write_atomically(path, contents.as_bytes())
         .with_context(|| format!("cannot write {}", path.display()))
 }
