@@ -71,26 +71,39 @@ pub fn shape(parsed: &ParsedFile, functions: &[FunctionMetrics]) -> Shape {
     for leaf in &leaves {
         code_lines.insert_range(leaf.line, leaf.line);
     }
-    let bodies = functions
+    // Each function's body holds its nested functions' tokens too: deep nesting would make the
+    // work grow with the square of the depth. Smallest functions first, within a budget
+    // proportional to the file; a function past it is identified by name only.
+    let spans: Vec<(usize, usize)> = functions
         .iter()
         .map(|f| {
             let from = leaves.partition_point(|l| l.byte < f.bytes.start);
-            let to = leaves.partition_point(|l| l.byte < f.bytes.end);
-            let name = fnv1a(f.name.as_bytes());
-            let words: Vec<u64> = leaves[from..to]
-                .iter()
-                .map(|l| l.hash)
-                .filter(|&h| h != name)
-                .collect();
-            if words.len() < MIN_BODY_LEAVES {
-                return Body::default();
-            }
+            (from, leaves.partition_point(|l| l.byte < f.bytes.end))
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..functions.len()).collect();
+    order.sort_by_key(|&i| (spans[i].1 - spans[i].0, i));
+    let mut budget = 8 * leaves.len() + 100_000;
+    let mut bodies = vec![Body::default(); functions.len()];
+    for i in order {
+        let (from, to) = spans[i];
+        if to - from > budget {
+            break;
+        }
+        budget -= to - from;
+        let name = fnv1a(functions[i].name.as_bytes());
+        let words: Vec<u64> = leaves[from..to]
+            .iter()
+            .map(|l| l.hash)
+            .filter(|&h| h != name)
+            .collect();
+        if words.len() >= MIN_BODY_LEAVES {
             let hash = Some(fnv1a_words(&words));
             let mut bag = words;
             bag.sort_unstable();
-            Body { hash, bag }
-        })
-        .collect();
+            bodies[i] = Body { hash, bag };
+        }
+    }
     Shape {
         code_lines,
         bodies,
@@ -105,6 +118,8 @@ fn leaves(parsed: &ParsedFile) -> (Vec<Leaf>, Vec<std::ops::Range<usize>>) {
     let source = &parsed.source;
     let mut cursor = parsed.tree.walk();
     let mut descend = true;
+    // The open ancestors, innermost last (asking a node for its parent costs the tree's depth).
+    let mut ancestors: Vec<tree_sitter::Node<'_>> = Vec::new();
     loop {
         let node = cursor.node();
         if descend {
@@ -112,7 +127,8 @@ fn leaves(parsed: &ParsedFile) -> (Vec<Leaf>, Vec<std::ops::Range<usize>>) {
             if comment {
                 comments.push(node.byte_range());
             }
-            if comment || node.is_missing() || is_docstring(parsed.language, node) {
+            if comment || node.is_missing() || is_docstring(parsed.language, node, ancestors.last().copied())
+            {
                 // not code
             } else if node.child_count() == 0 || node.kind() == "string" {
                 if node.start_byte() < node.end_byte() {
@@ -123,6 +139,7 @@ fn leaves(parsed: &ParsedFile) -> (Vec<Leaf>, Vec<std::ops::Range<usize>>) {
                     });
                 }
             } else if cursor.goto_first_child() {
+                ancestors.push(node);
                 continue;
             }
         }
@@ -133,13 +150,18 @@ fn leaves(parsed: &ParsedFile) -> (Vec<Leaf>, Vec<std::ops::Range<usize>>) {
         if !cursor.goto_parent() {
             break;
         }
+        ancestors.pop();
         descend = false;
     }
     (out, comments)
 }
 
 /// A Python docstring: a string statement first in a module, class or function body.
-fn is_docstring(language: Language, node: tree_sitter::Node<'_>) -> bool {
+fn is_docstring(
+    language: Language,
+    node: tree_sitter::Node<'_>,
+    parent: Option<tree_sitter::Node<'_>>,
+) -> bool {
     if language != Language::Python || node.kind() != "expression_statement" {
         return false;
     }
@@ -148,7 +170,7 @@ fn is_docstring(language: Language, node: tree_sitter::Node<'_>) -> bool {
         && node
             .named_children(&mut cursor)
             .all(|c| matches!(c.kind(), "string" | "concatenated_string"));
-    let first = node.parent().is_some_and(|p| {
+    let first = parent.is_some_and(|p| {
         matches!(p.kind(), "module" | "block") && {
             let mut c = p.walk();
             let first = p.named_children(&mut c).find(|n| !n.kind().contains("comment"));

@@ -130,8 +130,8 @@ fn classes_for(language: crate::lang::Language) -> &'static [u8] {
 
 /// Whether a top-level `const x = require("y")` (every declarator a `require` call, or a
 /// member of one) is an import block in CommonJS clothing.
-fn is_require_block(node: tree_sitter::Node<'_>, source: &[u8]) -> bool {
-    if node.parent().is_none_or(|p| p.kind() != "program") {
+fn is_require_block(node: tree_sitter::Node<'_>, source: &[u8], top_level: bool) -> bool {
+    if !top_level {
         return false;
     }
     let mut cursor = node.walk();
@@ -182,7 +182,8 @@ fn tokens_of(file: &ParsedFile, normalize: bool, skip_imports: bool) -> Tokens {
         if descend {
             let class = classes.get(usize::from(node.kind_id())).copied().unwrap_or(OTHER);
             let import = skip_imports
-                && (class == IMPORT_KIND || (class == DECLARATION_KIND && is_require_block(node, source)));
+                && (class == IMPORT_KIND
+                    || (class == DECLARATION_KIND && is_require_block(node, source, cursor.depth() == 1)));
             if class == SKIPPED || import || node.is_missing() || node.start_byte() == node.end_byte() {
                 leaf = true;
             } else if class == LITERAL_KIND || node.child_count() == 0 {

@@ -304,3 +304,22 @@ fn a_stale_event_base_does_not_blame_the_base_branchs_changes_on_the_pull_reques
         "{report:#}"
     );
 }
+
+#[test]
+fn names_of_deeply_nested_functions_stay_bounded() {
+    let repo = Repo::new();
+    let depth = 3000;
+    repo.write(
+        "deep.js",
+        format!("f({}1{});\n", "(a) => g(".repeat(depth), ")".repeat(depth)),
+    );
+    repo.commit("deep");
+    let out = repo.debtgate(&["metrics", "deep.js"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    assert_eq!(text.lines().count(), depth);
+    // Each name keeps its first and last segments and says how many it left out.
+    let longest = text.lines().map(str::len).max().unwrap();
+    assert!(longest < 2000, "{longest} bytes");
+    assert!(text.contains("…2984…"), "{}", text.lines().last().unwrap());
+}

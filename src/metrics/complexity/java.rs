@@ -44,7 +44,7 @@ pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
             if let Some(body) = node.child_by_field_name("body") {
                 // The head is the name: annotations and modifiers come before it.
                 let head = node.child_by_field_name("name").unwrap_or(node);
-                let mut m = rec.new_function(name, scope.join("."), node, head);
+                let mut m = rec.new_function(name, super::qualified(&scope, "."), node, head);
                 m.params = node.child_by_field_name("parameters").map_or(0, |p| {
                     named_children(p)
                         .filter(|p| matches!(p.kind(), "formal_parameter" | "spread_parameter"))

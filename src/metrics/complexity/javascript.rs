@@ -44,7 +44,7 @@ pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
             };
             scope.push(name.clone());
             let head = function_head(node, hint.as_ref().and_then(|h| h.head));
-            let mut m = rec.new_function(name, scope.join("."), node, head);
+            let mut m = rec.new_function(name, super::qualified(&scope, "."), node, head);
             m.params = params(node);
             let (cyclomatic, returns) = cyclomatic_and_returns(node);
             m.cyclomatic = cyclomatic;
@@ -88,12 +88,15 @@ pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
                 "public_field_definition" if node.child_by_field_name("value") == Some(child) => {
                     (node.child_by_field_name("name")?, Some(node))
                 }
-                "arguments" if is_function(child.kind()) => {
+                // A callback takes its name from the call, handed down through `arguments`
+                // (asking a node for its parent costs the depth of the tree).
+                "call_expression" | "new_expression" if child.kind() == "arguments" => {
                     return Some(Hint {
                         name: callback_name(&rec, node)?,
                         head: None,
                     })
                 }
+                "arguments" if is_function(child.kind()) => return hint.clone(),
                 _ => return None,
             };
             Some(Hint {
@@ -110,8 +113,8 @@ pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
 /// The name of a function passed to a call, from the call: `describe("res.send")`,
 /// `it("sets ETag")`, `items.map()`. Test frameworks name their cases this way, and the name
 /// stays the same when cases are added around it.
-fn callback_name(rec: &Record<'_>, arguments: Node<'_>) -> Option<String> {
-    let call = arguments.parent()?;
+fn callback_name(rec: &Record<'_>, call: Node<'_>) -> Option<String> {
+    let arguments = call.child_by_field_name("arguments")?;
     let callee = match call.kind() {
         "call_expression" => call.child_by_field_name("function")?,
         "new_expression" => call.child_by_field_name("constructor")?,

@@ -71,6 +71,25 @@ fn disambiguate(functions: &mut [FunctionMetrics]) {
     }
 }
 
+/// Segments of a qualified name kept from each end: a name stays bounded however deep
+/// functions nest (20,000 nested closures would otherwise hold names of 20,000 segments each,
+/// memory growing with the square of the depth).
+const NAME_SEGMENTS_KEPT: usize = 8;
+
+/// The qualified name of a scope chain, `sep`-joined; past `2 * NAME_SEGMENTS_KEPT` segments
+/// the middle is replaced by how many were left out.
+pub(crate) fn qualified(scope: &[String], sep: &str) -> String {
+    if scope.len() <= 2 * NAME_SEGMENTS_KEPT {
+        return scope.join(sep);
+    }
+    let (head, tail) = (
+        &scope[..NAME_SEGMENTS_KEPT],
+        &scope[scope.len() - NAME_SEGMENTS_KEPT..],
+    );
+    let left_out = scope.len() - 2 * NAME_SEGMENTS_KEPT;
+    format!("{}{sep}…{left_out}…{sep}{}", head.join(sep), tail.join(sep))
+}
+
 /// Shared state for building one function's record.
 pub(crate) struct Record<'a> {
     pub source: &'a [u8],
@@ -116,7 +135,12 @@ pub(crate) fn row_to_line(row: usize) -> u32 {
 pub(crate) fn utf16_column(source: &[u8], node: Node<'_>) -> u32 {
     let end = node.start_byte().min(source.len());
     let line_start = end - node.start_position().column.min(end);
-    let prefix = String::from_utf8_lossy(&source[line_start..end]);
+    let bytes = &source[line_start..end];
+    // Most lines are ASCII, where a byte is a code unit: a fast scan, not a decode.
+    if bytes.is_ascii() {
+        return u32::try_from(bytes.len() + 1).unwrap_or(u32::MAX);
+    }
+    let prefix = String::from_utf8_lossy(bytes);
     u32::try_from(prefix.encode_utf16().count() + 1).unwrap_or(u32::MAX)
 }
 

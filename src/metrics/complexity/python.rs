@@ -10,18 +10,20 @@ pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
     let rec = Record { source: &file.source };
     let mut out = Vec::new();
     let mut scope: Vec<String> = Vec::new();
-    // (node, scope depth, inside a function)
-    let mut stack: Vec<(Node<'_>, usize, bool)> = vec![(file.tree.root_node(), 0, false)];
-    while let Some((node, depth, in_function)) = stack.pop() {
+    // (node, scope depth, inside a function, decorated with @overload)
+    let mut stack: Vec<(Node<'_>, usize, bool, bool)> = vec![(file.tree.root_node(), 0, false, false)];
+    while let Some((node, depth, in_function, overload)) = stack.pop() {
         scope.truncate(depth);
         let mut child_in_function = in_function;
+        let mut child_overload = false;
         match node.kind() {
             // A typing `@overload` stub declares the real function below it; it is not one.
-            "function_definition" if is_overload_stub(&rec, node) => continue,
+            "function_definition" if overload => continue,
+            "decorated_definition" => child_overload = has_overload_decorator(&rec, node),
             "function_definition" => {
                 let name = field_text(&rec, node, "name");
                 scope.push(name.clone());
-                let mut m = rec.new_function(name, scope.join("."), node, node);
+                let mut m = rec.new_function(name, super::qualified(&scope, "."), node, node);
                 m.params = params(&rec, node);
                 let (cyclomatic, returns) = cyclomatic_and_returns(node);
                 m.cyclomatic = cyclomatic;
@@ -39,16 +41,18 @@ pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
         }
         let depth = scope.len();
         let kids: Vec<Node<'_>> = named_children(node).collect();
-        stack.extend(kids.into_iter().rev().map(|c| (c, depth, child_in_function)));
+        stack.extend(
+            kids.into_iter()
+                .rev()
+                .map(|c| (c, depth, child_in_function, child_overload)),
+        );
     }
     out
 }
 
-/// A `def` decorated with `@overload` / `@typing.overload` (or typing_extensions').
-fn is_overload_stub(rec: &Record<'_>, def: Node<'_>) -> bool {
-    let Some(decorated) = def.parent().filter(|p| p.kind() == "decorated_definition") else {
-        return false;
-    };
+/// A decorated definition whose decorators include `@overload` / `@typing.overload` (or
+/// typing_extensions').
+fn has_overload_decorator(rec: &Record<'_>, decorated: Node<'_>) -> bool {
     named_children(decorated)
         .filter(|c| c.kind() == "decorator")
         .any(|d| {

@@ -20,7 +20,7 @@ pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
                     .child_by_field_name("name")
                     .map_or_else(|| "<anonymous>".to_string(), |n| rec.text(n));
                 scope.push(name.clone());
-                let mut m = rec.new_function(name, scope.join("::"), node, node);
+                let mut m = rec.new_function(name, super::qualified(&scope, "::"), node, node);
                 m.params = named_children(node.child_by_field_name("parameters").unwrap_or(node))
                     .filter(|p| matches!(p.kind(), "parameter" | "variadic_parameter"))
                     .count() as u32;
