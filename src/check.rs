@@ -879,6 +879,12 @@ fn measure_change(
             }
             _ => None,
         };
+        if head.starts_with(b"version https://git-lfs.github.com/spec/") {
+            notices.push(note(
+                "Git LFS pointer: the content is not in the repository, so it is not analysed".to_string(),
+            ));
+            continue;
+        }
         // Generated code says so in its leading comment: at base where the file exists there.
         let marked = match (&file.old_blob, file.status) {
             (Some(_), Status::Modified | Status::Renamed) => base.as_deref(),

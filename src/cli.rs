@@ -172,8 +172,10 @@ pub fn run(args: impl IntoIterator<Item = OsString>, stdout: &mut dyn Write, std
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+        c.downcast_ref::<serde_json::Error>()
+            .is_some_and(|j| j.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
+            || c.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
 }
 
@@ -318,12 +320,20 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<i32> {
         )?;
     }
     let main_report = render(args.format);
-    match &args.output {
-        Some(path) => write_file(path, &main_report)?,
-        None => stdout.write_all(main_report.as_bytes())?,
+    let written = match &args.output {
+        Some(path) => {
+            write_file(path, &main_report)?;
+            Ok(())
+        }
+        None => stdout
+            .write_all(main_report.as_bytes())
+            .and_then(|()| stdout.flush()),
+    };
+    // A reader that stops early (`| head`) does not change the verdict.
+    match written {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(verdict.outcome.exit_code()),
     }
-    stdout.flush()?;
-    Ok(verdict.outcome.exit_code())
 }
 
 #[cfg(unix)]

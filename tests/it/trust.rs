@@ -323,3 +323,41 @@ fn names_of_deeply_nested_functions_stay_bounded() {
     assert!(longest < 2000, "{longest} bytes");
     assert!(text.contains("…2984…"), "{}", text.lines().last().unwrap());
 }
+
+#[test]
+fn a_reader_that_stops_early_does_not_change_the_exit_code() {
+    let (repo, base) = failing_repo();
+    for args in [vec!["check", "--base", base.as_str()], vec!["metrics", "app"]] {
+        let mut child = git_env(&mut Command::new(crate::support::bin()))
+            .current_dir(repo.path())
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let expected = if args[0] == "check" { 1 } else { 0 };
+        assert_eq!(code(&out), expected, "{args:?}: {}", stderr(&out));
+        assert!(
+            !stderr(&out).contains("Broken pipe"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn a_git_lfs_pointer_is_skipped_with_a_note_not_a_syntax_error() {
+    let repo = Repo::new();
+    repo.write("README.md", "x\n");
+    let base = repo.commit("base");
+    repo.write(
+        "model.py",
+        "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n",
+    );
+    repo.commit("lfs");
+    let out = repo.debtgate(&["check", "--base", &base]);
+    assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains("Git LFS pointer"), "{}", stdout(&out));
+}
