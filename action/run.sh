@@ -35,7 +35,18 @@ value = json.load(open(sys.argv[1]))
 for part in sys.argv[2].split("."):
     value = value.get(part) if isinstance(value, dict) else None
 print(value or "")' "$GITHUB_EVENT_PATH" "$key")
-        case "$base" in *[!0]*) ;; *) base="" ;; esac  # a push that created the branch
+        case "$base" in
+            *[!0]*) ;;
+            *)  # a push that created the branch: judge it from the default branch
+                base=""
+                default=$(python3 -c 'import json, sys
+print((json.load(open(sys.argv[1])).get("repository") or {}).get("default_branch") or "")' "$GITHUB_EVENT_PATH")
+                if printf '%s' "$default" | grep -Eq '^[A-Za-z0-9._/][A-Za-z0-9._/-]*$' &&
+                    git fetch --no-tags --quiet --depth=50 --end-of-options origin "+refs/heads/$default:refs/remotes/origin/$default"; then
+                    base=$(git rev-parse --verify --quiet --end-of-options "refs/remotes/origin/$default^{commit}")
+                fi
+                ;;
+        esac
         # The payload is data: only a full object id is taken from it.
         if [ -n "$base" ] && ! printf '%s' "$base" | grep -Eq '^([0-9a-f]{40}|[0-9a-f]{64})$'; then
             fail "the event payload's $key is not a commit id: ${base:0:80}"

@@ -611,6 +611,20 @@ fn default_base(repo: &Repo, env: &Environment, head: &str) -> Result<(String, S
                     return Ok((before.to_string(), "the push event's `before`".to_string()));
                 }
             }
+            // A push that creates a branch has no `before`: judge it from where it left the
+            // repository's default branch.
+            let default = event
+                .pointer("/repository/default_branch")
+                .and_then(|v| v.as_str());
+            if let Some(branch) = default.filter(|b| !b.is_empty() && !b.starts_with('-')) {
+                let remote = format!("origin/{branch}");
+                if repo.resolve_commit(&remote).is_some() {
+                    return Ok((
+                        remote,
+                        "the default branch of a push that creates a branch".to_string(),
+                    ));
+                }
+            }
         }
     }
     if let Ok(out) = repo.git(&["symbolic-ref", "-q", "refs/remotes/origin/HEAD"]) {

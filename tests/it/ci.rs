@@ -404,3 +404,40 @@ fn the_installer_never_reuses_a_binary_it_did_not_build_or_verify() {
         "{written}"
     );
 }
+
+#[test]
+fn a_push_that_creates_a_branch_is_judged_from_the_default_branch() {
+    let (origin, _, _) = origin_with_pull_request();
+    let work = tempfile::tempdir().unwrap();
+    let clone = work.path().join("clone");
+    let url = format!("file://{}", origin.path().display());
+    git_in(
+        work.path(),
+        &[
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            "--single-branch",
+            "--branch",
+            "feature",
+            &url,
+            clone.to_str().unwrap(),
+        ],
+    );
+    let event = work.path().join("event.json");
+    std::fs::write(
+        &event,
+        r#"{"before": "0000000000000000000000000000000000000000", "repository": {"default_branch": "main"}}"#,
+    )
+    .unwrap();
+    let out = run_action(
+        &clone,
+        &[
+            ("GITHUB_EVENT_NAME", "push"),
+            ("GITHUB_EVENT_PATH", event.to_str().unwrap()),
+        ],
+    );
+    assert_eq!(code(&out), 1, "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains("app/b.py"), "{}", stdout(&out));
+}
