@@ -12,9 +12,9 @@ run() {
     echo "$1: $(grep -E 'stat::number_of_executed_units|Done' "logs/$1.log" | tr '\n' ' ')"
 }
 mkdir -p logs
-for pair in "walkers coverage" "diff config"; do
+for pair in "walkers coverage" "diff config" "cache"; do
     set -- $pair
     run "$1" &
-    run "$2" &
+    if [ $# -gt 1 ]; then run "$2" & fi
     wait
 done

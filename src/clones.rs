@@ -549,6 +549,13 @@ fn read_cache(path: &Path) -> Result<HashMap<String, Option<Tokens>>> {
     parse_cache(&bytes)
 }
 
+/// Reads a token cache's bytes as `debtgate check` would (for the fuzzer): the entries it
+/// accepts, or why it refuses the cache.
+#[doc(hidden)]
+pub fn parse_token_cache(bytes: &[u8]) -> Result<usize> {
+    parse_cache(bytes).map(|entries| entries.len())
+}
+
 /// An entry holds at least an id length, an indexed flag and a token count.
 const MIN_ENTRY_BYTES: usize = 4 + 1 + 4;
 
