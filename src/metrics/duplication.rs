@@ -78,6 +78,9 @@ const IDENTIFIER_KIND: u8 = 3;
 const IMPORT_KIND: u8 = 4;
 /// A declaration that may be a CommonJS `require` block; decided by looking inside.
 const DECLARATION_KIND: u8 = 5;
+/// A decorated definition, which may be a typing `@overload` stub: its signature repeats the
+/// real function's, and is no copy anyone made.
+const DECORATED_KIND: u8 = 6;
 
 /// Node kinds that are import blocks, in any supported grammar (`kinds_exist_in_some_grammar`
 /// checks each name against the grammars).
@@ -95,6 +98,9 @@ const IMPORT_KINDS: &[&str] = &[
     "marker_annotation",
     "annotation",
     "decorator",
+    // A TypeScript overload signature (or an ambient declaration): a declaration of the
+    // function that follows, not code.
+    "function_signature",
 ];
 
 /// How each node kind of a grammar tokenises, by kind id: deciding by name for every node
@@ -111,6 +117,8 @@ fn kind_classes(language: &tree_sitter::Language) -> Vec<u8> {
                 IMPORT_KIND
             } else if named && matches!(kind, "lexical_declaration" | "variable_declaration") {
                 DECLARATION_KIND
+            } else if named && kind == "decorated_definition" {
+                DECORATED_KIND
             } else if named && is_literal(kind) {
                 LITERAL_KIND
             } else if named && is_identifier(kind) {
@@ -158,6 +166,20 @@ fn is_require_block(node: tree_sitter::Node<'_>, source: &[u8], top_level: bool)
     declarators > 0
 }
 
+/// A Python definition decorated with `@overload` (`typing.`, `t.`, `typing_extensions.`).
+fn is_overload_stub(node: tree_sitter::Node<'_>, source: &[u8]) -> bool {
+    let mut cursor = node.walk();
+    let overload = node
+        .named_children(&mut cursor)
+        .filter(|c| c.kind() == "decorator")
+        .any(|d| {
+            let text = String::from_utf8_lossy(&source[d.byte_range()]);
+            let name = text.trim_start_matches('@').trim();
+            name == "overload" || name.ends_with(".overload")
+        });
+    overload
+}
+
 /// The tokens of a parsed file, in order, for clone detection (import blocks left out). A
 /// literal (a whole string, interpolations included) is one token. Iterative: deep nesting
 /// cannot overflow the stack.
@@ -183,7 +205,8 @@ fn tokens_of(file: &ParsedFile, normalize: bool, skip_imports: bool) -> Tokens {
             let class = classes.get(usize::from(node.kind_id())).copied().unwrap_or(OTHER);
             let import = skip_imports
                 && (class == IMPORT_KIND
-                    || (class == DECLARATION_KIND && is_require_block(node, source, cursor.depth() == 1)));
+                    || (class == DECLARATION_KIND && is_require_block(node, source, cursor.depth() == 1))
+                    || (class == DECORATED_KIND && is_overload_stub(node, source)));
             if class == SKIPPED || import || node.is_missing() || node.start_byte() == node.end_byte() {
                 leaf = true;
             } else if class == LITERAL_KIND || node.child_count() == 0 {
@@ -485,6 +508,19 @@ mod tests {
         let ts = tokens(
             Language::TypeScript,
             "import type {A} from './a';\nlet b: A;\n",
+            true,
+        );
+        assert_eq!(ts.len(), 5);
+    }
+
+    #[test]
+    fn overload_stubs_are_not_clone_material() {
+        let stubs = "@t.overload\ndef f(a: int, b: str = \"x\") -> int: ...\n";
+        let py = tokens(Language::Python, &format!("{stubs}def g(): pass\n"), true);
+        assert_eq!(py.len(), tokens(Language::Python, "def g(): pass\n", true).len());
+        let ts = tokens(
+            Language::TypeScript,
+            "function f(a: string): string;\nlet b = 1;\n",
             true,
         );
         assert_eq!(ts.len(), 5);

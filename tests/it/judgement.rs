@@ -372,3 +372,16 @@ fn a_worsened_file_is_charged_for_the_worsening_only() {
     assert!(file[0]["debt_minutes"].as_u64().unwrap() < 5, "{report:#}");
     assert_eq!(exit, 0);
 }
+
+#[test]
+fn overload_stubs_repeating_the_real_signature_are_not_copies() {
+    let params = "    text: str,\n    default: str | None = None,\n    hide_input: bool = False,\n    confirmation: bool | str = False,\n    suffix: str = \": \",\n    show_default: bool | str = True,\n    err: bool = False,\n";
+    let real = format!("def prompt(\n{params}) -> str:\n    return text\n");
+    let (repo, base) = base_with(&[("app/ui.py", format!("import typing as t\n\n\n{real}"))]);
+    let stubs = format!("@t.overload\ndef prompt(\n{params}) -> int: ...\n\n\n@t.overload\ndef prompt(\n{params}) -> str: ...\n\n\n");
+    repo.write("app/ui.py", format!("import typing as t\n\n\n{stubs}{real}"));
+    repo.commit("typed overloads");
+    let (exit, report) = check(&repo, &base, &[]);
+    assert!(findings(&report, "duplicated-block").is_empty(), "{report:#}");
+    assert_eq!(exit, 0);
+}
