@@ -340,15 +340,18 @@ const REPOSITORY_VARIABLES: &[&str] = &[
 
 /// The object a git that may not fetch says it could not fetch (a partial clone's missing blob).
 fn missing_object(stderr: &str) -> Option<&str> {
-    let rest = stderr.split("could not fetch ").nth(1)?;
-    rest.split_whitespace()
-        .next()
-        .filter(|_| stderr.contains("lazy fetching disabled"))
+    let after = |marker: &str| stderr.split(marker).nth(1).and_then(|rest| rest.split_whitespace().next());
+    if stderr.contains("lazy fetching disabled") {
+        if let Some(id) = after("could not fetch ") {
+            return Some(id);
+        }
+    }
+    after("fatal: unable to read ").filter(|id| id.len() >= 40 && id.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 fn missing_blob_message(id: &str) -> String {
     format!(
-        "blob {id} is missing from this repository (a partial clone, `--filter=blob:none`?). debtgate never fetches objects: \
+        "blob {id} is missing from this repository (a partial clone, `--filter=blob:none`, or an incomplete copy?). debtgate never fetches objects: \
          fetch them with `git fetch --refetch`, or use a full clone (actions/checkout fetches whole objects by default), and run again."
     )
 }
