@@ -1223,7 +1223,7 @@ fn judge(
                 .iter()
                 .filter(|r| r.enabled && r.metric.is_function_metric());
             findings.extend(enabled.filter_map(|rule| finding_for(rule, f, before, file, large)));
-            if let Some(before) = before {
+            if let Some(before) = before.filter(|_| !identity.secondary[fi][k]) {
                 debt_removed += rules
                     .iter()
                     .filter(|r| r.enabled)

@@ -340,7 +340,12 @@ const REPOSITORY_VARIABLES: &[&str] = &[
 
 /// The object a git that may not fetch says it could not fetch (a partial clone's missing blob).
 fn missing_object(stderr: &str) -> Option<&str> {
-    let after = |marker: &str| stderr.split(marker).nth(1).and_then(|rest| rest.split_whitespace().next());
+    let after = |marker: &str| {
+        stderr
+            .split(marker)
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+    };
     if stderr.contains("lazy fetching disabled") {
         if let Some(id) = after("could not fetch ") {
             return Some(id);

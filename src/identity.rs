@@ -71,39 +71,57 @@ pub fn shape(parsed: &ParsedFile, functions: &[FunctionMetrics]) -> Shape {
     for leaf in &leaves {
         code_lines.insert_range(leaf.line, leaf.line);
     }
-    // Each function's body holds its nested functions' tokens too: deep nesting would make the
-    // work grow with the square of the depth. Smallest functions first, within a budget
-    // proportional to the file; a function past it is identified by name only.
-    let spans: Vec<(usize, usize)> = functions
-        .iter()
-        .map(|f| {
-            let from = leaves.partition_point(|l| l.byte < f.bytes.start);
-            (from, leaves.partition_point(|l| l.byte < f.bytes.end))
-        })
-        .collect();
+    // Each token belongs to the innermost function holding it: a function's body is its own
+    // tokens, its nested functions' are theirs. So a function whose body moved into a closure
+    // it now wraps (or out of one) is told apart by what it holds itself, and the work is linear
+    // however deep functions nest. One sweep, functions outermost first.
     let mut order: Vec<usize> = (0..functions.len()).collect();
-    order.sort_by_key(|&i| (spans[i].1 - spans[i].0, i));
-    let mut budget = 8 * leaves.len() + 100_000;
-    let mut bodies = vec![Body::default(); functions.len()];
-    for i in order {
-        let (from, to) = spans[i];
-        if to - from > budget {
-            break;
+    order.sort_by_key(|&i| {
+        (
+            functions[i].bytes.start,
+            std::cmp::Reverse(functions[i].bytes.end),
+            i,
+        )
+    });
+    let mut words: Vec<Vec<u64>> = vec![Vec::new(); functions.len()];
+    let names: Vec<u64> = functions.iter().map(|f| fnv1a(f.name.as_bytes())).collect();
+    let mut open: Vec<usize> = Vec::new();
+    let mut next = 0;
+    for leaf in &leaves {
+        while open.last().is_some_and(|&i| functions[i].bytes.end <= leaf.byte) {
+            open.pop();
         }
-        budget -= to - from;
-        let name = fnv1a(functions[i].name.as_bytes());
-        let words: Vec<u64> = leaves[from..to]
-            .iter()
-            .map(|l| l.hash)
-            .filter(|&h| h != name)
-            .collect();
-        if words.len() >= MIN_BODY_LEAVES {
+        while next < order.len() && functions[order[next]].bytes.start <= leaf.byte {
+            let i = order[next];
+            while open
+                .last()
+                .is_some_and(|&o| functions[o].bytes.end <= functions[i].bytes.start)
+            {
+                open.pop();
+            }
+            if functions[i].bytes.end > leaf.byte {
+                open.push(i);
+            }
+            next += 1;
+        }
+        if let Some(&i) = open.last() {
+            if leaf.hash != names[i] {
+                words[i].push(leaf.hash);
+            }
+        }
+    }
+    let bodies = words
+        .into_iter()
+        .map(|words| {
+            if words.len() < MIN_BODY_LEAVES {
+                return Body::default();
+            }
             let hash = Some(fnv1a_words(&words));
             let mut bag = words;
             bag.sort_unstable();
-            bodies[i] = Body { hash, bag };
-        }
-    }
+            Body { hash, bag }
+        })
+        .collect();
     Shape {
         code_lines,
         bodies,
@@ -200,6 +218,10 @@ pub struct Identity {
     pub before: Vec<Vec<Option<At>>>,
     /// Base functions that continue at head (so were not deleted).
     pub continued: Vec<Vec<bool>>,
+    /// Head functions that continue a base function another head function is the heir of
+    /// (a wrapper around a moved body): judged against it, but the debt it removes is counted
+    /// once, on the heir.
+    pub secondary: Vec<Vec<bool>>,
     pub moves: Vec<Move>,
 }
 
@@ -215,6 +237,7 @@ pub fn match_functions(files: &[Sides<'_>]) -> Identity {
     let mut identity = Identity {
         before: files.iter().map(|f| vec![None; f.head.len()]).collect(),
         continued: files.iter().map(|f| vec![false; f.base.len()]).collect(),
+        secondary: files.iter().map(|f| vec![false; f.head.len()]).collect(),
         moves: Vec::new(),
     };
     for (fi, file) in files.iter().enumerate() {
@@ -290,26 +313,31 @@ fn match_near(files: &[Sides<'_>], identity: &mut Identity) {
             let holder = |at: At, identity: &Identity| {
                 let (bf, _) = at;
                 (0..files[bf].head.len())
-                    .find(|&h| identity.before[bf][h] == Some(at))
+                    .find(|&h| identity.before[bf][h] == Some(at) && !identity.secondary[bf][h])
                     .map(|h| (bf, h))
             };
             let own = (0..file.base.len()).map(|b| (fi, b));
             let others = free_bases.iter().copied().filter(|&(bf, _)| cross && bf != fi);
+            // Another file's base function counts only if nothing continues it; one of this
+            // file may be continued already (a body wrapped in a new closure, or a function
+            // renamed beside a new wrapper of its old name).
             let best = own
                 .chain(others)
                 .filter(|&(bf, b)| files[bf].base_bodies[b].hash.is_some())
                 .map(|(bf, b)| ((bf, b), body.similarity(&files[bf].base_bodies[b])))
-                .filter(|&((bf, b), s)| {
-                    s >= NEAR
-                        && holder((bf, b), identity).is_none_or(|(hf, h)| {
-                            hf == fi
-                                && files[hf].head_bodies[h].similarity(&files[bf].base_bodies[b]) < s / 2.0
-                        })
-                })
+                .filter(|&((bf, b), s)| s >= NEAR && holder((bf, b), identity).is_none_or(|(hf, _)| hf == fi))
                 .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
-            let Some((at, _)) = best else { continue };
-            if let Some((hf, h)) = holder(at, identity) {
-                identity.before[hf][h] = None;
+            let Some((at, s)) = best else { continue };
+            // Both continue the base function; the more alike one is its heir, whose debt
+            // accounting it carries, the other a wrapper judged against it too.
+            match holder(at, identity) {
+                Some((hf, h))
+                    if files[hf].head_bodies[h].similarity(&files[at.0].base_bodies[at.1]) < s / 2.0 =>
+                {
+                    identity.secondary[hf][h] = true;
+                }
+                Some(_) => identity.secondary[fi][k] = true,
+                None => {}
             }
             identity.before[fi][k] = Some(at);
             identity.continued[at.0][at.1] = true;
@@ -455,7 +483,10 @@ mod tests {
         let identity = match_functions(&files);
         assert_eq!(head[0].name, "merge_inner");
         assert_eq!(identity.before[0][0], Some((0, 0)));
-        assert_eq!(identity.before[0][1], None);
+        assert!(!identity.secondary[0][0]);
+        // The wrapper of the old name is judged against the old function too, as a secondary.
+        assert_eq!(identity.before[0][1], Some((0, 0)));
+        assert!(identity.secondary[0][1]);
         assert_eq!(identity.moves.len(), 1);
     }
 
@@ -485,6 +516,30 @@ mod tests {
         let identity = match_functions(&files);
         assert_eq!(identity.before[1][0], Some((0, 0)));
         assert_eq!(identity.moves[0].from_path, "a.py");
+    }
+
+    #[test]
+    fn a_function_whose_body_moved_into_a_closure_it_wraps_is_told_apart() {
+        let inner = "        total = 0\n        for x in items:\n            if x > limit:\n                total += x\n        return total\n";
+        let (base, base_bodies, _) = side(&format!("def run(items, limit):\n{BODY}"), Language::Python);
+        let head_src = format!("def run(items, limit):\n    def work():\n{inner}    return work()\n");
+        let (head, head_bodies, _) = side(&head_src, Language::Python);
+        let files = [Sides {
+            path: "a.py",
+            base_path: Some("a.py"),
+            head: &head,
+            head_bodies: &head_bodies,
+            base: &base,
+            base_bodies: &base_bodies,
+        }];
+        let identity = match_functions(&files);
+        // `run.work` holds what `run` held; `run` is now a wrapper.
+        assert_eq!(head[1].qualified_name, "run.work");
+        assert_eq!(identity.before[0][1], Some((0, 0)), "{identity:?}");
+        assert!(
+            identity.secondary[0][0] && !identity.secondary[0][1],
+            "{identity:?}"
+        );
     }
 
     #[test]

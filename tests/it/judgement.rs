@@ -234,6 +234,12 @@ fn callbacks_in_tests_are_named_from_their_call() {
         "{text}"
     );
     assert!(!text.contains("<anonymous>"), "{text}");
+    // A name passes through parentheses and type assertions to the function they wrap.
+    repo.write("src/got.ts", "const got = ((url: string) => { return url; }) as Got;\nconst y = (new Promise((resolve) => resolve(1)))!;\n");
+    repo.commit("wrapped");
+    let text = stdout(&repo.debtgate(&["metrics", "src/got.ts"]));
+    assert!(text.contains(r#""qualified_name":"got""#), "{text}");
+    assert!(text.contains(r#""qualified_name":"Promise()""#), "{text}");
     let _ = base;
 }
 

@@ -97,6 +97,12 @@ pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
                     })
                 }
                 "arguments" if is_function(child.kind()) => return hint.clone(),
+                // `const got = ((url) => {...}) as Got`: the name passes through the wrapping.
+                "parenthesized_expression"
+                | "as_expression"
+                | "satisfies_expression"
+                | "non_null_expression"
+                | "type_assertion" => return hint.clone(),
                 _ => return None,
             };
             Some(Hint {
