@@ -99,7 +99,11 @@ pub struct ChangeSet {
 impl Repo {
     /// Finds the repository that contains `dir`.
     pub fn discover(dir: &Path) -> Result<Repo> {
-        let out = run_git(dir, &["rev-parse", "--show-toplevel"]).map_err(|e| {
+        // A bare repository (a CI mirror, a server-side hook) has no work tree; everything is
+        // read from objects anyway, so its git directory serves.
+        let bare = run_git(dir, &["rev-parse", "--is-bare-repository"]).is_ok_and(|o| trim_newline(&o) == b"true");
+        let query = if bare { "--absolute-git-dir" } else { "--show-toplevel" };
+        let out = run_git(dir, &["rev-parse", query]).map_err(|e| {
             anyhow!("{} is not inside a git repository (or git could not read it): {e:#}\nRun debtgate from a git checkout, or pass --repo DIR.", dir.display())
         })?;
         let top = String::from_utf8(trim_newline(&out).to_vec())
