@@ -1049,12 +1049,15 @@ fn measure_job(job: Job, limits: ParseLimits) -> (Option<MeasuredFile>, Vec<Noti
 fn syntax_error_notice(parsed: &lang::ParsedFile, file: &ChangedFile) -> Option<Notice> {
     let first = parsed.syntax_errors.first()?;
     let grammar = parsed.language.spec().grammar_version;
-    let in_change = parsed
+    let mut in_change = parsed
         .syntax_errors
         .iter()
-        .find(|e| file.added.first_in(e.line, e.end_line).is_some());
-    Some(match in_change {
-        Some(e) => Notice {
+        .filter(|e| file.added.first_in(e.line, e.end_line).is_some());
+    let blocking = in_change
+        .clone()
+        .find(|e| !is_contained_outside_functions(parsed, e));
+    Some(match (blocking, in_change.next()) {
+        (Some(e), _) => Notice {
             path: Some(file.path.clone()),
             level: Severity::Error,
             message: format!(
@@ -1063,7 +1066,16 @@ fn syntax_error_notice(parsed: &lang::ParsedFile, file: &ChangedFile) -> Option<
             ),
             blocking: true,
         },
-        None => Notice {
+        (None, Some(e)) => Notice {
+            path: Some(file.path.clone()),
+            level: Severity::Warning,
+            message: format!(
+                "syntax error at line {}, column {}, on a line this change adds ({grammar}): a statement outside every function that the grammar does not know; nothing measured depends on it",
+                e.line, e.column
+            ),
+            blocking: false,
+        },
+        (None, None) => Notice {
             path: Some(file.path.clone()),
             level: Severity::Note,
             message: format!(
@@ -1073,6 +1085,31 @@ fn syntax_error_notice(parsed: &lang::ParsedFile, file: &ChangedFile) -> Option<
             blocking: false,
         },
     })
+}
+
+/// Whether a syntax error is small (at most three lines) and inside no function: a top-level
+/// statement the grammar does not know (`export type * from "./x"` for an older TypeScript
+/// grammar). Too small to hide a function, and no function's numbers depend on it.
+fn is_contained_outside_functions(parsed: &lang::ParsedFile, e: &lang::SyntaxError) -> bool {
+    if e.end_line.saturating_sub(e.line) > 2 {
+        return false;
+    }
+    let root = parsed.tree.root_node();
+    let Some(node) = root.descendant_for_byte_range(e.start_byte, e.end_byte.max(e.start_byte)) else {
+        return false;
+    };
+    let mut at = Some(node);
+    while let Some(n) = at {
+        let kind = n.kind();
+        if ["function", "method", "arrow", "closure", "lambda", "constructor"]
+            .iter()
+            .any(|k| kind.contains(k))
+        {
+            return false;
+        }
+        at = n.parent();
+    }
+    true
 }
 
 /// The finding `rule` makes of function `f` (with `before`, its version at base), if the

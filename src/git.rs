@@ -101,8 +101,13 @@ impl Repo {
     pub fn discover(dir: &Path) -> Result<Repo> {
         // A bare repository (a CI mirror, a server-side hook) has no work tree; everything is
         // read from objects anyway, so its git directory serves.
-        let bare = run_git(dir, &["rev-parse", "--is-bare-repository"]).is_ok_and(|o| trim_newline(&o) == b"true");
-        let query = if bare { "--absolute-git-dir" } else { "--show-toplevel" };
+        let bare =
+            run_git(dir, &["rev-parse", "--is-bare-repository"]).is_ok_and(|o| trim_newline(&o) == b"true");
+        let query = if bare {
+            "--absolute-git-dir"
+        } else {
+            "--show-toplevel"
+        };
         let out = run_git(dir, &["rev-parse", query]).map_err(|e| {
             anyhow!("{} is not inside a git repository (or git could not read it): {e:#}\nRun debtgate from a git checkout, or pass --repo DIR.", dir.display())
         })?;
@@ -301,13 +306,25 @@ pub fn combine_diff(raw: &[u8], patch: &[u8]) -> Result<Vec<ChangedFile>> {
             (None, None) => None,
         };
     }
+    // The two listings come from one git and must agree: a file one of them has and the other
+    // lacks means the output was cut or is not what git writes, and nothing is judged on it.
+    let disagree = |path: &str| {
+        anyhow!(
+            "git's diff and its file listing disagree about {path:?}: the output looks truncated or is not git's; nothing was judged. Check the git on PATH."
+        )
+    };
     for file in &mut files {
         if let Some(section) = by_new.remove(&file.path) {
             file.added = section.added;
             file.binary = section.binary;
         } else if let Some(section) = by_old.get(&file.path) {
             file.binary = section.binary;
+        } else {
+            return Err(disagree(&file.path));
         }
+    }
+    if let Some(path) = by_new.keys().min() {
+        return Err(disagree(path));
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
@@ -495,7 +512,8 @@ fn parse_patch(patch: &[u8]) -> Result<Vec<PatchSection>> {
                     continue;
                 }
                 Some(b'\\') => continue,
-                _ => pending = 0,
+                // A hunk that ends before its header's count: the output was cut short.
+                _ => bail!("git diff output ends inside a hunk (it looks truncated); nothing was judged"),
             }
         }
         if let Some(header) = line.strip_prefix(b"diff --git ") {
@@ -744,6 +762,29 @@ mod tests {
         assert!(sections[0].binary);
         assert_eq!(sections[1].new_path.as_deref(), Some("new.py"));
         assert_eq!(sections[1].old_path.as_deref(), Some("old.py"));
+    }
+
+    #[test]
+    fn a_diff_that_disagrees_with_its_listing_or_stops_inside_a_hunk_is_refused() {
+        let a = "a".repeat(40);
+        let b = "b".repeat(40);
+        let raw = format!(":100644 100644 {a} {b} M\0x.py\0");
+        let whole = b"diff --git a/x.py b/x.py\nindex 1..2 100644\n--- a/x.py\n+++ b/x.py\n@@ -1 +1,2 @@\n-a\n+b\n+c\n";
+        assert!(combine_diff(raw.as_bytes(), whole).is_ok());
+        // git exited 0 but wrote nothing: the listing's file has no section.
+        let err = combine_diff(raw.as_bytes(), b"").unwrap_err().to_string();
+        assert!(err.contains("disagree about \"x.py\""), "{err}");
+        // A section for a file the listing does not have.
+        let other = b"diff --git a/y.py b/y.py\n--- a/y.py\n+++ b/y.py\n@@ -1 +1 @@\n-a\n+b\n";
+        let both = [&whole[..], &other[..]].concat();
+        assert!(combine_diff(raw.as_bytes(), &both).is_err());
+        // Cut inside a hunk: the header promised two added lines, one came.
+        let cut =
+            b"diff --git a/x.py b/x.py\nindex 1..2 100644\n--- a/x.py\n+++ b/x.py\n@@ -1 +1,2 @@\n-a\n+b\n";
+        assert!(combine_diff(raw.as_bytes(), cut)
+            .unwrap_err()
+            .to_string()
+            .contains("truncated"));
     }
 
     #[test]

@@ -391,3 +391,27 @@ fn overload_stubs_repeating_the_real_signature_are_not_copies() {
     assert!(findings(&report, "duplicated-block").is_empty(), "{report:#}");
     assert_eq!(exit, 0);
 }
+
+#[test]
+fn a_small_unknown_statement_outside_functions_warns_and_one_inside_a_function_blocks() {
+    let (repo, base) = base_with(&[("src/index.ts", "export const a = 1;\n".to_string())]);
+    // TypeScript 5's `export type *`, which the pinned grammar does not know.
+    repo.write(
+        "src/index.ts",
+        "export const a = 1;\nexport type * from './types.js';\n",
+    );
+    repo.commit("re-export types");
+    let out = repo.debtgate(&["check", "--base", &base]);
+    assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out).contains("nothing measured depends on it"),
+        "{}",
+        stdout(&out)
+    );
+    // The same inside a function: its numbers cannot be trusted, so the change is not judged.
+    let head = repo.git(&["rev-parse", "HEAD"]).trim().to_string();
+    repo.write("src/index.ts", "export const a = 1;\nexport type * from './types.js';\nfunction f(x) {\n  if (x) { export type * from './t'; }\n}\n");
+    repo.commit("inside");
+    let out = repo.debtgate(&["check", "--base", &head]);
+    assert_eq!(code(&out), 2, "{}{}", stdout(&out), stderr(&out));
+}

@@ -367,7 +367,16 @@ fn a_bare_repository_is_judged_from_its_objects() {
     let (repo, base) = failing_repo();
     let dir = tempfile::tempdir().unwrap();
     let bare = dir.path().join("bare.git");
-    git_in(dir.path(), &["clone", "-q", "--bare", repo.path().to_str().unwrap(), bare.to_str().unwrap()]);
+    git_in(
+        dir.path(),
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            repo.path().to_str().unwrap(),
+            bare.to_str().unwrap(),
+        ],
+    );
     let out = crate::support::debtgate_in(&bare, &["check", "--base", &base, "--head", "main"]);
     assert_eq!(code(&out), 1, "{}{}", stdout(&out), stderr(&out));
     assert!(stdout(&out).contains("app/a.py"), "{}", stdout(&out));
