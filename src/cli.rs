@@ -101,6 +101,10 @@ struct CheckArgs {
     /// Files larger than this are not parsed (and say so).
     #[arg(long, default_value_t = ParseLimits::default().max_bytes)]
     max_file_bytes: usize,
+    /// Seconds one git command may run (or the blob reader go without answering) before it is
+    /// stopped and the check exits 2.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..))]
+    git_timeout: u64,
     /// Where to keep the per-blob token cache of the duplication check [default: debtgate/
     /// in the repository's git directory].
     #[arg(long)]
@@ -249,6 +253,7 @@ fn dispatch(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<
 }
 
 fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<i32> {
+    crate::git::set_deadline(std::time::Duration::from_secs(args.git_timeout));
     let request = CheckRequest {
         repo_dir: args.repo,
         base: args.base,

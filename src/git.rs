@@ -332,19 +332,67 @@ pub fn combine_diff(raw: &[u8], patch: &[u8]) -> Result<Vec<ChangedFile>> {
 
 /// Runs git with the settings debtgate relies on and returns its standard output.
 fn run_git(dir: &Path, args: &[&str]) -> Result<Vec<u8>> {
-    let output = git_command(dir)
+    let mut child = git_command(dir)
         .args(args)
         .stdin(Stdio::null())
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .map_err(|e| git_spawn_error(&e))?;
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    };
+    let out = drain(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let err = drain(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let started = std::time::Instant::now();
+    let mut pause = std::time::Duration::from_millis(1);
+    let status = loop {
+        if let Some(status) = child.try_wait().context("waiting for git")? {
+            break status;
+        }
+        if started.elapsed() > deadline() {
+            let _ = child.kill();
+            let _ = child.wait();
+            bail!(
+                "`git {}` did not finish within {} s and was stopped (--git-timeout sets the limit)",
+                args.join(" "),
+                deadline().as_secs()
+            );
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(std::time::Duration::from_millis(20));
+    };
+    let stdout = out.join().unwrap_or_default();
+    let stderr = err.join().unwrap_or_default();
+    if !status.success() {
+        let stderr = String::from_utf8_lossy(&stderr);
         if let Some(id) = missing_object(&stderr) {
             bail!("{}", missing_blob_message(id));
         }
         bail!("`git {}` failed: {}", args.join(" "), stderr.trim());
     }
-    Ok(output.stdout)
+    Ok(stdout)
+}
+
+/// How long one git command may run, and how long the blob reader may go without answering.
+static DEADLINE: std::sync::OnceLock<std::time::Duration> = std::sync::OnceLock::new();
+
+/// Sets the deadline of every git child (`--git-timeout`); once, before any git runs.
+pub fn set_deadline(deadline: std::time::Duration) {
+    let _ = DEADLINE.set(deadline);
+}
+
+fn deadline() -> std::time::Duration {
+    DEADLINE
+        .get()
+        .copied()
+        .unwrap_or(std::time::Duration::from_secs(300))
 }
 
 /// Variables that would make git read another repository than the one in `current_dir`.
@@ -639,11 +687,79 @@ fn unquote_c(quoted: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// One long-running `git cat-file --batch` process.
+/// One long-running `git cat-file --batch` process, watched: if it goes longer than the
+/// deadline without answering a request, it is killed and the read fails saying so.
 pub struct BlobReader {
-    child: Child,
+    child: std::sync::Arc<std::sync::Mutex<Child>>,
     stdin: ChildStdin,
     stdout: BufReader<ChildStdout>,
+    watch: Watch,
+}
+
+/// The watchdog's view: when the reader last made progress on a request (0: idle), whether the
+/// watchdog killed git, and when to stop watching.
+struct Watch {
+    waiting_since_ms: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    killed: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    epoch: std::time::Instant,
+}
+
+impl Watch {
+    fn start(child: std::sync::Arc<std::sync::Mutex<Child>>) -> Watch {
+        use std::sync::atomic::Ordering::Relaxed;
+        let epoch = std::time::Instant::now();
+        let waiting_since_ms = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let killed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (w, k, st) = (waiting_since_ms.clone(), killed.clone(), stop.clone());
+        let thread = std::thread::spawn(move || {
+            while !st.load(Relaxed) {
+                std::thread::park_timeout(std::time::Duration::from_millis(50));
+                let since = w.load(Relaxed);
+                let now = epoch.elapsed().as_millis() as u64;
+                if since != 0 && now.saturating_sub(since) > deadline().as_millis() as u64 {
+                    if let Ok(mut child) = child.lock() {
+                        let _ = child.kill();
+                    }
+                    k.store(true, Relaxed);
+                    return;
+                }
+            }
+        });
+        Watch {
+            waiting_since_ms,
+            killed,
+            stop,
+            thread: Some(thread),
+            epoch,
+        }
+    }
+
+    /// A request is under way, or an answer just came: the clock restarts.
+    fn progress(&self) {
+        let now = (self.epoch.elapsed().as_millis() as u64).max(1);
+        self.waiting_since_ms
+            .store(now, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn idle(&self) {
+        self.waiting_since_ms
+            .store(0, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The error to give when a read failed: the watchdog's, if it killed git.
+    fn explain(&self, e: anyhow::Error) -> anyhow::Error {
+        if self.killed.load(std::sync::atomic::Ordering::Relaxed) {
+            anyhow!(
+                "`git cat-file --batch` did not answer within {} s and was stopped (--git-timeout sets the limit)",
+                deadline().as_secs()
+            )
+        } else {
+            e
+        }
+    }
 }
 
 impl BlobReader {
@@ -657,15 +773,25 @@ impl BlobReader {
             .map_err(|e| git_spawn_error(&e))?;
         let stdin = child.stdin.take().context("git cat-file: no stdin")?;
         let stdout = BufReader::new(child.stdout.take().context("git cat-file: no stdout")?);
-        Ok(BlobReader { child, stdin, stdout })
+        let child = std::sync::Arc::new(std::sync::Mutex::new(child));
+        let watch = Watch::start(child.clone());
+        Ok(BlobReader {
+            child,
+            stdin,
+            stdout,
+            watch,
+        })
     }
 
     /// Streams many blobs to `each` (with their index in `ids`), in order, as they arrive: the
     /// ids are written from a second thread while the contents are read, so there is no round
     /// trip per blob.
     pub fn read_each(&mut self, ids: &[&str], mut each: impl FnMut(usize, Vec<u8>)) -> Result<()> {
-        let BlobReader { stdin, stdout, .. } = self;
-        std::thread::scope(|scope| {
+        let BlobReader {
+            stdin, stdout, watch, ..
+        } = self;
+        watch.progress();
+        let result = std::thread::scope(|scope| {
             let writer = scope.spawn(move || -> std::io::Result<()> {
                 let mut w = std::io::BufWriter::new(&mut *stdin);
                 for id in ids {
@@ -674,21 +800,30 @@ impl BlobReader {
                 w.flush()
             });
             for (i, id) in ids.iter().enumerate() {
-                each(i, read_object(stdout, id)?);
+                let content = read_object(stdout, id)?;
+                watch.progress();
+                each(i, content);
             }
             writer
                 .join()
                 .map_err(|_| anyhow!("git cat-file writer panicked"))?
                 .context("git cat-file stopped")?;
             Ok(())
-        })
+        });
+        watch.idle();
+        result.map_err(|e| watch.explain(e))
     }
 
     /// Reads the content of a blob by its id.
     pub fn read(&mut self, id: &str) -> Result<Vec<u8>> {
-        writeln!(self.stdin, "{id}").context("git cat-file stopped")?;
-        self.stdin.flush().context("git cat-file stopped")?;
-        read_object(&mut self.stdout, id)
+        self.watch.progress();
+        let result = (|| {
+            writeln!(self.stdin, "{id}").context("git cat-file stopped")?;
+            self.stdin.flush().context("git cat-file stopped")?;
+            read_object(&mut self.stdout, id)
+        })();
+        self.watch.idle();
+        result.map_err(|e| self.watch.explain(e))
     }
 }
 
@@ -716,8 +851,15 @@ fn read_object(stdout: &mut BufReader<ChildStdout>, id: &str) -> Result<Vec<u8>>
 
 impl Drop for BlobReader {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.watch.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(thread) = self.watch.thread.take() {
+            thread.thread().unpark();
+            let _ = thread.join();
+        }
+        if let Ok(mut child) = self.child.lock() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 

@@ -381,3 +381,39 @@ fn a_bare_repository_is_judged_from_its_objects() {
     assert_eq!(code(&out), 1, "{}{}", stdout(&out), stderr(&out));
     assert!(stdout(&out).contains("app/a.py"), "{}", stdout(&out));
 }
+
+#[test]
+#[cfg(unix)]
+fn a_git_that_stops_answering_is_stopped_at_the_deadline() {
+    use std::os::unix::fs::PermissionsExt;
+    let (repo, base) = failing_repo();
+    let real_git = String::from_utf8(
+        Command::new("sh")
+            .args(["-c", "command -v git"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let tools = tempfile::tempdir().unwrap();
+    // A git whose blob reader hangs; every other command is the real git's.
+    let script = format!(
+        "#!/bin/sh\nfor a in \"$@\"; do [ \"$a\" = --batch ] && exec sleep 600; done\nexec {} \"$@\"\n",
+        real_git.trim()
+    );
+    std::fs::write(tools.path().join("git"), script).unwrap();
+    std::fs::set_permissions(tools.path().join("git"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", tools.path().display(), std::env::var("PATH").unwrap());
+    let out = git_env(&mut Command::new(crate::support::bin()))
+        .current_dir(repo.path())
+        .env("PATH", path)
+        .args(["check", "--base", &base, "--git-timeout", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2, "{}{}", stdout(&out), stderr(&out));
+    assert!(
+        stderr(&out).contains("did not answer within 1 s"),
+        "{}",
+        stderr(&out)
+    );
+}
