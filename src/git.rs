@@ -234,7 +234,7 @@ impl Repo {
         Ok(out
             .split(|&b| b == 0)
             .filter(|p| !p.is_empty())
-            .map(|p| String::from_utf8_lossy(p).into_owned())
+            .map(path_from_bytes)
             .collect())
     }
 
@@ -264,7 +264,7 @@ impl Repo {
             };
             if kind == "blob" && EntryKind::from_mode(mode) == EntryKind::File {
                 files.push((
-                    String::from_utf8_lossy(&entry[tab + 1..]).into_owned(),
+                    path_from_bytes(&entry[tab + 1..]),
                     id.to_string(),
                     size.and_then(|s| s.parse().ok()).unwrap_or(0),
                 ));
@@ -395,6 +395,32 @@ fn deadline() -> std::time::Duration {
         .unwrap_or(std::time::Duration::from_secs(300))
 }
 
+/// A path as git gives it (bytes) as a string that maps back to the same bytes: valid UTF-8
+/// as it is, each byte that is not UTF-8 as U+F700 + the byte (a private-use character that
+/// no real name holds), so a SARIF URI can name the real file.
+pub fn path_from_bytes(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for &b in chunk.invalid() {
+            out.push(char::from_u32(0xF700 + u32::from(b)).unwrap_or(char::REPLACEMENT_CHARACTER));
+        }
+    }
+    out
+}
+
+/// The bytes of a path made by [`path_from_bytes`].
+pub fn path_bytes(path: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(path.len());
+    for c in path.chars() {
+        match u32::from(c) {
+            n @ 0xF780..=0xF7FF => out.push((n - 0xF700) as u8),
+            _ => out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
+        }
+    }
+    out
+}
+
 /// Variables that would make git read another repository than the one in `current_dir`.
 const REPOSITORY_VARIABLES: &[&str] = &[
     "GIT_DIR",
@@ -506,7 +532,7 @@ fn parse_raw(raw: &[u8]) -> Result<Vec<ChangedFile>> {
         let mut next_path = || {
             fields
                 .next()
-                .map(|p| String::from_utf8_lossy(p).into_owned())
+                .map(path_from_bytes)
                 .ok_or_else(|| anyhow!("truncated `git diff --raw` output"))
         };
         let first = next_path()?;
@@ -613,8 +639,7 @@ fn header_path(header: &[u8]) -> Option<String> {
     }
     let n = header.len().checked_sub(5)? / 2;
     let (a, b) = (header.get(2..2 + n)?, header.get(2 + n..)?);
-    (header.starts_with(b"a/") && b.strip_prefix(b" b/") == Some(a))
-        .then(|| String::from_utf8_lossy(a).into_owned())
+    (header.starts_with(b"a/") && b.strip_prefix(b" b/") == Some(a)).then(|| path_from_bytes(a))
 }
 
 /// Parses `@@ -a[,b] +c[,d] @@` into (b, c, d).
@@ -646,7 +671,7 @@ fn parse_header_path(name: &[u8], prefix: &[u8]) -> Option<String> {
         name.to_vec()
     };
     let bytes = bytes.strip_prefix(prefix)?;
-    Some(String::from_utf8_lossy(bytes).into_owned())
+    Some(path_from_bytes(bytes))
 }
 
 /// Undoes git's C-style quoting (`core.quotePath`).
@@ -927,6 +952,15 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("truncated"));
+    }
+
+    #[test]
+    fn paths_that_are_not_utf8_map_back_to_their_bytes() {
+        let raw = b"bad\xff\xfe\xc3\xa9.py";
+        let path = path_from_bytes(raw);
+        assert_eq!(path_bytes(&path), raw);
+        assert!(path.ends_with("\u{e9}.py"));
+        assert_eq!(path_bytes("plain/ü.py"), "plain/ü.py".as_bytes());
     }
 
     #[test]

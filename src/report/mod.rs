@@ -41,14 +41,21 @@ pub(crate) fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
 
+/// A byte of a file name that is not UTF-8 (see `git::path_from_bytes`).
+fn is_raw_byte(c: char) -> bool {
+    matches!(u32::from(c), 0xF780..=0xF7FF)
+}
+
 fn escape_unless(s: &str, keep: impl Fn(char) -> bool) -> std::borrow::Cow<'_, str> {
-    let unsafe_char = |c: char| (c.is_control() || is_bidi_control(c)) && !keep(c);
+    let unsafe_char = |c: char| (c.is_control() || is_bidi_control(c) || is_raw_byte(c)) && !keep(c);
     if !s.chars().any(unsafe_char) {
         return std::borrow::Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
-        if unsafe_char(c) && is_bidi_control(c) {
+        if unsafe_char(c) && is_raw_byte(c) {
+            out.push_str(&format!("\\x{:02x}", u32::from(c) - 0xF700));
+        } else if unsafe_char(c) && is_bidi_control(c) {
             out.extend(c.escape_unicode());
         } else if unsafe_char(c) {
             out.extend(c.escape_default());

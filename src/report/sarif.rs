@@ -202,10 +202,11 @@ fn physical(path: &str, region: Region) -> PhysicalLocation {
 }
 
 /// Percent-encodes a repository-relative path as a relative URI reference (RFC 3986):
-/// unreserved characters and `/` stay, everything else is `%XX` of its UTF-8 bytes.
+/// unreserved characters and `/` stay, everything else is `%XX` of the path's bytes (the
+/// file's real name, UTF-8 or not).
 pub fn encode_uri_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
-    for &b in path.as_bytes() {
+    for b in crate::git::path_bytes(path) {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
             out.push(b as char);
         } else {
@@ -223,5 +224,7 @@ mod tests {
             super::encode_uri_path("src/a b/ü:x#?.py"),
             "src/a%20b/%C3%BC%3Ax%23%3F.py"
         );
+        let name = crate::git::path_from_bytes(b"bad\xff\xfe.py");
+        assert_eq!(super::encode_uri_path(&name), "bad%FF%FE.py");
     }
 }

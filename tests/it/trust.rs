@@ -417,3 +417,22 @@ fn a_git_that_stops_answering_is_stopped_at_the_deadline() {
         stderr(&out)
     );
 }
+
+#[test]
+#[cfg(unix)]
+fn a_sarif_uri_names_a_non_utf8_file_by_its_real_bytes() {
+    use std::os::unix::ffi::OsStrExt;
+    let repo = Repo::new();
+    repo.write("README.md", "x\n");
+    let base = repo.commit("base");
+    let name = std::ffi::OsStr::from_bytes(b"bad\xff\xfe.py");
+    std::fs::write(repo.path().join(name), nested_python("tangled", 6)).unwrap();
+    repo.commit("a file whose name is not UTF-8");
+    let out = repo.debtgate(&["check", "--base", &base, "--format", "sarif"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let sarif: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let uri = &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"];
+    assert_eq!(uri, "bad%FF%FE.py");
+    let text = stdout(&repo.debtgate(&["check", "--base", &base]));
+    assert!(text.contains("bad\\xff\\xfe.py"), "{text}");
+}
