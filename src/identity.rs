@@ -44,6 +44,12 @@ pub struct Body {
 }
 
 impl Body {
+    /// Whether the sizes of two bodies allow a similarity of `at_least`.
+    pub fn may_reach(&self, other: &Body, at_least: f64) -> bool {
+        let (a, b) = (self.bag.len(), other.bag.len());
+        a.min(b) as f64 >= at_least * a.max(b) as f64
+    }
+
     /// How alike two bodies are, as git's rename detection judges files: the share of tokens
     /// they have in common, of the larger one.
     pub fn similarity(&self, other: &Body) -> f64 {
@@ -324,6 +330,9 @@ fn match_near(files: &[Sides<'_>], identity: &mut Identity) {
             let best = own
                 .chain(others)
                 .filter(|&(bf, b)| files[bf].base_bodies[b].hash.is_some())
+                // Two bodies can be no more alike than the smaller is of the larger: most
+                // pairs are ruled out by their sizes, without comparing tokens.
+                .filter(|&(bf, b)| body.may_reach(&files[bf].base_bodies[b], NEAR))
                 .map(|(bf, b)| ((bf, b), body.similarity(&files[bf].base_bodies[b])))
                 .filter(|&((bf, b), s)| s >= NEAR && holder((bf, b), identity).is_none_or(|(hf, _)| hf == fi))
                 .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
@@ -419,20 +428,30 @@ mod tests {
         (functions, shape.bodies, shape.code_lines)
     }
 
+    /// The sides of one file, `a.py`, at base and head.
+    fn one_file<'a>(
+        head: &'a [FunctionMetrics],
+        head_bodies: &'a [Body],
+        base: &'a [FunctionMetrics],
+        base_bodies: &'a [Body],
+    ) -> [Sides<'a>; 1] {
+        [Sides {
+            path: "a.py",
+            base_path: Some("a.py"),
+            head,
+            head_bodies,
+            base,
+            base_bodies,
+        }]
+    }
+
     const BODY: &str = "    total = 0\n    for x in items:\n        if x > limit:\n            total += x\n    return total\n";
 
     #[test]
     fn a_renamed_function_keeps_its_identity_and_is_a_move() {
         let (base, base_bodies, _) = side(&format!("def old(items, limit):\n{BODY}"), Language::Python);
         let (head, head_bodies, _) = side(&format!("def new(items, limit):\n{BODY}"), Language::Python);
-        let files = [Sides {
-            path: "a.py",
-            base_path: Some("a.py"),
-            head: &head,
-            head_bodies: &head_bodies,
-            base: &base,
-            base_bodies: &base_bodies,
-        }];
+        let files = one_file(&head, &head_bodies, &base, &base_bodies);
         let identity = match_functions(&files);
         assert_eq!(identity.before[0][0], Some((0, 0)));
         assert_eq!(identity.moves.len(), 1);
@@ -452,14 +471,7 @@ mod tests {
             &format!("if C:\n  def f(a, b, c):\n{b}\nelse:\n  def f(a, b, c):\n{a}"),
             Language::Python,
         );
-        let files = [Sides {
-            path: "a.py",
-            base_path: Some("a.py"),
-            head: &head,
-            head_bodies: &head_bodies,
-            base: &base,
-            base_bodies: &base_bodies,
-        }];
+        let files = one_file(&head, &head_bodies, &base, &base_bodies);
         let identity = match_functions(&files);
         assert_eq!(identity.before[0][0], Some((0, 1)));
         assert_eq!(identity.before[0][1], Some((0, 0)));
@@ -472,14 +484,7 @@ mod tests {
         let edited = BODY.replace("return total", "total += 1\n    return total");
         let head_src = format!("def merge_inner(items, limit):\n{edited}\n\ndef merge(items, limit):\n    return merge_inner(items, limit)\n");
         let (head, head_bodies, _) = side(&head_src, Language::Python);
-        let files = [Sides {
-            path: "a.py",
-            base_path: Some("a.py"),
-            head: &head,
-            head_bodies: &head_bodies,
-            base: &base,
-            base_bodies: &base_bodies,
-        }];
+        let files = one_file(&head, &head_bodies, &base, &base_bodies);
         let identity = match_functions(&files);
         assert_eq!(head[0].name, "merge_inner");
         assert_eq!(identity.before[0][0], Some((0, 0)));
@@ -524,14 +529,7 @@ mod tests {
         let (base, base_bodies, _) = side(&format!("def run(items, limit):\n{BODY}"), Language::Python);
         let head_src = format!("def run(items, limit):\n    def work():\n{inner}    return work()\n");
         let (head, head_bodies, _) = side(&head_src, Language::Python);
-        let files = [Sides {
-            path: "a.py",
-            base_path: Some("a.py"),
-            head: &head,
-            head_bodies: &head_bodies,
-            base: &base,
-            base_bodies: &base_bodies,
-        }];
+        let files = one_file(&head, &head_bodies, &base, &base_bodies);
         let identity = match_functions(&files);
         // `run.work` holds what `run` held; `run` is now a wrapper.
         assert_eq!(head[1].qualified_name, "run.work");
