@@ -1,33 +1,11 @@
 //! The duplication check end to end: copies the change adds, against the whole repository.
 
-use crate::support::{code, python_function as function, stderr, stdout, Repo};
+use crate::support::python_function as function;
 
-fn check(repo: &Repo, base: &str, extra: &[&str]) -> (i32, serde_json::Value) {
-    let mut args = vec!["check", "--base", base, "--format", "json"];
-    args.extend_from_slice(extra);
-    let out = repo.debtgate(&args);
-    let value = serde_json::from_str(&stdout(&out))
-        .unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&out), stderr(&out)));
-    (code(&out), value)
-}
+use crate::support::{check_json as check, repo_with};
 
 fn duplicates(report: &serde_json::Value) -> Vec<&serde_json::Value> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["rule_id"] == "duplicated-block")
-        .collect()
-}
-
-fn repo_with(files: &[(&str, String)]) -> (Repo, String) {
-    let repo = Repo::new();
-    repo.write("README.md", "hello\n");
-    for (path, content) in files {
-        repo.write(path, content);
-    }
-    let base = repo.commit("base");
-    (repo, base)
+    crate::support::findings_of(report, "duplicated-block")
 }
 
 #[test]

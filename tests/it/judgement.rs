@@ -3,33 +3,7 @@
 
 use crate::support::{code, nested_js, nested_python, python_function as function, stderr, stdout, Repo};
 
-fn check(repo: &Repo, base: &str, extra: &[&str]) -> (i32, serde_json::Value) {
-    let mut args = vec!["check", "--base", base, "--format", "json"];
-    args.extend_from_slice(extra);
-    let out = repo.debtgate(&args);
-    let value = serde_json::from_str(&stdout(&out))
-        .unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&out), stderr(&out)));
-    (code(&out), value)
-}
-
-fn findings<'a>(report: &'a serde_json::Value, rule: &str) -> Vec<&'a serde_json::Value> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["rule_id"] == rule)
-        .collect()
-}
-
-fn base_with(files: &[(&str, String)]) -> (Repo, String) {
-    let repo = Repo::new();
-    repo.write("README.md", "hello\n");
-    for (path, content) in files {
-        repo.write(path, content);
-    }
-    let base = repo.commit("base");
-    (repo, base)
-}
+use crate::support::{check_json as check, findings_of as findings, repo_with as base_with};
 
 #[test]
 fn an_edit_inside_an_old_copy_is_not_a_new_copy() {

@@ -178,3 +178,34 @@ pub fn python_function(stem: &str) -> String {
 "#
     )
 }
+
+/// `debtgate check --base BASE --format json` plus `extra`: the exit code and the report.
+pub fn check_json(repo: &Repo, base: &str, extra: &[&str]) -> (i32, serde_json::Value) {
+    let mut args = vec!["check", "--base", base, "--format", "json"];
+    args.extend_from_slice(extra);
+    let out = repo.debtgate(&args);
+    let value = serde_json::from_str(&stdout(&out))
+        .unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&out), stderr(&out)));
+    (code(&out), value)
+}
+
+/// The findings of one rule in a JSON report.
+pub fn findings_of<'a>(report: &'a serde_json::Value, rule: &str) -> Vec<&'a serde_json::Value> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == rule)
+        .collect()
+}
+
+/// A repository whose base commit holds a README and `files`.
+pub fn repo_with(files: &[(&str, String)]) -> (Repo, String) {
+    let repo = Repo::new();
+    repo.write("README.md", "hello\n");
+    for (path, content) in files {
+        repo.write(path, content);
+    }
+    let base = repo.commit("base");
+    (repo, base)
+}
