@@ -871,15 +871,7 @@ fn measure_change(
         };
         let base = match (&file.old_blob, file.base_path(), file.old_kind) {
             (Some(id), Some(path), EntryKind::File) if too_large(id).is_some() => {
-                notices.push(Notice {
-                    path: Some(path.to_string()),
-                    level: Severity::Warning,
-                    message: format!(
-                        "not analysed at base: {}; its functions are judged as new",
-                        too_large(id).map(|p| p.to_string()).unwrap_or_default()
-                    ),
-                    blocking: false,
-                });
+                notices.extend(too_large(id).map(|problem| base_not_analysed(path, &problem)));
                 None
             }
             (Some(id), Some(path), EntryKind::File)
@@ -928,6 +920,16 @@ fn measure_change(
         measured.extend(file);
     }
     Ok(measured)
+}
+
+/// A base version that could not be measured: its functions are judged as new.
+fn base_not_analysed(path: &str, problem: &ParseProblem) -> Notice {
+    Notice {
+        path: Some(path.to_string()),
+        level: Severity::Warning,
+        message: format!("not analysed at base: {problem}; its functions are judged as new"),
+        blocking: false,
+    }
 }
 
 /// What one side of a file measures to.
@@ -1007,12 +1009,7 @@ fn measure_job(job: Job, limits: ParseLimits) -> (Option<MeasuredFile>, Vec<Noti
             (side.functions, side.bodies)
         }
         Err(problem) => {
-            notices.push(Notice {
-                path: file.base_path().map(str::to_string),
-                level: Severity::Warning,
-                message: format!("not analysed at base: {problem}; its functions are judged as new"),
-                blocking: false,
-            });
+            notices.extend(file.base_path().map(|path| base_not_analysed(path, &problem)));
             (Vec::new(), Vec::new())
         }
     });
@@ -1247,9 +1244,10 @@ fn judge(
             .added
             .intersection(&file.code_lines)
             .difference(&file.test_lines);
-        let new_code = moved
-            .get(path)
-            .map_or(new_code.clone(), |m| new_code.difference(m));
+        let new_code = match moved.get(path) {
+            Some(m) => new_code.difference(m),
+            None => new_code,
+        };
         new_lines += new_code.len();
         functions += file.head.len();
         for (k, f) in file.head.iter().enumerate() {
