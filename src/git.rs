@@ -745,10 +745,12 @@ impl Watch {
                 let since = w.load(Relaxed);
                 let now = epoch.elapsed().as_millis() as u64;
                 if since != 0 && now.saturating_sub(since) > deadline().as_millis() as u64 {
+                    // Said before the kill: the reader sees the end of git's output as soon
+                    // as git dies, and must know why.
+                    k.store(true, std::sync::atomic::Ordering::SeqCst);
                     if let Ok(mut child) = child.lock() {
                         let _ = child.kill();
                     }
-                    k.store(true, Relaxed);
                     return;
                 }
             }
@@ -776,7 +778,7 @@ impl Watch {
 
     /// The error to give when a read failed: the watchdog's, if it killed git.
     fn explain(&self, e: anyhow::Error) -> anyhow::Error {
-        if self.killed.load(std::sync::atomic::Ordering::Relaxed) {
+        if self.killed.load(std::sync::atomic::Ordering::SeqCst) {
             anyhow!(
                 "`git cat-file --batch` did not answer within {} s and was stopped (--git-timeout sets the limit)",
                 deadline().as_secs()
