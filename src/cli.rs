@@ -30,10 +30,12 @@ enum Command {
     Metrics(MetricsArgs),
     /// List the rules and their limits.
     Rules,
-    /// Show a rule's full help.
+    /// Show a rule's full help, or a function's metrics with where its cognitive complexity
+    /// comes from (`debtgate explain src/lib.rs:parse`).
     Explain {
-        /// The rule id, as `debtgate rules` lists it.
-        rule: String,
+        /// A rule id, as `debtgate rules` lists it; or FILE:FUNCTION (a qualified or short
+        /// name) or FILE:LINE (the function around that line), held against the default limits.
+        target: String,
     },
     /// Install a git pre-push hook that checks every pushed range.
     InstallHook {
@@ -131,6 +133,10 @@ struct MetricsArgs {
     paths: Vec<PathBuf>,
     #[arg(long, value_enum, default_value = "jsonl")]
     format: MetricsFormat,
+    /// Add each function's cognitive-complexity increments (line, column, amount, nesting,
+    /// what) to the JSON lines.
+    #[arg(long)]
+    increments: bool,
     /// Files larger than this are not parsed (and say so).
     #[arg(long, default_value_t = ParseLimits::default().max_bytes)]
     max_file_bytes: usize,
@@ -232,9 +238,14 @@ fn dispatch(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<
             }
             Ok(0)
         }
-        Command::Explain { rule } => {
+        Command::Explain { target } => {
             let settings = Settings::defaults()?;
-            let r = rules::find(&settings.rules, &rule)?;
+            if let Some(function) = crate::explain::Target::parse(&target) {
+                let text = crate::explain::function(&function, &settings.rules, ParseLimits::default())?;
+                stdout.write_all(text.as_bytes())?;
+                return Ok(0);
+            }
+            let r = rules::find(&settings.rules, &target)?;
             writeln!(
                 stdout,
                 "{} ({})\n\n{}\n\nmetric: {}, limit: {}, scope: {:?}, severity: {}\n\n{}",
@@ -390,7 +401,7 @@ fn metrics(args: MetricsArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) ->
                 escape_control(&file.path)
             )?;
         }
-        for row in file.rows() {
+        for row in file.rows(args.increments) {
             match args.format {
                 MetricsFormat::Jsonl => {
                     serde_json::to_writer(&mut out, &row)?;

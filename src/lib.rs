@@ -11,6 +11,7 @@ pub mod clones;
 pub mod config;
 pub mod coverage;
 pub mod coverage_gate;
+pub mod explain;
 pub mod git;
 pub mod hashing;
 pub mod hook;

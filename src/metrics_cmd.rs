@@ -26,6 +26,9 @@ pub struct Row<'a> {
     pub lines: u32,
     pub max_nesting: u32,
     pub returns: u32,
+    /// Where the cognitive complexity comes from (with `--increments`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub increments: Option<&'a [complexity::Increment]>,
 }
 
 /// The functions of one file, and why some or all are missing, if they are.
@@ -103,7 +106,8 @@ fn display_path(path: &Path) -> String {
 }
 
 impl FileMetrics {
-    pub fn rows(&self) -> impl Iterator<Item = Row<'_>> {
+    /// The file's rows; `increments` adds each function's cognitive-complexity increments.
+    pub fn rows(&self, increments: bool) -> impl Iterator<Item = Row<'_>> {
         self.functions.iter().map(move |f| Row {
             file: &self.path,
             language: self.language.name(),
@@ -118,6 +122,7 @@ impl FileMetrics {
             lines: f.lines,
             max_nesting: f.max_nesting,
             returns: f.returns,
+            increments: (increments && f.cognitive.is_some()).then_some(f.increments.as_slice()),
         })
     }
 }

@@ -6,9 +6,10 @@
 
 use tree_sitter::Node;
 
-use super::white_paper::{self, Spec};
+use super::engine::{self, Deeper, Role, Table, TableSpec};
+use super::lizard::{self, Spec};
 use super::{named_children, FunctionMetrics, Record};
-use crate::lang::ParsedFile;
+use crate::lang::{Language, ParsedFile};
 
 pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
     let rec = Record { source: &file.source };
@@ -66,12 +67,15 @@ fn function(
     let mut m = rec.new_function(name, qualified, node, node);
     m.params = node.child_by_field_name("parameters").map_or(0, params);
     if let Some(body) = node.child_by_field_name("body") {
-        let (cyclomatic, returns) = white_paper::cyclomatic_and_returns(&GO, body);
+        let (cyclomatic, returns) = lizard::cyclomatic_and_returns(&GO, body);
         m.cyclomatic = cyclomatic;
         m.returns = returns;
-        let (cognitive, max_nesting) = white_paper::cognitive(&GO, body);
-        m.cognitive = own_cognitive.then_some(cognitive);
-        m.max_nesting = max_nesting;
+        let cognitive = engine::cognitive(Table::of(Language::Go), rec.source, [body]);
+        m.cognitive = own_cognitive.then_some(cognitive.total);
+        m.max_nesting = cognitive.max_nesting;
+        if m.cognitive.is_some() {
+            m.increments = cognitive.increments;
+        }
     } else {
         // An assembly-backed declaration (`func f(x int) int` with no body).
         m.cognitive = own_cognitive.then_some(0);
@@ -106,11 +110,6 @@ fn params(list: Node<'_>) -> u32 {
 const GO: Spec = Spec {
     if_kind: "if_statement",
     loops: &["for_statement"],
-    switches: &[
-        "expression_switch_statement",
-        "type_switch_statement",
-        "select_statement",
-    ],
     cases: &[
         "expression_case",
         "type_case",
@@ -120,11 +119,33 @@ const GO: Spec = Spec {
     is_default_case: |n| n.kind() == "default_case",
     catches: &[],
     ternaries: &[],
-    lambdas: &["func_literal"],
-    jumps: &["break_statement", "continue_statement"],
-    gotos: &["goto_statement"],
     binary: "binary_expression",
     returns: &["return_statement"],
     is_own_function: |_| false,
     separate_for_cyclomatic: &["func_literal"],
+};
+
+/// The cognitive-complexity table (the white paper).
+pub(crate) const TABLE: TableSpec = TableSpec {
+    roles: &[&[
+        ("if_statement", Role::If),
+        ("func_literal", Role::Lambda),
+        ("for_statement", Role::Nests(Deeper::Body)),
+        ("expression_switch_statement", Role::Nests(Deeper::BodyOrCases)),
+        ("type_switch_statement", Role::Nests(Deeper::BodyOrCases)),
+        ("select_statement", Role::Nests(Deeper::BodyOrCases)),
+        ("goto_statement", Role::Goto),
+        ("break_statement", Role::Jump),
+        ("continue_statement", Role::Jump),
+        ("binary_expression", Role::Binary),
+    ]],
+    cases: &[
+        "expression_case",
+        "type_case",
+        "communication_case",
+        "default_case",
+    ],
+    labels: &["label_name"],
+    logical: &["&&", "||"],
+    counted: &["&&", "||"],
 };

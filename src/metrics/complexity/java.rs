@@ -5,9 +5,10 @@
 
 use tree_sitter::Node;
 
-use super::white_paper::{self, Spec};
+use super::engine::{self, Deeper, Role, Table, TableSpec};
+use super::lizard::{self, Spec};
 use super::{named_children, FunctionMetrics, Record};
-use crate::lang::ParsedFile;
+use crate::lang::{Language, ParsedFile};
 
 fn is_method(kind: &str) -> bool {
     matches!(
@@ -50,12 +51,13 @@ pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
                         .filter(|p| matches!(p.kind(), "formal_parameter" | "spread_parameter"))
                         .count() as u32
                 });
-                let (cyclomatic, returns) = white_paper::cyclomatic_and_returns(&JAVA, body);
+                let (cyclomatic, returns) = lizard::cyclomatic_and_returns(&JAVA, body);
                 m.cyclomatic = cyclomatic;
                 m.returns = returns;
-                let (cognitive, max_nesting) = white_paper::cognitive(&JAVA, body);
-                m.cognitive = Some(cognitive);
-                m.max_nesting = max_nesting;
+                let cognitive = engine::cognitive(Table::of(Language::Java), rec.source, [body]);
+                m.cognitive = Some(cognitive.total);
+                m.max_nesting = cognitive.max_nesting;
+                m.increments = cognitive.increments;
                 out.push(m);
             }
         } else if is_type(kind) {
@@ -94,16 +96,43 @@ const JAVA: Spec = Spec {
         "while_statement",
         "do_statement",
     ],
-    switches: &["switch_expression"],
     cases: &["switch_label"],
-    is_default_case: white_paper::starts_with_default,
+    is_default_case: lizard::starts_with_default,
     catches: &["catch_clause"],
     ternaries: &["ternary_expression"],
-    lambdas: &["lambda_expression"],
-    jumps: &["break_statement", "continue_statement"],
-    gotos: &[],
     binary: "binary_expression",
     returns: &["return_statement"],
     is_own_function: is_nested,
     separate_for_cyclomatic: &[],
+};
+
+/// The cognitive-complexity table (the white paper).
+pub(crate) const TABLE: TableSpec = TableSpec {
+    roles: &[&[
+        ("method_declaration", Role::Skip),
+        ("constructor_declaration", Role::Skip),
+        ("compact_constructor_declaration", Role::Skip),
+        ("class_declaration", Role::Skip),
+        ("interface_declaration", Role::Skip),
+        ("enum_declaration", Role::Skip),
+        ("record_declaration", Role::Skip),
+        ("annotation_type_declaration", Role::Skip),
+        ("class_body", Role::Skip),
+        ("if_statement", Role::If),
+        ("lambda_expression", Role::Lambda),
+        ("for_statement", Role::Nests(Deeper::Body)),
+        ("enhanced_for_statement", Role::Nests(Deeper::Body)),
+        ("while_statement", Role::Nests(Deeper::Body)),
+        ("do_statement", Role::Nests(Deeper::Body)),
+        ("catch_clause", Role::Nests(Deeper::Body)),
+        ("switch_expression", Role::Nests(Deeper::BodyOrCases)),
+        ("ternary_expression", Role::Ternary),
+        ("break_statement", Role::Jump),
+        ("continue_statement", Role::Jump),
+        ("binary_expression", Role::Binary),
+    ]],
+    cases: &["switch_label"],
+    labels: &["identifier"],
+    logical: &["&&", "||"],
+    counted: &["&&", "||"],
 };

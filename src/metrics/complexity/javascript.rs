@@ -5,7 +5,8 @@
 
 use tree_sitter::Node;
 
-use super::{children, flatten_operators, named_children, operator, operator_runs, FunctionMetrics, Record};
+use super::engine::{self, Deeper, Role, Table, TableSpec};
+use super::{children, named_children, operator, FunctionMetrics, Record};
 use crate::lang::ParsedFile;
 
 fn is_function(kind: &str) -> bool {
@@ -49,9 +50,10 @@ pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
             let (cyclomatic, returns) = cyclomatic_and_returns(node);
             m.cyclomatic = cyclomatic;
             m.returns = returns;
-            let (cognitive, max_nesting) = cognitive(node);
-            m.cognitive = Some(cognitive);
-            m.max_nesting = max_nesting;
+            let cognitive = engine::cognitive(Table::of(file.language), &file.source, own_children(node));
+            m.cognitive = Some(cognitive.total);
+            m.max_nesting = cognitive.max_nesting;
+            m.increments = cognitive.increments;
             out.push(m);
         } else if matches!(kind, "class_declaration" | "abstract_class_declaration" | "class") {
             let name = node
@@ -216,163 +218,45 @@ fn is_logical(op: &str) -> bool {
     matches!(op, "&&" | "||" | "??")
 }
 
-/// How a node was reached, where that changes how sonarjs scores it.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Via {
-    Plain,
-    /// The `if` of an `else if`.
-    ElseIf,
-    /// A function that is the consequent or alternate of a `?:`.
-    TernaryBranch,
-}
-
-/// eslint-plugin-sonarjs S3776 cognitive complexity of one function, and its deepest nesting.
+/// eslint-plugin-sonarjs S3776 cognitive complexity: every function is scored on its own.
 ///
 /// sonarjs 4.2 counts the nesting of a function's own control flow with a counter that it
 /// raises on entering a nesting node and lowers on leaving one. When the nesting node is itself
 /// a function (an arrow as a branch of `?:`), the raise lands on the enclosing function's
 /// counter and the lowering on the inner function's, so every later structure of the enclosing
-/// function weighs one more. debtgate reproduces that (`leak`), as its anchor's numbers are the
-/// ones users can check.
-fn cognitive(func: Node<'_>) -> (u32, u32) {
-    let mut total = 0;
-    let mut max_nesting = 0;
-    let mut leak = 0;
-    let mut stack: Vec<(Node<'_>, u32, Via)> = own_children(func).map(|c| (c, 0, Via::Plain)).collect();
-    stack.reverse();
-    while let Some((node, n, via)) = stack.pop() {
-        // Children are pushed in source order and reversed below: the walk visits nodes in
-        // source order, as ESLint does, which `leak` depends on.
-        let pushed_from = stack.len();
-        let kind = node.kind();
-        if is_function(kind) {
-            if via == Via::TernaryBranch {
-                leak += 1;
-            }
-            continue;
-        }
-        let else_if = via == Via::ElseIf;
-        let mut structure = |total: &mut u32| {
-            *total += 1 + n + leak;
-            max_nesting = max_nesting.max(n + 1);
-        };
-        match kind {
-            "if_statement" => {
-                if else_if {
-                    total += 1;
-                    max_nesting = max_nesting.max(n + 1);
-                } else {
-                    structure(&mut total);
-                }
-                let consequence = node.child_by_field_name("consequence");
-                for child in named_children(node) {
-                    stack.push((
-                        child,
-                        if Some(child) == consequence { n + 1 } else { n },
-                        Via::Plain,
-                    ));
-                }
-            }
-            "else_clause" => {
-                for child in named_children(node) {
-                    if child.kind() == "if_statement" {
-                        stack.push((child, n, Via::ElseIf));
-                    } else {
-                        total += 1;
-                        stack.push((child, n + 1, Via::Plain));
-                    }
-                }
-            }
-            "switch_statement" => {
-                structure(&mut total);
-                let body = node.child_by_field_name("body");
-                for child in named_children(node) {
-                    stack.push((child, if Some(child) == body { n + 1 } else { n }, Via::Plain));
-                }
-            }
-            "for_statement" | "for_in_statement" | "while_statement" | "do_statement" => {
-                structure(&mut total);
-                let body = node.child_by_field_name("body");
-                for child in named_children(node) {
-                    stack.push((child, if Some(child) == body { n + 1 } else { n }, Via::Plain));
-                }
-            }
-            "catch_clause" => {
-                structure(&mut total);
-                stack.extend(named_children(node).map(|c| (c, n + 1, Via::Plain)));
-            }
-            "ternary_expression" => {
-                structure(&mut total);
-                let condition = node.child_by_field_name("condition");
-                for child in named_children(node) {
-                    if Some(child) == condition {
-                        stack.push((child, n, Via::Plain));
-                    } else if is_function(without_parens(child).kind()) {
-                        stack.push((without_parens(child), n + 1, Via::TernaryBranch));
-                    } else {
-                        stack.push((child, n + 1, Via::Plain));
-                    }
-                }
-            }
-            "break_statement" | "continue_statement" => {
-                if node.child_by_field_name("label").is_some() {
-                    total += 1;
-                }
-            }
-            "binary_expression" if is_logical(operator(node)) => {
-                let (ops, operands) = flatten_operators(node, logical_op);
-                total += operator_runs(&ops, |op| op == "&&");
-                stack.extend(operands.into_iter().map(|c| (c, n, Via::Plain)));
-            }
-            "jsx_expression" => {
-                // `{cond && <X/>}` renders conditionally; sonarjs does not count it.
-                for child in named_children(node) {
-                    if child.kind() == "binary_expression"
-                        && is_logical(operator(child))
-                        && ends_in_jsx(child)
-                    {
-                        let (_, operands) = flatten_operators(child, logical_op);
-                        stack.extend(operands.into_iter().map(|c| (c, n, Via::Plain)));
-                    } else {
-                        stack.push((child, n, Via::Plain));
-                    }
-                }
-            }
-            _ => stack.extend(named_children(node).map(|c| (c, n, Via::Plain))),
-        }
-        stack[pushed_from..].reverse();
-    }
-    (total, max_nesting)
-}
+/// function weighs one more. debtgate reproduces that ([`Role::Function`]), as its anchor's
+/// numbers are the ones users can check. Only runs of `&&` count (sonarjs).
+pub(crate) const TABLE: TableSpec = TableSpec {
+    roles: &[ROLES, &[("jsx_expression", Role::JsxExpression)]],
+    ..TYPESCRIPT_TABLE
+};
 
-fn without_parens(mut node: Node<'_>) -> Node<'_> {
-    while node.kind() == "parenthesized_expression" {
-        match node.named_child(0) {
-            Some(inner) => node = inner,
-            None => break,
-        }
-    }
-    node
-}
+/// TypeScript's grammar has no JSX (TSX's has).
+pub(crate) const TYPESCRIPT_TABLE: TableSpec = TableSpec {
+    roles: &[ROLES],
+    cases: &[],
+    labels: &["statement_identifier"],
+    logical: &["&&", "||", "??"],
+    counted: &["&&"],
+};
 
-fn ends_in_jsx(expr: Node<'_>) -> bool {
-    let mut right = expr;
-    loop {
-        match right.kind() {
-            "binary_expression" => match right.child_by_field_name("right") {
-                Some(r) => right = r,
-                None => return false,
-            },
-            "parenthesized_expression" => match right.named_child(0) {
-                Some(inner) => right = inner,
-                None => return false,
-            },
-            kind => return matches!(kind, "jsx_element" | "jsx_self_closing_element" | "jsx_fragment"),
-        }
-    }
-}
-
-fn logical_op<'t>(node: Node<'t>) -> Option<&'t str> {
-    let op = operator(node);
-    (node.kind() == "binary_expression" && is_logical(op)).then_some(op)
-}
+const ROLES: &[(&str, Role)] = &[
+    ("function_declaration", Role::Function),
+    ("generator_function_declaration", Role::Function),
+    ("function_expression", Role::Function),
+    ("generator_function", Role::Function),
+    ("arrow_function", Role::Function),
+    ("method_definition", Role::Function),
+    ("if_statement", Role::If),
+    ("else_clause", Role::ElseClause),
+    ("switch_statement", Role::Nests(Deeper::Body)),
+    ("for_statement", Role::Nests(Deeper::Body)),
+    ("for_in_statement", Role::Nests(Deeper::Body)),
+    ("while_statement", Role::Nests(Deeper::Body)),
+    ("do_statement", Role::Nests(Deeper::Body)),
+    ("catch_clause", Role::Nests(Deeper::All)),
+    ("ternary_expression", Role::Ternary),
+    ("break_statement", Role::Jump),
+    ("continue_statement", Role::Jump),
+    ("binary_expression", Role::Binary),
+];

@@ -1,17 +1,23 @@
 //! Per-function complexity, computed on tree-sitter syntax trees as `METRICS.md` defines it.
 //!
-//! Each language has a walker module; all of them walk with an explicit stack, so a deeply
-//! nested file cannot overflow the thread's stack.
+//! Each language has a module that finds and names its functions, counts their parameters and
+//! cyclomatic complexity, and writes its cognitive-complexity table; one engine (`engine.rs`)
+//! scores cognitive complexity from those tables and says where each increment comes from.
+//! Every walk uses an explicit stack, so a deeply nested file cannot overflow the thread's
+//! stack.
 
+mod engine;
 mod go;
 mod java;
 mod javascript;
+mod lizard;
 mod python;
 mod rust;
-mod white_paper;
 
 use serde::Serialize;
 use tree_sitter::Node;
+
+pub use engine::Increment;
 
 use crate::lang::{Language, ParsedFile};
 
@@ -36,6 +42,10 @@ pub struct FunctionMetrics {
     pub lines: u32,
     pub max_nesting: u32,
     pub returns: u32,
+    /// Where the cognitive complexity comes from, in source order (empty where `cognitive`
+    /// is `None`).
+    #[serde(skip)]
+    pub increments: Vec<Increment>,
     /// The function's bytes in the file, to tell whether a syntax error lies inside it.
     #[serde(skip)]
     pub bytes: std::ops::Range<usize>,
@@ -122,6 +132,7 @@ impl Record<'_> {
             lines: end_line - row_to_line(node.start_position().row) + 1,
             max_nesting: 0,
             returns: 0,
+            increments: Vec::new(),
             bytes: node.byte_range(),
         }
     }
@@ -200,61 +211,6 @@ pub(crate) fn children(node: Node<'_>) -> Children<'_> {
         state: ChildState::Start,
         named_only: false,
     }
-}
-
-/// Counts the +1s a boolean-operator run adds: the operators of a flattened logical
-/// expression, read left to right, counted once per run of like operators.
-/// `counts` says which operators take part in runs at all.
-pub(crate) fn operator_runs(ops: &[&str], counts: impl Fn(&str) -> bool) -> u32 {
-    let mut total = 0;
-    let mut previous: Option<&str> = None;
-    for &op in ops {
-        if counts(op) && previous != Some(op) {
-            total += 1;
-        }
-        previous = Some(op);
-    }
-    total
-}
-
-/// Reads a tree of logical operators left to right, through parentheses, returning the
-/// operators in order and the operands that are not themselves part of the tree.
-/// `op_of` gives the operator of a node that belongs to the tree.
-pub(crate) fn flatten_operators<'t>(
-    node: Node<'t>,
-    op_of: impl Fn(Node<'t>) -> Option<&'t str>,
-) -> (Vec<&'t str>, Vec<Node<'t>>) {
-    enum Step<'t> {
-        Visit(Node<'t>),
-        Op(&'t str),
-    }
-    let mut ops = Vec::new();
-    let mut operands = Vec::new();
-    let mut stack = vec![Step::Visit(node)];
-    while let Some(step) = stack.pop() {
-        let Step::Visit(n) = step else {
-            if let Step::Op(op) = step {
-                ops.push(op);
-            }
-            continue;
-        };
-        if let Some(op) = op_of(n) {
-            if let Some(right) = n.child_by_field_name("right") {
-                stack.push(Step::Visit(right));
-            }
-            stack.push(Step::Op(op));
-            if let Some(left) = n.child_by_field_name("left") {
-                stack.push(Step::Visit(left));
-            }
-        } else if let Some(inner) = n.named_child(0).filter(|c| {
-            n.kind() == "parenthesized_expression" && n.named_child_count() == 1 && op_of(*c).is_some()
-        }) {
-            stack.push(Step::Visit(inner));
-        } else {
-            operands.push(n);
-        }
-    }
-    (ops, operands)
 }
 
 /// The operator token of a binary node (`&&`, `and`...).

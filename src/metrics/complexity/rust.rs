@@ -4,8 +4,9 @@
 
 use tree_sitter::Node;
 
-use super::{children, flatten_operators, named_children, operator, operator_runs, FunctionMetrics, Record};
-use crate::lang::ParsedFile;
+use super::engine::{self, Deeper, Role, Table, TableSpec};
+use super::{children, named_children, operator, FunctionMetrics, Record};
+use crate::lang::{Language, ParsedFile};
 
 pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
     let rec = Record { source: &file.source };
@@ -28,9 +29,10 @@ pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
                     let (cyclomatic, returns) = cyclomatic_and_returns(body);
                     m.cyclomatic = cyclomatic;
                     m.returns = returns;
-                    let (cognitive, max_nesting) = cognitive(body);
-                    m.cognitive = Some(cognitive);
-                    m.max_nesting = max_nesting;
+                    let cognitive = engine::cognitive(Table::of(Language::Rust), &file.source, [body]);
+                    m.cognitive = Some(cognitive.total);
+                    m.max_nesting = cognitive.max_nesting;
+                    m.increments = cognitive.increments;
                 } else {
                     m.cognitive = Some(0);
                 }
@@ -107,76 +109,30 @@ fn cyclomatic_and_returns(body: Node<'_>) -> (u32, u32) {
     (cyclomatic, returns)
 }
 
-fn cognitive(body: Node<'_>) -> (u32, u32) {
-    let mut total = 0;
-    let mut max_nesting = 0;
-    // (node, nesting, is the `if` of an `else if`)
-    let mut stack: Vec<(Node<'_>, u32, bool)> = vec![(body, 0, false)];
-    while let Some((node, n, else_if)) = stack.pop() {
-        let kind = node.kind();
-        if is_nested_item(kind) {
-            continue;
-        }
-        let mut structure = |total: &mut u32| {
-            *total += 1 + n;
-            max_nesting = max_nesting.max(n + 1);
-        };
-        match kind {
-            "if_expression" => {
-                if else_if {
-                    total += 1;
-                    max_nesting = max_nesting.max(n + 1);
-                } else {
-                    structure(&mut total);
-                }
-                let consequence = node.child_by_field_name("consequence");
-                for child in named_children(node) {
-                    stack.push((child, if Some(child) == consequence { n + 1 } else { n }, false));
-                }
-            }
-            "else_clause" => {
-                for child in named_children(node) {
-                    if child.kind() == "if_expression" {
-                        stack.push((child, n, true));
-                    } else {
-                        total += 1;
-                        stack.push((child, n + 1, false));
-                    }
-                }
-            }
-            "match_expression" | "for_expression" | "while_expression" | "loop_expression" => {
-                structure(&mut total);
-                let body = node.child_by_field_name("body");
-                for child in named_children(node) {
-                    stack.push((child, if Some(child) == body { n + 1 } else { n }, false));
-                }
-            }
-            "break_expression" | "continue_expression" => {
-                if named_children(node).any(|c| c.kind() == "label") {
-                    total += 1;
-                }
-                stack.extend(named_children(node).map(|c| (c, n, false)));
-            }
-            "binary_expression" if matches!(operator(node), "&&" | "||") => {
-                let (ops, operands) = flatten_operators(node, logical_op);
-                total += operator_runs(&ops, |_| true);
-                stack.extend(operands.into_iter().map(|c| (c, n, false)));
-            }
-            "let_chain" => {
-                // `let P = e && cond && ...` is one run of `&&`.
-                if children(node).any(|c| c.kind() == "&&") {
-                    total += 1;
-                }
-                stack.extend(named_children(node).map(|c| (c, n, false)));
-            }
-            "closure_expression" => stack.extend(named_children(node).map(|c| (c, n + 1, false))),
-            _ => stack.extend(named_children(node).map(|c| (c, n, false))),
-        }
-    }
-    (total, max_nesting)
-}
-
-fn logical_op<'t>(node: Node<'t>) -> Option<&'t str> {
-    let op = operator(node);
-    (node.kind() == "binary_expression" && matches!(op, "&&" | "||")).then_some(op)
-}
+/// The cognitive-complexity table (the white paper). Nothing inside a macro counts; a `let`
+/// chain is one run of `&&`.
+pub(crate) const TABLE: TableSpec = TableSpec {
+    roles: &[&[
+        ("function_item", Role::Skip),
+        ("impl_item", Role::Skip),
+        ("trait_item", Role::Skip),
+        ("mod_item", Role::Skip),
+        ("macro_invocation", Role::Skip),
+        ("macro_definition", Role::Skip),
+        ("if_expression", Role::If),
+        ("else_clause", Role::ElseClause),
+        ("match_expression", Role::Nests(Deeper::Body)),
+        ("for_expression", Role::Nests(Deeper::Body)),
+        ("while_expression", Role::Nests(Deeper::Body)),
+        ("loop_expression", Role::Nests(Deeper::Body)),
+        ("break_expression", Role::Jump),
+        ("continue_expression", Role::Jump),
+        ("binary_expression", Role::Binary),
+        ("let_chain", Role::LetChain),
+        ("closure_expression", Role::Lambda),
+    ]],
+    cases: &[],
+    labels: &["label"],
+    logical: &["&&", "||"],
+    counted: &["&&", "||"],
+};

@@ -1,0 +1,778 @@
+//! The cognitive-complexity engine: one walk for every language.
+//!
+//! A language is a [`Table`]: the node kinds that matter, each given a [`Role`], resolved to
+//! the grammar's kind ids once (an unknown kind name is an error, caught by a test). The walk
+//! knows the white paper's rules — a structure costs 1 plus its nesting, `else if` and `else`
+//! cost 1, a run of like boolean operators costs 1 — and the roles named after an anchor
+//! carry that anchor's quirks (sonarjs's nesting leak, complexipy's comprehensions and nested
+//! `def`s, Rust's let chains). It emits every [`Increment`], so a user can see where a total
+//! comes from (`debtgate explain FILE:FUNCTION`).
+
+use std::num::NonZeroU16;
+use std::sync::OnceLock;
+
+use serde::Serialize;
+use tree_sitter::Node;
+
+use super::{named_children, row_to_line, utf16_column};
+use crate::lang::Language;
+
+/// One step of a cognitive-complexity total: `amount` at a place, `nesting` of it for depth.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Increment {
+    pub line: u32,
+    /// 1-based, in UTF-16 code units (as SARIF counts).
+    pub column: u32,
+    pub amount: u32,
+    /// The part of `amount` that the nesting adds.
+    pub nesting: u32,
+    /// What was counted: the keyword or operator (`if`, `else`, `for`, `&&`, `recursion`).
+    pub what: &'static str,
+}
+
+impl Increment {
+    /// `+2 for (incl. 1 for nesting)`, as SonarQube shows an increment.
+    pub fn describe(&self) -> String {
+        let what = match self.what {
+            "break" | "continue" => format!("{} to a label", self.what),
+            w => w.to_string(),
+        };
+        match self.nesting {
+            0 => format!("+{} {what}", self.amount),
+            n => format!("+{} {what} (incl. {n} for nesting)", self.amount),
+        }
+    }
+}
+
+/// A function's cognitive complexity with where it comes from.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Cognitive {
+    pub total: u32,
+    pub max_nesting: u32,
+    pub increments: Vec<Increment>,
+}
+
+/// What a node kind does to cognitive complexity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// Nothing of its own: its children are walked at the same nesting.
+    Plain,
+    /// Not part of the function (a nested function, type or macro measured on its own, or
+    /// not at all).
+    Skip,
+    /// A JavaScript function: skipped; as a branch of `?:` it leaks one nesting level into the
+    /// enclosing function (sonarjs 4.2, see `javascript.rs`).
+    Function,
+    /// `if`: +1 plus nesting (+1 alone as the `if` of an `else if`); the consequence one
+    /// deeper; an `alternative` that is not an else clause is an `else`: +1, one deeper.
+    If,
+    /// An else clause holding an `if` (an `else if`) or a body (an `else`, +1, one deeper).
+    ElseClause,
+    /// Python `elif`: +1, its consequence one deeper.
+    Elif,
+    /// Python `else` of `if`/`for`/`while`/`try`: +1; only an `if`'s `else` nests its body
+    /// (complexipy).
+    PyElse,
+    /// Loops, switches, catches: +1 plus nesting, the children `Deeper` picks one deeper.
+    Nests(Deeper),
+    /// `?:`: +1 plus nesting, everything but the condition one deeper.
+    Ternary,
+    /// A lambda or closure folded into the function: one level deeper, no increment.
+    Lambda,
+    /// `break`/`continue`: +1 when it names a label.
+    Jump,
+    /// `goto`: +1.
+    Goto,
+    /// A binary expression: a logical one is read as runs of operators, +1 a run.
+    Binary,
+    /// Python `and`/`or`: +1 for each operator whose nearest enclosing operator differs.
+    BooleanOperator,
+    /// A Rust `let` chain: one run of `&&`.
+    LetChain,
+    /// A Python comprehension (complexipy): each `for` a structure at the comprehension's
+    /// nesting, each `if` +1; the element and the `if` conditions one deeper.
+    Comprehension,
+    /// A Python call: +1 when it calls the function it is in by name (recursion).
+    Call,
+    /// A nested Python `def`: folded into the enclosing function, one deeper (at the same
+    /// nesting for a method of a local class and for the decorator-wrapper pattern).
+    Def,
+    /// JSX `{...}`: rendering by `cond && <X/>` is not counted (sonarjs).
+    JsxExpression,
+}
+
+/// Which children of a nesting structure are one level deeper.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Deeper {
+    /// The `body` field.
+    Body,
+    /// The `body` field and the switch's case clauses.
+    BodyOrCases,
+    /// All of them.
+    All,
+    /// The `block` children (Python `except`, `match`).
+    Blocks,
+}
+
+/// A language's table as written: kind names and roles.
+pub(crate) struct TableSpec {
+    /// Groups of (kind, role), so that grammars of one family can share groups.
+    pub roles: &'static [&'static [(&'static str, Role)]],
+    /// The clauses of a switch (for [`Deeper::BodyOrCases`]).
+    pub cases: &'static [&'static str],
+    /// The node kinds of a jump's label.
+    pub labels: &'static [&'static str],
+    /// The operators of a [`Role::Binary`] that are logical, and those whose runs count.
+    pub logical: &'static [&'static str],
+    pub counted: &'static [&'static str],
+}
+
+/// A table resolved against its grammar.
+pub(crate) struct Table {
+    roles: Vec<Role>,
+    is_case: Vec<bool>,
+    is_label: Vec<bool>,
+    logical: &'static [&'static str],
+    counted: &'static [&'static str],
+    consequence: Option<NonZeroU16>,
+    alternative: Option<NonZeroU16>,
+    body: Option<NonZeroU16>,
+    condition: Option<NonZeroU16>,
+    operator: Option<NonZeroU16>,
+    left: Option<NonZeroU16>,
+    right: Option<NonZeroU16>,
+    name: Option<NonZeroU16>,
+    function: Option<NonZeroU16>,
+}
+
+impl Table {
+    /// Resolves `spec` against `grammar`. Every kind id whose name the spec lists takes its
+    /// role (a name can have several ids, through aliases); a name the grammar does not have is
+    /// an error.
+    pub(crate) fn resolve(spec: &TableSpec, grammar: &tree_sitter::Language) -> Result<Table, String> {
+        let count = grammar.node_kind_count();
+        let mut roles = vec![Role::Plain; count];
+        let mut is_case = vec![false; count];
+        let mut is_label = vec![false; count];
+        let mut seen: Vec<&str> = Vec::new();
+        for id in 0..count {
+            let Ok(id16) = u16::try_from(id) else { break };
+            if !grammar.node_kind_is_named(id16) {
+                continue;
+            }
+            let Some(kind) = grammar.node_kind_for_id(id16) else {
+                continue;
+            };
+            if let Some(&(name, role)) = spec
+                .roles
+                .iter()
+                .flat_map(|g| g.iter())
+                .find(|(name, _)| *name == kind)
+            {
+                roles[id] = role;
+                seen.push(name);
+            }
+            if let Some(name) = spec.cases.iter().find(|name| **name == kind) {
+                is_case[id] = true;
+                seen.push(name);
+            }
+            if let Some(name) = spec.labels.iter().find(|name| **name == kind) {
+                is_label[id] = true;
+                seen.push(name);
+            }
+        }
+        let listed = spec
+            .roles
+            .iter()
+            .flat_map(|g| g.iter().map(|(name, _)| name))
+            .chain(spec.cases)
+            .chain(spec.labels);
+        if let Some(missing) = listed.into_iter().find(|name| !seen.contains(name)) {
+            return Err(format!("the grammar has no named node kind `{missing}`"));
+        }
+        let field = |name: &str| grammar.field_id_for_name(name);
+        Ok(Table {
+            roles,
+            is_case,
+            is_label,
+            logical: spec.logical,
+            counted: spec.counted,
+            consequence: field("consequence"),
+            alternative: field("alternative"),
+            body: field("body"),
+            condition: field("condition"),
+            operator: field("operator"),
+            left: field("left"),
+            right: field("right"),
+            name: field("name"),
+            function: field("function"),
+        })
+    }
+
+    /// The table of `language`, resolved once.
+    pub(crate) fn of(language: Language) -> &'static Table {
+        static TABLES: [OnceLock<Table>; 7] = [const { OnceLock::new() }; 7];
+        let index = match language {
+            Language::Rust => 0,
+            Language::Python => 1,
+            Language::JavaScript => 2,
+            Language::TypeScript => 3,
+            Language::Tsx => 4,
+            Language::Go => 5,
+            Language::Java => 6,
+        };
+        TABLES[index].get_or_init(|| {
+            Table::resolve(spec_of(language), &language.grammar())
+                .unwrap_or_else(|e| panic!("the {} complexity table: {e}", language.name()))
+        })
+    }
+
+    fn role(&self, node: Node<'_>) -> Role {
+        self.roles
+            .get(usize::from(node.kind_id()))
+            .copied()
+            .unwrap_or(Role::Plain)
+    }
+
+    fn field<'t>(&self, node: Node<'t>, field: Option<NonZeroU16>) -> Option<Node<'t>> {
+        node.child_by_field_id(field?.get())
+    }
+
+    fn is_else_form(&self, node: Node<'_>) -> bool {
+        matches!(self.role(node), Role::ElseClause | Role::Elif | Role::PyElse)
+    }
+
+    /// The operator of a logical binary expression.
+    fn logical_op<'t>(&self, node: Node<'t>) -> Option<Node<'t>> {
+        if self.role(node) != Role::Binary {
+            return None;
+        }
+        let op = self.field(node, self.operator)?;
+        self.logical.contains(&op.kind()).then_some(op)
+    }
+}
+
+/// The table a language's walker module writes.
+fn spec_of(language: Language) -> &'static TableSpec {
+    match language {
+        Language::Rust => &super::rust::TABLE,
+        Language::Python => &super::python::TABLE,
+        Language::JavaScript | Language::Tsx => &super::javascript::TABLE,
+        Language::TypeScript => &super::javascript::TYPESCRIPT_TABLE,
+        Language::Go => &super::go::TABLE,
+        Language::Java => &super::java::TABLE,
+    }
+}
+
+/// How a node was reached, where that changes how it is scored.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Via {
+    Plain,
+    /// The `if` of an `else if`.
+    ElseIf,
+    /// An else form reached from its `if`.
+    OfIf,
+    /// A function that is a branch of a `?:` (sonarjs's leak).
+    TernaryBranch,
+}
+
+/// One node to visit: its nesting, how it was reached, and (Python) which function's name a
+/// recursive call would use.
+struct Frame<'t> {
+    node: Node<'t>,
+    nesting: u32,
+    via: Via,
+    function: usize,
+}
+
+struct Walk<'a, 't> {
+    table: &'a Table,
+    source: &'a [u8],
+    stack: Vec<Frame<'t>>,
+    out: Cognitive,
+    /// sonarjs's leaked nesting.
+    leak: u32,
+    /// Python: the names of the function and the `def`s folded into it.
+    names: Vec<&'a [u8]>,
+    /// Python: nested `def`s that fold in at the same nesting (decorator wrappers).
+    flat_defs: Vec<usize>,
+}
+
+/// Cognitive complexity of a function whose own code is `roots` (in source order).
+pub(crate) fn cognitive<'t>(
+    table: &Table,
+    source: &[u8],
+    roots: impl IntoIterator<Item = Node<'t>>,
+) -> Cognitive {
+    let mut walk = Walk::new(table, source);
+    walk.stack.extend(roots.into_iter().map(|node| Frame {
+        node,
+        nesting: 0,
+        via: Via::Plain,
+        function: 0,
+    }));
+    walk.stack.reverse();
+    walk.run()
+}
+
+/// Cognitive complexity of a Python `def` with its nested `def`s folded in.
+pub(crate) fn cognitive_of_def(table: &Table, source: &[u8], def: Node<'_>) -> Cognitive {
+    let mut walk = Walk::new(table, source);
+    walk.names.push(walk.name_of(def));
+    walk.push_def_body(def, 0, 0);
+    walk.run()
+}
+
+impl<'a, 't> Walk<'a, 't> {
+    fn new(table: &'a Table, source: &'a [u8]) -> Self {
+        Walk {
+            table,
+            source,
+            stack: Vec::new(),
+            out: Cognitive::default(),
+            leak: 0,
+            names: Vec::new(),
+            flat_defs: Vec::new(),
+        }
+    }
+
+    /// Visits nodes in source order (sonarjs's leak depends on it): each node's children are
+    /// pushed in order, then reversed.
+    fn run(mut self) -> Cognitive {
+        while let Some(frame) = self.stack.pop() {
+            let pushed_from = self.stack.len();
+            self.visit(frame);
+            self.stack[pushed_from..].reverse();
+        }
+        self.out.increments.sort_by_key(|i| (i.line, i.column));
+        self.out
+    }
+
+    fn push(&mut self, node: Node<'t>, nesting: u32, via: Via, function: usize) {
+        self.stack.push(Frame {
+            node,
+            nesting,
+            via,
+            function,
+        });
+    }
+
+    /// Pushes every named child, one deeper where `deeper` says so.
+    fn push_children(&mut self, frame: &Frame<'t>, deeper: impl Fn(Node<'t>) -> bool) {
+        for child in named_children(frame.node) {
+            let nesting = frame.nesting + u32::from(deeper(child));
+            self.push(child, nesting, Via::Plain, frame.function);
+        }
+    }
+
+    fn add(&mut self, at: Node<'_>, amount: u32, nesting: u32, what: &'static str) {
+        self.out.total += amount;
+        self.out.increments.push(Increment {
+            line: row_to_line(at.start_position().row),
+            column: utf16_column(self.source, at),
+            amount,
+            nesting,
+            what,
+        });
+    }
+
+    /// A structure: +1 plus nesting (and the leak), one level of nesting reached.
+    fn structure(&mut self, at: Node<'_>, nesting: u32, what: &'static str) {
+        let extra = nesting + self.leak;
+        self.add(at, 1 + extra, extra, what);
+        self.out.max_nesting = self.out.max_nesting.max(nesting + 1);
+    }
+
+    fn visit(&mut self, frame: Frame<'t>) {
+        let table = self.table;
+        let node = frame.node;
+        let n = frame.nesting;
+        match table.role(node) {
+            Role::Plain => self.push_children(&frame, |_| false),
+            Role::Skip => {}
+            Role::Function => {
+                if frame.via == Via::TernaryBranch {
+                    self.leak += 1;
+                }
+            }
+            Role::If => self.visit_if(&frame),
+            Role::ElseClause => {
+                for child in named_children(node) {
+                    if table.role(child) == Role::If {
+                        self.push(child, n, Via::ElseIf, frame.function);
+                    } else {
+                        self.add(node, 1, 0, "else");
+                        self.push(child, n + 1, Via::Plain, frame.function);
+                    }
+                }
+            }
+            Role::Elif => {
+                self.add(node, 1, 0, "elif");
+                let consequence = table.field(node, table.consequence);
+                self.push_children(&frame, |c| Some(c) == consequence);
+            }
+            Role::PyElse => {
+                self.add(node, 1, 0, "else");
+                let nested = frame.via == Via::OfIf;
+                self.push_children(&frame, |_| nested);
+            }
+            Role::Nests(deeper) => {
+                self.structure(node, n, keyword(node));
+                let body = table.field(node, table.body);
+                self.push_children(&frame, |c| match deeper {
+                    Deeper::Body => Some(c) == body,
+                    Deeper::BodyOrCases => Some(c) == body || table.is_case[usize::from(c.kind_id())],
+                    Deeper::All => true,
+                    Deeper::Blocks => c.kind() == "block",
+                });
+            }
+            Role::Ternary => self.visit_ternary(&frame),
+            Role::Lambda => self.push_children(&frame, |_| true),
+            Role::Jump => {
+                if named_children(node).any(|c| table.is_label[usize::from(c.kind_id())]) {
+                    self.add(node, 1, 0, keyword(node));
+                }
+                self.push_children(&frame, |_| false);
+            }
+            Role::Goto => {
+                self.add(node, 1, 0, "goto");
+                self.push_children(&frame, |_| false);
+            }
+            Role::Binary => match table.logical_op(node) {
+                Some(_) => self.visit_logical(&frame),
+                None => self.push_children(&frame, |_| false),
+            },
+            Role::BooleanOperator => self.visit_boolean_operator(&frame),
+            Role::LetChain => {
+                if let Some(op) = super::children(node).find(|c| c.kind() == "&&") {
+                    self.add(op, 1, 0, "&&");
+                }
+                self.push_children(&frame, |_| false);
+            }
+            Role::Comprehension => self.visit_comprehension(&frame),
+            Role::Call => {
+                let callee = table.field(node, table.function);
+                if let Some(callee) = callee.filter(|c| c.kind() == "identifier") {
+                    if self.source.get(callee.byte_range()) == self.names.get(frame.function).copied() {
+                        self.add(callee, 1, 0, "recursion");
+                    }
+                }
+                self.push_children(&frame, |_| false);
+            }
+            Role::Def => {
+                self.names.push(self.name_of(node));
+                let inner = self.names.len() - 1;
+                let nesting = if self.flat_defs.contains(&node.id()) || is_method(node) {
+                    n
+                } else {
+                    n + 1
+                };
+                self.push_def_body(node, nesting, inner);
+            }
+            Role::JsxExpression => {
+                for child in named_children(node) {
+                    if table.logical_op(child).is_some() && ends_in_jsx(child) {
+                        let (_, operands) = self.flatten(child);
+                        for operand in operands {
+                            self.push(operand, n, Via::Plain, frame.function);
+                        }
+                    } else {
+                        self.push(child, n, Via::Plain, frame.function);
+                    }
+                }
+            }
+        }
+    }
+
+    fn visit_if(&mut self, frame: &Frame<'t>) {
+        let (table, node, n) = (self.table, frame.node, frame.nesting);
+        if frame.via == Via::ElseIf {
+            self.add(node, 1, 0, "else if");
+            self.out.max_nesting = self.out.max_nesting.max(n + 1);
+        } else {
+            self.structure(node, n, "if");
+        }
+        let consequence = table.field(node, table.consequence);
+        let alternative = table.field(node, table.alternative);
+        for child in named_children(node) {
+            if table.is_else_form(child) {
+                self.push(child, n, Via::OfIf, frame.function);
+            } else if Some(child) == alternative && table.role(child) == Role::If {
+                self.push(child, n, Via::ElseIf, frame.function);
+            } else if Some(child) == alternative {
+                let at = child
+                    .prev_sibling()
+                    .filter(|p| p.kind() == "else")
+                    .unwrap_or(child);
+                self.add(at, 1, 0, "else");
+                self.push(child, n + 1, Via::Plain, frame.function);
+            } else {
+                let deeper = Some(child) == consequence;
+                self.push(child, n + u32::from(deeper), Via::Plain, frame.function);
+            }
+        }
+    }
+
+    fn visit_ternary(&mut self, frame: &Frame<'t>) {
+        let (table, node, n) = (self.table, frame.node, frame.nesting);
+        let what = if keyword(node) == "?" {
+            "?:"
+        } else {
+            "conditional expression"
+        };
+        self.structure(node, n, what);
+        // Python's conditional expression has no fields: `body if condition else other`.
+        let condition = table.field(node, table.condition).or_else(|| node.named_child(1));
+        for child in named_children(node) {
+            let inner = without_parens(child);
+            if Some(child) == condition {
+                self.push(child, n, Via::Plain, frame.function);
+            } else if table.role(inner) == Role::Function {
+                self.push(inner, n + 1, Via::TernaryBranch, frame.function);
+            } else {
+                self.push(child, n + 1, Via::Plain, frame.function);
+            }
+        }
+    }
+
+    fn visit_logical(&mut self, frame: &Frame<'t>) {
+        let (ops, operands) = self.flatten(frame.node);
+        let mut previous: Option<&str> = None;
+        for op in ops {
+            let kind = op.kind();
+            if self.table.counted.contains(&kind) && previous != Some(kind) {
+                self.add(op, 1, 0, word(kind, "operator"));
+            }
+            previous = Some(kind);
+        }
+        for operand in operands {
+            self.push(operand, frame.nesting, Via::Plain, frame.function);
+        }
+    }
+
+    /// Reads a tree of logical operators left to right, through parentheses: the operator
+    /// tokens in order, and the operands that are not part of the tree.
+    fn flatten(&self, node: Node<'t>) -> (Vec<Node<'t>>, Vec<Node<'t>>) {
+        enum Step<'t> {
+            Visit(Node<'t>),
+            Op(Node<'t>),
+        }
+        let table = self.table;
+        let mut ops = Vec::new();
+        let mut operands = Vec::new();
+        let mut stack = vec![Step::Visit(node)];
+        while let Some(step) = stack.pop() {
+            let n = match step {
+                Step::Op(op) => {
+                    ops.push(op);
+                    continue;
+                }
+                Step::Visit(n) => n,
+            };
+            if let Some(op) = table.logical_op(n) {
+                if let Some(right) = table.field(n, table.right) {
+                    stack.push(Step::Visit(right));
+                }
+                stack.push(Step::Op(op));
+                if let Some(left) = table.field(n, table.left) {
+                    stack.push(Step::Visit(left));
+                }
+            } else if let Some(inner) = n.named_child(0).filter(|c| {
+                n.kind() == "parenthesized_expression"
+                    && n.named_child_count() == 1
+                    && table.logical_op(*c).is_some()
+            }) {
+                stack.push(Step::Visit(inner));
+            } else {
+                operands.push(n);
+            }
+        }
+        (ops, operands)
+    }
+
+    /// SonarPython's and complexipy's count: each `and`/`or` whose nearest enclosing operator
+    /// (through parentheses) is not the same one starts a sequence, +1.
+    /// `(a or b) or (c or d)` is one sequence; `(a or b) and (c or d) and (a or d)` is four.
+    fn visit_boolean_operator(&mut self, frame: &Frame<'t>) {
+        let table = self.table;
+        let is_boolean = |n: Node<'_>| table.role(n) == Role::BooleanOperator;
+        let mut stack: Vec<(Node<'t>, Option<&'t str>)> = vec![(frame.node, None)];
+        let mut operands = Vec::new();
+        while let Some((mut n, parent)) = stack.pop() {
+            while n.kind() == "parenthesized_expression" && n.named_child_count() == 1 {
+                match n.named_child(0).filter(|c| is_boolean(*c)) {
+                    Some(inner) => n = inner,
+                    None => break,
+                }
+            }
+            let op = table.field(n, table.operator).filter(|_| is_boolean(n));
+            let Some(op) = op else {
+                operands.push(n);
+                continue;
+            };
+            if parent != Some(op.kind()) {
+                self.add(op, 1, 0, word(op.kind(), "operator"));
+            }
+            for side in [table.right, table.left] {
+                if let Some(side) = table.field(n, side) {
+                    stack.push((side, Some(op.kind())));
+                }
+            }
+        }
+        // Operands in source order, as the walk visits them.
+        operands.sort_by_key(Node::start_byte);
+        for operand in operands {
+            self.push(operand, frame.nesting, Via::Plain, frame.function);
+        }
+    }
+
+    fn visit_comprehension(&mut self, frame: &Frame<'t>) {
+        let n = frame.nesting;
+        for child in named_children(frame.node) {
+            match child.kind() {
+                "for_in_clause" => {
+                    self.structure(child, n, "for");
+                    for c in named_children(child) {
+                        self.push(c, n, Via::Plain, frame.function);
+                    }
+                }
+                "if_clause" => {
+                    self.add(child, 1, 0, "if");
+                    for c in named_children(child) {
+                        self.push(c, n + 1, Via::Plain, frame.function);
+                    }
+                }
+                _ => self.push(child, n + 1, Via::Plain, frame.function),
+            }
+        }
+    }
+
+    fn name_of(&self, def: Node<'_>) -> &'a [u8] {
+        let source: &'a [u8] = self.source;
+        self.table
+            .field(def, self.table.name)
+            .and_then(|n| source.get(n.byte_range()))
+            .unwrap_or(b"<anonymous>")
+    }
+
+    /// Pushes the body of a `def` at `nesting`, and notes a nested def that is the
+    /// decorator-wrapper pattern (`def outer(): def inner(): ...; return inner`), which folds
+    /// in at +0.
+    fn push_def_body(&mut self, def: Node<'t>, nesting: u32, function: usize) {
+        let Some(body) = self.table.field(def, self.table.body) else {
+            return;
+        };
+        if let Some(inner) = wrapper_def(body) {
+            self.flat_defs.push(inner.id());
+        }
+        self.push(body, nesting, Via::Plain, function);
+    }
+}
+
+/// The words an increment is named by.
+const WORDS: &[&str] = &[
+    "for", "while", "loop", "do", "switch", "select", "match", "catch", "except", "break", "continue", "?",
+    "&&", "||", "??", "and", "or",
+];
+
+/// `word` as one of [`WORDS`], else `fallback`.
+fn word(word: &str, fallback: &'static str) -> &'static str {
+    WORDS.iter().find(|w| **w == word).copied().unwrap_or(fallback)
+}
+
+/// The keyword a structure starts with (`for`, `while`, `match`, `catch`).
+fn keyword(node: Node<'_>) -> &'static str {
+    super::children(node)
+        .filter(|c| !c.is_named())
+        .find_map(|c| WORDS.iter().find(|w| **w == c.kind()).copied())
+        .unwrap_or("structure")
+}
+
+fn without_parens(mut node: Node<'_>) -> Node<'_> {
+    while node.kind() == "parenthesized_expression" {
+        match node.named_child(0) {
+            Some(inner) => node = inner,
+            None => break,
+        }
+    }
+    node
+}
+
+fn ends_in_jsx(expr: Node<'_>) -> bool {
+    let mut right = expr;
+    loop {
+        match right.kind() {
+            "binary_expression" => match right.child_by_field_name("right") {
+                Some(r) => right = r,
+                None => return false,
+            },
+            "parenthesized_expression" => match right.named_child(0) {
+                Some(inner) => right = inner,
+                None => return false,
+            },
+            kind => return matches!(kind, "jsx_element" | "jsx_self_closing_element" | "jsx_fragment"),
+        }
+    }
+}
+
+fn wrapper_def(body: Node<'_>) -> Option<Node<'_>> {
+    // A docstring is a statement: with one, the function is not the pattern (as complexipy).
+    let statements: Vec<Node<'_>> = named_children(body).filter(|s| s.kind() != "comment").collect();
+    let [def, ret] = statements[..] else { return None };
+    let def = match def.kind() {
+        "function_definition" => def,
+        "decorated_definition" => def
+            .child_by_field_name("definition")
+            .filter(|d| d.kind() == "function_definition")?,
+        _ => return None,
+    };
+    // Whatever it returns: complexipy (and SonarPython) look at the statement kinds only.
+    (ret.kind() == "return_statement").then_some(def)
+}
+
+/// A `def` directly in a class body (decorated or not).
+fn is_method(def: Node<'_>) -> bool {
+    let mut parent = def.parent();
+    if parent.is_some_and(|p| p.kind() == "decorated_definition") {
+        parent = parent.and_then(|p| p.parent());
+    }
+    parent
+        .and_then(|block| block.parent())
+        .is_some_and(|p| p.kind() == "class_definition")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::LANGUAGES;
+
+    /// Every kind name in every table is a named node kind of its grammar.
+    #[test]
+    fn every_table_resolves_against_its_grammar() {
+        for spec in LANGUAGES {
+            let table = Table::resolve(spec_of(spec.language), &spec.language.grammar());
+            assert!(
+                table.is_ok(),
+                "{}: {}",
+                spec.name,
+                table.err().unwrap_or_default()
+            );
+        }
+    }
+
+    #[test]
+    fn an_unknown_kind_name_is_an_error() {
+        let spec = TableSpec {
+            roles: &[&[("if_statement", Role::If), ("iff_statement", Role::If)]],
+            cases: &[],
+            labels: &[],
+            logical: &[],
+            counted: &[],
+        };
+        let error = Table::resolve(&spec, &Language::Python.grammar()).err();
+        assert_eq!(
+            error.as_deref(),
+            Some("the grammar has no named node kind `iff_statement`")
+        );
+    }
+}
