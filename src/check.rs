@@ -1168,15 +1168,30 @@ fn finding_for(
         ),
         debt_minutes: cost(value).saturating_sub(base_value.map_or(0, cost)),
         fingerprint: fingerprint(&["debtgate/v1", &rule.id, path, &f.qualified_name]),
-        related: vec![Related {
-            path: path.clone(),
-            start_line: f.start_line,
-            end_line: f.end_line,
-            message: format!("`{shown}` spans lines {}-{}", f.start_line, f.end_line),
-        }],
+        related: related_of(rule, f, path, &shown),
         suppressed: None,
         source_line: None,
     })
+}
+
+/// The function's span, and for cognitive complexity each increment at its line, so that a
+/// reviewer sees where the total comes from.
+fn related_of(rule: &Rule, f: &FunctionMetrics, path: &str, shown: &str) -> Vec<Related> {
+    let span = Related {
+        path: path.to_string(),
+        start_line: f.start_line,
+        end_line: f.end_line,
+        message: format!("`{shown}` spans lines {}-{}", f.start_line, f.end_line),
+    };
+    let increments = f.increments.iter().filter(|_| rule.metric == Metric::Cognitive);
+    std::iter::once(span)
+        .chain(increments.map(|i| Related {
+            path: path.to_string(),
+            start_line: i.line,
+            end_line: i.line,
+            message: i.describe(),
+        }))
+        .collect()
 }
 
 /// Holds the measurements against the rules.

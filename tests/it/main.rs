@@ -8,5 +8,6 @@ mod duplication;
 mod hostile;
 mod judgement;
 mod probes;
+mod readme;
 mod support;
 mod trust;
