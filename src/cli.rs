@@ -286,7 +286,7 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<i32> {
             args.cache_dir.map_or(check::Cache::Default, check::Cache::Dir)
         },
     };
-    let (verdict, settings) = check::run(&request, &Environment::from_process())?;
+    let verdict = check::run(&request, &Environment::from_process())?;
     // Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org).
     let color = args.output.is_none()
         && std::io::IsTerminal::is_terminal(&std::io::stdout())
@@ -294,7 +294,7 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<i32> {
     let render = |format: Format| match format {
         Format::Text => report::text::render_with(&verdict, color),
         Format::Json => report::json::render(&verdict),
-        Format::Sarif => report::sarif::render(&verdict, &settings.rules),
+        Format::Sarif => report::sarif::render(&verdict),
         Format::Github => report::github::render(&verdict),
         Format::Markdown => report::markdown::render(&verdict),
         Format::Gitlab => report::gitlab::render(&verdict),

@@ -5,7 +5,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 
 use anyhow::{bail, Result};
-use serde::Serialize;
 
 use crate::config::{MissingReport, Settings};
 use crate::coverage::patch::{self, ChangedLines, Patch};
@@ -13,10 +12,8 @@ use crate::coverage::paths::{RepoFiles, Unmapped};
 use crate::coverage::{FileCoverage, Format, Report};
 use crate::git::{ChangeSet, EntryKind, Repo, Status};
 use crate::lang::{self, Language, ParseLimits};
-use crate::rules::{Metric, Rule, Severity};
-use crate::verdict::{fingerprint, Change, Condition, Finding, Notice, Related, Unit};
-
-pub const UNCOVERED_LINES: &str = "uncovered-lines";
+use crate::rules::{Rule, Severity};
+use crate::verdict::{Condition, CoverageSummary, Finding, Notice, Related, Subject, Unit};
 
 /// What the user gave: reports of the tests at head, and at base.
 #[derive(Clone, Debug, Default)]
@@ -24,20 +21,6 @@ pub struct CoverageRequest {
     pub head: Vec<PathBuf>,
     pub base: Vec<PathBuf>,
     pub format: Option<Format>,
-}
-
-/// The coverage figures a report shows.
-#[derive(Clone, Debug, Serialize)]
-pub struct CoverageSummary {
-    pub reports: Vec<String>,
-    pub report_files: usize,
-    pub mapped_files: usize,
-    pub patch: Patch,
-    pub patch_percent: Option<f64>,
-    /// Project coverage at head and base, in percent, and the difference in points.
-    pub project_percent: Option<f64>,
-    pub base_project_percent: Option<f64>,
-    pub delta_points: Option<f64>,
 }
 
 #[derive(Default)]
@@ -297,36 +280,27 @@ fn uncovered_findings(rule: &Rule, patch: &Patch) -> Vec<Finding> {
             } else {
                 "no test ran them"
             };
-            findings.push(Finding {
-                rule_id: rule.id.clone(),
-                severity: rule.severity,
+            // Uncovered lines have no name of their own: the range identifies them.
+            let key = start.to_string();
+            let subject = Subject::Region {
+                start_line: start,
+                end_line: end,
+                key: &key,
+            };
+            let related = vec![Related {
                 path: f.path.clone(),
-                line: start,
-                column: 1,
-                function: String::new(),
-                function_line: start,
-                function_end_line: end,
-                metric: Metric::UncoveredLines,
-                value: lines,
-                base_value: None,
-                threshold: rule.threshold,
-                change: Change::New,
-                message: format!(
-                    "added line(s) {start}-{end} are not covered: {why}. {}",
-                    rule.advice
-                ),
-                debt_minutes: rule.remediation.minutes(lines, rule.threshold),
-                // Uncovered lines have no name of their own: the range identifies them.
-                fingerprint: fingerprint(&["debtgate/v1", &rule.id, &f.path, &start.to_string()]),
-                related: vec![Related {
-                    path: f.path.clone(),
-                    start_line: start,
-                    end_line: end,
-                    message: format!("uncovered lines {start}-{end}"),
-                }],
-                suppressed: None,
-                source_line: None,
-            });
+                start_line: start,
+                end_line: end,
+                message: format!("uncovered lines {start}-{end}"),
+            }];
+            findings.push(
+                Finding::new(rule, &f.path, subject, lines, None)
+                    .with_message(format!(
+                        "added line(s) {start}-{end} are not covered: {why}. {}",
+                        rule.advice
+                    ))
+                    .with_related(related),
+            );
         }
     }
     findings

@@ -4,6 +4,7 @@
 //! [`metrics`] measures them, [`check`] holds the measurements against the [`rules`] and
 //! [`config`], and [`report`] renders the resulting [`verdict`].
 
+pub mod change;
 pub mod check;
 pub mod classify;
 pub mod cli;
@@ -16,12 +17,15 @@ pub mod git;
 pub mod hashing;
 pub mod hook;
 pub mod identity;
+pub mod judge;
 pub mod lang;
 pub mod lines;
+pub mod measure;
 pub mod metrics;
 pub mod metrics_cmd;
 pub mod output;
 pub mod report;
+pub mod request;
 pub mod rules;
 pub mod suppress;
 pub mod verdict;

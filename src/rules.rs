@@ -77,6 +77,15 @@ impl Metric {
         }
     }
 
+    /// The value from which a finding's debt is counted: a duplicated block is a finding *at*
+    /// its threshold ("at least 50 tokens"), every other metric only *over* it.
+    pub fn debt_floor(self, threshold: u32) -> u32 {
+        match self {
+            Metric::DuplicatedTokens => threshold.saturating_sub(1),
+            _ => threshold,
+        }
+    }
+
     /// Whether the metric is measured per function (so test code gets relaxed limits).
     pub fn is_function_metric(self) -> bool {
         matches!(
@@ -182,9 +191,28 @@ pub fn find<'r>(rules: &'r [Rule], id: &str) -> Result<&'r Rule> {
     })
 }
 
+/// The rule over `metric`: each metric has one rule (a test holds the pack to that), so a
+/// stage asks for the rule by what it measures, never by its id.
+pub fn of_metric(rules: &[Rule], metric: Metric) -> Option<&Rule> {
+    rules.iter().find(|r| r.metric == metric)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_metric_has_one_rule() {
+        let rules = default_rules().unwrap();
+        for r in &rules {
+            let same: Vec<&str> = rules
+                .iter()
+                .filter(|o| o.metric == r.metric)
+                .map(|o| o.id.as_str())
+                .collect();
+            assert_eq!(same, [r.id.as_str()], "one rule per metric");
+        }
+    }
 
     #[test]
     fn every_rule_file_loads_and_has_docs() {

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::rules::{Metric, Severity};
+use crate::rules::{Metric, Rule, Scope, Severity};
 
 /// The gate's answer, which maps to the exit code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -34,6 +34,27 @@ pub enum Change {
     Worsened,
     Unchanged,
     Improved,
+}
+
+impl Change {
+    /// How `value` relates to `base` (none: the subject is new).
+    pub fn between(base: Option<u32>, value: u32) -> Change {
+        match base {
+            None => Change::New,
+            Some(b) if value > b => Change::Worsened,
+            Some(b) if value < b => Change::Improved,
+            Some(_) => Change::Unchanged,
+        }
+    }
+
+    /// Whether a rule of `scope` reports a subject that changed this way.
+    pub fn in_scope(self, scope: Scope) -> bool {
+        match scope {
+            Scope::New => self == Change::New,
+            Scope::NewOrWorsened => matches!(self, Change::New | Change::Worsened),
+            Scope::All => true,
+        }
+    }
 }
 
 /// One rule broken by one function.
@@ -68,6 +89,111 @@ pub struct Finding {
     /// The source line the finding points at, for the terminal's code frame.
     #[serde(skip)]
     pub source_line: Option<String>,
+}
+
+/// What a finding is about, which is also what identifies it across edits.
+#[derive(Clone, Copy, Debug)]
+pub enum Subject<'a> {
+    /// A function, by its qualified name (stable when lines move).
+    Function {
+        qualified_name: &'a str,
+        start_line: u32,
+        start_column: u32,
+        end_line: u32,
+    },
+    /// A whole file.
+    File { end_line: u32 },
+    /// Lines of a file, identified by `key` (the copied code's hash, the range's first line).
+    Region {
+        start_line: u32,
+        end_line: u32,
+        key: &'a str,
+    },
+}
+
+impl Finding {
+    /// The one way a finding is made: `rule` (as the settings resolved it for `path`) over
+    /// `subject`, at `value` now and `base_value` at base. It is placed on the subject's first
+    /// line until [`Finding::at`] says otherwise; the debt is what the change adds.
+    pub fn new(
+        rule: &Rule,
+        path: &str,
+        subject: Subject<'_>,
+        value: u32,
+        base_value: Option<u32>,
+    ) -> Finding {
+        let change = Change::between(base_value, value);
+        let floor = rule.metric.debt_floor(rule.threshold);
+        let cost = |v: u32| rule.remediation.minutes(v, floor);
+        let (function, start, column, end, key) = match subject {
+            Subject::Function {
+                qualified_name,
+                start_line,
+                start_column,
+                end_line,
+            } => (
+                crate::identity::display_name(qualified_name).to_string(),
+                start_line,
+                start_column,
+                end_line,
+                Some(qualified_name),
+            ),
+            Subject::File { end_line } => (String::new(), 1, 1, end_line, None),
+            Subject::Region {
+                start_line,
+                end_line,
+                key,
+            } => (String::new(), start_line, 1, end_line, Some(key)),
+        };
+        let mut parts = vec!["debtgate/v1", rule.id.as_str(), path];
+        parts.extend(key);
+        Finding {
+            rule_id: rule.id.clone(),
+            severity: rule.severity,
+            path: path.to_string(),
+            line: start,
+            column,
+            function,
+            function_line: start,
+            function_end_line: end,
+            metric: rule.metric,
+            value,
+            base_value,
+            threshold: rule.threshold,
+            change,
+            message: String::new(),
+            debt_minutes: cost(value).saturating_sub(base_value.map_or(0, cost)),
+            fingerprint: fingerprint(&parts),
+            related: Vec::new(),
+            suppressed: None,
+            source_line: None,
+        }
+    }
+
+    /// Shows the finding on `line` (a line the change added, so review tools show it in the
+    /// diff); the column is the subject's own where the line is its first, else 1.
+    pub fn at(mut self, line: u32) -> Finding {
+        if line != self.line {
+            self.column = 1;
+        }
+        self.line = line;
+        self
+    }
+
+    pub fn with_message(mut self, message: String) -> Finding {
+        self.message = message;
+        self
+    }
+
+    pub fn with_severity(mut self, severity: Severity) -> Finding {
+        self.severity = severity;
+        self
+    }
+
+    pub fn with_related(mut self, related: Vec<Related>) -> Finding {
+        self.related = related;
+        self
+    }
 }
 
 /// A place a finding points to besides its own line.
@@ -183,9 +309,27 @@ pub struct Verdict {
     pub findings: Vec<Finding>,
     pub notices: Vec<Notice>,
     pub conditions: Vec<Condition>,
-    pub coverage: Option<crate::coverage_gate::CoverageSummary>,
+    pub coverage: Option<CoverageSummary>,
     /// Functions the change moved or renamed, body unchanged.
     pub moves: Vec<Move>,
+    /// The rules the findings were judged by, as configured: the writers describe them
+    /// (SARIF's `tool.driver.rules`).
+    #[serde(skip)]
+    pub rules: Vec<crate::rules::Rule>,
+}
+
+/// The coverage figures a report shows.
+#[derive(Clone, Debug, Serialize)]
+pub struct CoverageSummary {
+    pub reports: Vec<String>,
+    pub report_files: usize,
+    pub mapped_files: usize,
+    pub patch: crate::coverage::patch::Patch,
+    pub patch_percent: Option<f64>,
+    /// Project coverage at head and base, in percent, and the difference in points.
+    pub project_percent: Option<f64>,
+    pub base_project_percent: Option<f64>,
+    pub delta_points: Option<f64>,
 }
 
 pub use crate::hashing::fingerprint;

@@ -30,8 +30,8 @@ fn level(s: Severity) -> serde_json::Value {
     serde_json::Value::from(s.as_str())
 }
 
-pub fn render(verdict: &Verdict, rules: &[Rule]) -> String {
-    let mut rules: Vec<&Rule> = rules.iter().collect();
+pub fn render(verdict: &Verdict) -> String {
+    let mut rules: Vec<&Rule> = verdict.rules.iter().collect();
     rules.sort_by(|a, b| a.id.cmp(&b.id));
     let descriptors: Vec<ReportingDescriptor> = rules.iter().map(|r| descriptor(r)).collect();
     let index: BTreeMap<&str, i64> = rules

@@ -1,0 +1,218 @@
+//! The change stage: which commits, which files and lines, and the settings that judge them
+//! (read from the base commit, so a change cannot weaken its own gate).
+
+use anyhow::{anyhow, bail, Context, Result};
+
+use crate::config::{Settings, CONFIG_FILE_NAMES};
+use crate::git::{ChangeSet, Repo};
+use crate::request::{CheckRequest, ConfigFrom, Environment};
+use crate::rules::Severity;
+use crate::verdict::Notice;
+
+/// Resolves base and head to commits and reads the files between them.
+pub(crate) fn resolve_change(repo: &Repo, request: &CheckRequest, env: &Environment) -> Result<ChangeSet> {
+    let pre_commit = env
+        .pre_commit_range
+        .as_ref()
+        .filter(|_| request.base.is_none() && request.head.is_none());
+    let head_spec = request
+        .head
+        .clone()
+        .or_else(|| pre_commit.map(|(_, to)| to.clone()))
+        .unwrap_or_else(|| "HEAD".to_string());
+    let head = repo.resolve_commit(&head_spec).ok_or_else(|| {
+        anyhow!(
+            "--head `{head_spec}` does not name a commit in {}",
+            repo.root().display()
+        )
+    })?;
+    let (base_spec, base_source) = match (&request.base, pre_commit) {
+        (Some(b), _) => (b.clone(), "--base".to_string()),
+        (None, Some((from, _))) => (from.clone(), "pre-commit's PRE_COMMIT_FROM_REF".to_string()),
+        (None, None) => default_base(repo, env, &head)?,
+    };
+    let base_commit = repo
+        .resolve_commit(&base_spec)
+        .ok_or_else(|| missing_base(repo, &base_spec, &base_source))?;
+    let base = repo.merge_base(&base_commit, &head).ok_or_else(|| {
+        if repo.is_shallow() {
+            anyhow!(
+                "this is a shallow clone and the history between base {} and head {} is cut, so their merge-base is unknown.\n\
+                 Fetch more history (`git fetch --deepen=200`, or `fetch-depth: 0` in actions/checkout) and run again.",
+                short(&base_commit), short(&head)
+            )
+        } else {
+            anyhow!("base {} and head {} share no history (no merge-base); pass a --base on the same history", short(&base_commit), short(&head))
+        }
+    })?;
+    if base == head {
+        bail!(
+            "nothing to judge: the base ({base_spec}, from {base_source}) resolves to head {} itself, so the change is empty.\n\
+             Pass --base with the commit or branch the change starts from (for example --base origin/main).",
+            short(&head)
+        );
+    }
+    let files = repo.diff(&base, &head, request.limits.max_bytes)?;
+    Ok(ChangeSet {
+        base_spec,
+        base_source,
+        base,
+        head,
+        files,
+    })
+}
+
+fn short(id: &str) -> &str {
+    &id[..id.len().min(12)]
+}
+
+fn missing_base(repo: &Repo, spec: &str, source: &str) -> anyhow::Error {
+    if repo.is_shallow() {
+        anyhow!(
+            "base `{spec}` (from {source}) is not in this shallow clone.\n\
+             Fetch it with `git fetch --no-tags --depth=200 origin {spec}`, or use `fetch-depth: 0` in actions/checkout, and run again."
+        )
+    } else {
+        anyhow!("base `{spec}` (from {source}) does not name a commit in this repository; fetch it or pass --base with an existing revision")
+    }
+}
+
+/// The base when the user gives none: the GitHub event's, else the default branch.
+fn default_base(repo: &Repo, env: &Environment, head: &str) -> Result<(String, String)> {
+    if let (Some(name), Some(path)) = (&env.github_event_name, &env.github_event_path) {
+        let text = std::fs::read_to_string(path).with_context(|| {
+            format!(
+                "cannot read the GitHub event payload {} (GITHUB_EVENT_PATH)",
+                path.display()
+            )
+        })?;
+        let event: serde_json::Value = serde_json::from_str(&text)
+            .with_context(|| format!("the GitHub event payload {} is not JSON", path.display()))?;
+        if name.starts_with("pull_request") {
+            let sha = event
+                .pointer("/pull_request/base/sha")
+                .and_then(|v| v.as_str())
+                .ok_or_else(|| {
+                    anyhow!(
+                        "the {name} event payload {} has no pull_request.base.sha",
+                        path.display()
+                    )
+                })?;
+            // actions/checkout checks out a merge of the pull request into the base branch as
+            // it is now; the event's base may be older. The merge's first parent is the base
+            // the pull request is merged into, so files only the base branch changed since the
+            // event was made are not blamed on the pull request.
+            let pr_head = event.pointer("/pull_request/head/sha").and_then(|v| v.as_str());
+            let parents = repo.parents(head);
+            if let ([first, second], Some(pr_head)) = (&parents[..], pr_head) {
+                if second == pr_head && first != sha {
+                    return Ok((
+                        first.clone(),
+                        format!(
+                            "the first parent of the {name} merge commit (the event's base {} is older)",
+                            short(sha)
+                        ),
+                    ));
+                }
+            }
+            return Ok((sha.to_string(), format!("the {name} event's base")));
+        }
+        if name == "push" {
+            if let Some(before) = event.get("before").and_then(|v| v.as_str()) {
+                if !before.bytes().all(|b| b == b'0') {
+                    return Ok((before.to_string(), "the push event's `before`".to_string()));
+                }
+            }
+            // A push that creates a branch has no `before`: judge it from where it left the
+            // repository's default branch.
+            let default = event
+                .pointer("/repository/default_branch")
+                .and_then(|v| v.as_str());
+            if let Some(branch) = default.filter(|b| !b.is_empty() && !b.starts_with('-')) {
+                let remote = format!("origin/{branch}");
+                if repo.resolve_commit(&remote).is_some() {
+                    return Ok((
+                        remote,
+                        "the default branch of a push that creates a branch".to_string(),
+                    ));
+                }
+            }
+        }
+    }
+    if let Ok(out) = repo.git(&["symbolic-ref", "-q", "refs/remotes/origin/HEAD"]) {
+        let target = String::from_utf8_lossy(&out).trim().to_string();
+        if let Some(branch) = target.strip_prefix("refs/remotes/") {
+            return Ok((branch.to_string(), "origin's default branch".to_string()));
+        }
+    }
+    for candidate in ["origin/main", "origin/master", "main", "master"] {
+        if repo.resolve_commit(candidate).is_some() {
+            return Ok((candidate.to_string(), "the default branch".to_string()));
+        }
+    }
+    bail!("no base given and none found (no GitHub event, no origin/HEAD, main or master); pass --base REV")
+}
+
+pub(crate) fn load_settings(
+    repo: &Repo,
+    request: &CheckRequest,
+    change: &ChangeSet,
+    notices: &mut Vec<Notice>,
+) -> Result<Settings> {
+    if let Some(path) = &request.config {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the configuration file {}", path.display()))?;
+        let origin = path.display().to_string();
+        if path.file_name().is_some_and(|n| n == "pyproject.toml") {
+            return Settings::from_pyproject(&text, &origin)?
+                .with_context(|| format!("{origin} has no [tool.debtgate] table"));
+        }
+        return Settings::from_toml(&text, &origin);
+    }
+    let (rev, label) = match request.config_from {
+        ConfigFrom::Base => (&change.base, "base"),
+        ConfigFrom::Head => (&change.head, "head"),
+    };
+    let mut reader = repo.blob_reader()?;
+    let has_debtgate_table = |reader: &mut crate::git::BlobReader, rev: &str| -> bool {
+        repo.blob_id(rev, "pyproject.toml")
+            .and_then(|b| reader.read(&b).ok())
+            .is_some_and(|t| String::from_utf8_lossy(&t).contains("[tool.debtgate"))
+    };
+    for name in CONFIG_FILE_NAMES {
+        let edited = change
+            .files
+            .iter()
+            .any(|f| f.path == *name || f.old_path.as_deref() == Some(name));
+        let relevant = *name != "pyproject.toml"
+            || has_debtgate_table(&mut reader, &change.base)
+            || has_debtgate_table(&mut reader, &change.head);
+        if edited && relevant {
+            notices.push(Notice {
+                path: Some((*name).to_string()),
+                level: Severity::Warning,
+                message: format!(
+                    "this change edits {name}; it was judged with the configuration at {label}. The new configuration applies once merged (or pass --config-from head)."
+                ),
+                blocking: false,
+            });
+        }
+    }
+    for name in CONFIG_FILE_NAMES {
+        let Some(blob) = repo.blob_id(rev, name) else {
+            continue;
+        };
+        let bytes = reader.read(&blob)?;
+        let text =
+            String::from_utf8(bytes).map_err(|_| anyhow!("{name} at {label} {} is not UTF-8", short(rev)))?;
+        let origin = format!("{name} (at {label} {})", short(rev));
+        if *name == "pyproject.toml" {
+            match Settings::from_pyproject(&text, &origin)? {
+                Some(settings) => return Ok(settings),
+                None => continue,
+            }
+        }
+        return Settings::from_toml(&text, &origin);
+    }
+    Settings::defaults()
+}

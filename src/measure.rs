@@ -1,0 +1,528 @@
+//! The measure stage: every changed file parsed at base and head, its functions measured and
+//! matched across the change, and the code it copies found.
+
+use std::collections::HashMap;
+
+use anyhow::{bail, Context, Result};
+use rayon::prelude::*;
+
+use crate::classify;
+use crate::clones;
+use crate::config::Settings;
+use crate::git::{ChangeSet, ChangedFile, EntryKind, Repo, Status};
+use crate::identity::{self, Identity};
+use crate::lang::{self, Language, ParseLimits, ParseProblem};
+use crate::lines::LineSet;
+use crate::metrics::complexity::{self, FunctionMetrics};
+use crate::metrics::duplication::CloneSettings;
+use crate::request::{Cache, CheckRequest};
+use crate::rules::{self, Metric, Severity};
+use crate::verdict::Notice;
+
+/// Matches every head function to its base version across the change.
+pub(crate) fn identify(measured: &[MeasuredFile]) -> Identity {
+    let sides: Vec<identity::Sides<'_>> = measured
+        .iter()
+        .map(|m| identity::Sides {
+            path: &m.file.path,
+            base_path: m.file.base_path(),
+            head: &m.head,
+            head_bodies: &m.head_bodies,
+            base: m.base.as_deref().unwrap_or(&[]),
+            base_bodies: &m.base_bodies,
+        })
+        .collect();
+    identity::match_functions(&sides)
+}
+
+/// The added lines of functions the change moved, unchanged, from another file: not new code.
+pub(crate) fn moved_lines(identity: &Identity, measured: &[MeasuredFile]) -> HashMap<String, LineSet> {
+    let mut out: HashMap<String, LineSet> = HashMap::new();
+    for m in &identity.moves {
+        if m.exact && m.from_path != m.path {
+            out.entry(m.path.clone())
+                .or_default()
+                .insert_range(m.start_line, m.end_line);
+        }
+    }
+    for file in measured {
+        if let Some(lines) = out.get_mut(&file.file.path) {
+            *lines = file.file.added.intersection(lines);
+        }
+    }
+    out
+}
+
+/// Copies the change adds, where the duplicated-block rule applies (not in test code by
+/// default); `None` when it applies nowhere.
+pub(crate) fn find_duplication(
+    repo: &Repo,
+    request: &CheckRequest,
+    change: &ChangeSet,
+    settings: &Settings,
+    measured: &[MeasuredFile],
+) -> Result<Option<clones::Duplication>> {
+    let rule = rules::of_metric(&settings.rules, Metric::DuplicatedTokens)
+        .context("the rule pack has no duplicated-block rule")?;
+    if rule.threshold < 10 {
+        bail!(
+            "[rules.{}] threshold = {}: a duplicated block is at least 10 tokens (every short run of code repeats somewhere)",
+            rule.id,
+            rule.threshold
+        );
+    }
+    let mut targets = HashMap::new();
+    for file in measured
+        .iter()
+        .filter(|m| !m.deleted && !settings.is_excluded(&m.file.path))
+    {
+        let path = &file.file.path;
+        let enabled = |test: bool| {
+            rules::of_metric(&settings.rules_for(path, test), Metric::DuplicatedTokens)
+                .is_some_and(|r| r.enabled)
+        };
+        let mut judged = LineSet::new();
+        if enabled(false) {
+            judged = file.file.added.difference(&file.test_lines);
+        }
+        if enabled(true) {
+            for r in file.file.added.intersection(&file.test_lines).ranges() {
+                judged.insert_range(r.start, r.end);
+            }
+        }
+        let functions = file.head.iter().map(|f| (f.start_line, f.end_line)).collect();
+        targets.insert(path.clone(), clones::Target { judged, functions });
+    }
+    if !rule.enabled && targets.values().all(|t| t.judged.is_empty()) {
+        return Ok(None);
+    }
+    let dir = match &request.cache {
+        Cache::Off => None,
+        Cache::Dir(dir) => Some(dir.clone()),
+        Cache::Default => Some(repo.git_common_dir()?.join("debtgate")),
+    };
+    let patterns = classify::VENDORED_PATHS
+        .iter()
+        .copied()
+        .chain(settings.duplication.exclude.iter().map(String::as_str));
+    let excludes = classify::globs(patterns, "[duplication] exclude")?;
+    let clone_settings = CloneSettings {
+        min_tokens: rule.threshold as usize,
+        min_lines: settings.duplication.min_lines,
+        normalize: settings.duplication.normalize,
+    };
+    clones::find(
+        repo,
+        change,
+        &targets,
+        clone_settings,
+        &excludes,
+        &clones::CacheConfig { dir },
+        request.limits,
+    )
+    .map(Some)
+}
+
+/// A changed file's functions at base and head.
+pub struct MeasuredFile {
+    pub file: ChangedFile,
+    pub language: Language,
+    /// Empty where the change deletes the file.
+    pub head: Vec<FunctionMetrics>,
+    /// `None` where the file is new at head.
+    pub base: Option<Vec<FunctionMetrics>>,
+    /// Bodies of the functions at head and base, for identity (see `identity`).
+    pub head_bodies: Vec<identity::Body>,
+    pub base_bodies: Vec<identity::Body>,
+    /// The inline suppressions at head.
+    pub suppressions: Vec<crate::suppress::Suppression>,
+    /// The file at head, for code frames.
+    pub head_source: std::sync::Arc<[u8]>,
+    /// Lines of test code: the whole file for a test path, else Rust's `#[cfg(test)]` modules.
+    pub test_lines: LineSet,
+    /// Lines at head that hold code (not comments, blank lines or docstrings).
+    pub code_lines: LineSet,
+    /// The change deletes the file (only its base is measured, for moves and debt removed).
+    pub deleted: bool,
+}
+
+impl MeasuredFile {
+    /// Where a finding about lines `start..=end` is shown: the first line the change added
+    /// there that holds code.
+    pub fn first_added_code_line(&self, start: u32, end: u32) -> Option<u32> {
+        self.file.added.first_in_both(&self.code_lines, start, end)
+    }
+}
+
+struct Job {
+    file: ChangedFile,
+    language: Language,
+    head: Option<Vec<u8>>,
+    base: Option<Vec<u8>>,
+    test_path: bool,
+}
+
+/// Reads the changed files at both sides and measures them. Files left out of judgement
+/// (excluded by the configuration, vendored, generated) are named in a notice with the reason;
+/// what is generated or vendored is decided at base where the file exists there, so a change
+/// cannot exempt its own code by marking it.
+pub(crate) fn measure_change(
+    repo: &Repo,
+    change: &ChangeSet,
+    settings: &Settings,
+    limits: ParseLimits,
+    notices: &mut Vec<Notice>,
+) -> Result<Vec<MeasuredFile>> {
+    let mut reader = repo.blob_reader()?;
+    let attributes = match repo.blob_id(&change.base, ".gitattributes") {
+        Some(blob) => classify::Attributes::parse(&String::from_utf8_lossy(&reader.read(&blob)?)),
+        None => classify::Attributes::default(),
+    };
+    let vendored = classify::globs(classify::VENDORED_PATHS.iter().copied(), "vendored paths")?;
+    // Sizes first: a blob over --max-file-bytes is never read.
+    let ids: Vec<&str> = change
+        .files
+        .iter()
+        .flat_map(|f| [f.new_blob.as_deref(), f.old_blob.as_deref()])
+        .flatten()
+        .collect();
+    let sizes = repo.blob_sizes(&ids)?;
+    let too_large = |id: &str| {
+        sizes
+            .get(id)
+            .copied()
+            .filter(|&size| size > limits.max_bytes as u64)
+            .map(|size| ParseProblem::TooLarge {
+                bytes: usize::try_from(size).unwrap_or(usize::MAX),
+                limit: limits.max_bytes,
+            })
+    };
+    let mut jobs = Vec::new();
+    for file in &change.files {
+        let note = |message: String| Notice {
+            path: Some(file.path.clone()),
+            level: Severity::Note,
+            message,
+            blocking: false,
+        };
+        if file.status == Status::Deleted {
+            if let (Some(id), EntryKind::File, Some(language)) =
+                (&file.old_blob, file.old_kind, Language::detect(&file.path, None))
+            {
+                if !settings.is_excluded(&file.path) && attributes.left_out(&file.path).is_none() {
+                    let base = reader
+                        .read(id)
+                        .with_context(|| format!("cannot read {} at base", file.path))?;
+                    jobs.push(Job {
+                        file: file.clone(),
+                        language,
+                        head: None,
+                        base: Some(base),
+                        test_path: settings.is_test_path(&file.path),
+                    });
+                }
+            }
+            continue;
+        }
+        if file.new_kind == EntryKind::Missing {
+            continue;
+        }
+        match file.new_kind {
+            EntryKind::Symlink => {
+                if Language::detect(&file.path, None).is_some() {
+                    notices.push(note("symbolic link: not followed, not analysed".to_string()));
+                }
+                continue;
+            }
+            EntryKind::Submodule => {
+                notices.push(note("submodule: its own repository is not analysed".to_string()));
+                continue;
+            }
+            _ => {}
+        }
+        let Some(blob) = &file.new_blob else { continue };
+        let has_extension = file.path.rsplit('/').next().is_some_and(|n| n.contains('.'));
+        if let Some(problem) = too_large(blob) {
+            if Language::detect(&file.path, None).is_some() {
+                notices.push(Notice {
+                    path: Some(file.path.clone()),
+                    level: Severity::Error,
+                    message: format!("not analysed at head: {problem}"),
+                    blocking: true,
+                });
+            }
+            continue;
+        }
+        let content = if has_extension {
+            if Language::detect(&file.path, None).is_none() {
+                continue;
+            }
+            None
+        } else {
+            Some(reader.read(blob)?)
+        };
+        let Some(language) = Language::detect(&file.path, content.as_deref()) else {
+            continue;
+        };
+        let left_out = if settings.is_excluded(&file.path) {
+            Some("excluded by the configuration (exclude)".to_string())
+        } else if let Some(kind) = attributes.left_out(&file.path) {
+            Some(format!("{} (.gitattributes at base)", kind.reason()))
+        } else if vendored.is_match(&file.path) {
+            Some("vendored code (a dependency folder)".to_string())
+        } else {
+            None
+        };
+        if let Some(reason) = left_out {
+            notices.push(note(format!("not judged: {reason}")));
+            continue;
+        }
+        if file.binary {
+            notices.push(note("binary content: skipped".to_string()));
+            continue;
+        }
+        let head = match content {
+            Some(c) => c,
+            None => reader
+                .read(blob)
+                .with_context(|| format!("cannot read {} at head", file.path))?,
+        };
+        let base = match (&file.old_blob, file.base_path(), file.old_kind) {
+            (Some(id), Some(path), EntryKind::File) if too_large(id).is_some() => {
+                notices.extend(too_large(id).map(|problem| base_not_analysed(path, &problem)));
+                None
+            }
+            (Some(id), Some(path), EntryKind::File)
+                if Language::detect(path, None).is_none_or(|l| l == language) =>
+            {
+                Some(
+                    reader
+                        .read(id)
+                        .with_context(|| format!("cannot read {path} at base"))?,
+                )
+            }
+            _ => None,
+        };
+        if head.starts_with(b"version https://git-lfs.github.com/spec/") {
+            notices.push(note(
+                "Git LFS pointer: the content is not in the repository, so it is not analysed".to_string(),
+            ));
+            continue;
+        }
+        // Generated code says so in its leading comment: at base where the file exists there.
+        let marked = match (&file.old_blob, file.status) {
+            (Some(_), Status::Modified | Status::Renamed) => base.as_deref(),
+            _ => Some(head.as_slice()),
+        };
+        if marked.is_some_and(classify::has_generated_marker) {
+            notices.push(note(
+                "not judged: generated code (a marker in its leading comment)".to_string(),
+            ));
+            continue;
+        }
+        jobs.push(Job {
+            file: file.clone(),
+            language,
+            head: Some(head),
+            base,
+            test_path: settings.is_test_path(&file.path),
+        });
+    }
+    drop(reader);
+
+    let results: Vec<(Option<MeasuredFile>, Vec<Notice>)> =
+        jobs.into_par_iter().map(|job| measure_job(job, limits)).collect();
+    let mut measured = Vec::with_capacity(results.len());
+    for (file, mut file_notices) in results {
+        notices.append(&mut file_notices);
+        measured.extend(file);
+    }
+    Ok(measured)
+}
+
+/// A base version that could not be measured: its functions are judged as new.
+fn base_not_analysed(path: &str, problem: &ParseProblem) -> Notice {
+    Notice {
+        path: Some(path.to_string()),
+        level: Severity::Warning,
+        message: format!("not analysed at base: {problem}; its functions are judged as new"),
+        blocking: false,
+    }
+}
+
+/// What one side of a file measures to.
+struct Side {
+    comments: Vec<std::ops::Range<usize>>,
+    functions: Vec<FunctionMetrics>,
+    bodies: Vec<identity::Body>,
+    code_lines: LineSet,
+    test_regions: LineSet,
+}
+
+fn measure_side(parsed: &lang::ParsedFile) -> Side {
+    let functions = complexity::measure(parsed);
+    let shape = identity::shape(parsed, &functions);
+    Side {
+        comments: shape.comments,
+        functions,
+        bodies: shape.bodies,
+        code_lines: shape.code_lines,
+        test_regions: classify::test_regions(parsed),
+    }
+}
+
+/// Parses and measures one file at head and base. No file when the head could not be
+/// measured (its notice says why).
+fn measure_job(job: Job, limits: ParseLimits) -> (Option<MeasuredFile>, Vec<Notice>) {
+    let Job {
+        file,
+        language,
+        head,
+        base,
+        test_path,
+    } = job;
+    let mut notices = Vec::new();
+    let deleted = head.is_none();
+    let head = head.unwrap_or_default();
+    let mut suppressions = crate::suppress::scan(&head);
+    let head_source: std::sync::Arc<[u8]> = head.as_slice().into();
+    let head = if deleted {
+        Side {
+            comments: Vec::new(),
+            functions: Vec::new(),
+            bodies: Vec::new(),
+            code_lines: LineSet::new(),
+            test_regions: LineSet::new(),
+        }
+    } else {
+        match lang::parse(language, head, limits) {
+            Ok(parsed) => {
+                if let Some(notice) = syntax_error_notice(&parsed, &file) {
+                    notices.push(notice);
+                }
+                measure_side(&parsed)
+            }
+            Err(problem) => {
+                let blocking = !matches!(problem, ParseProblem::Binary);
+                notices.push(Notice {
+                    path: Some(file.path.clone()),
+                    level: if blocking { Severity::Error } else { Severity::Note },
+                    message: if blocking {
+                        format!(
+                            "not analysed at head: {problem} ({})",
+                            language.spec().grammar_version
+                        )
+                    } else {
+                        format!("{problem}: skipped")
+                    },
+                    blocking,
+                });
+                return (None, notices);
+            }
+        }
+    };
+    let base = base.map(|bytes| match lang::parse(language, bytes, limits) {
+        Ok(parsed) => {
+            let side = measure_side(&parsed);
+            (side.functions, side.bodies)
+        }
+        Err(problem) => {
+            notices.extend(file.base_path().map(|path| base_not_analysed(path, &problem)));
+            (Vec::new(), Vec::new())
+        }
+    });
+    let (base, base_bodies) = match base {
+        Some((functions, bodies)) => (Some(functions), bodies),
+        None => (None, Vec::new()),
+    };
+    crate::suppress::in_comments(&mut suppressions, &head.comments);
+    let mut test_lines = head.test_regions;
+    if test_path {
+        test_lines.insert_range(1, u32::MAX - 1);
+    }
+    (
+        Some(MeasuredFile {
+            file,
+            language,
+            head: head.functions,
+            base,
+            head_bodies: head.bodies,
+            base_bodies,
+            suppressions,
+            head_source,
+            test_lines,
+            code_lines: head.code_lines,
+            deleted,
+        }),
+        notices,
+    )
+}
+
+/// Says where a head file does not parse. An error on a line the change added blocks the
+/// verdict (those lines cannot be measured); one elsewhere only leaves out the functions that
+/// contain it, which the change did not touch.
+fn syntax_error_notice(parsed: &lang::ParsedFile, file: &ChangedFile) -> Option<Notice> {
+    let first = parsed.syntax_errors.first()?;
+    let grammar = parsed.language.spec().grammar_version;
+    let mut in_change = parsed
+        .syntax_errors
+        .iter()
+        .filter(|e| file.added.first_in(e.line, e.end_line).is_some());
+    let blocking = in_change
+        .clone()
+        .find(|e| !is_contained_outside_functions(parsed, e));
+    Some(match (blocking, in_change.next()) {
+        (Some(e), _) => Notice {
+            path: Some(file.path.clone()),
+            level: Severity::Error,
+            message: format!(
+                "not analysed: syntax error at line {}, column {}, on lines this change adds ({grammar}). Fix the syntax, or exclude the file if the grammar does not support it.",
+                e.line, e.column
+            ),
+            blocking: true,
+        },
+        (None, Some(e)) => Notice {
+            path: Some(file.path.clone()),
+            level: Severity::Warning,
+            message: format!(
+                "syntax error at line {}, column {}, on a line this change adds ({grammar}): a statement outside every function that the grammar does not know; nothing measured depends on it",
+                e.line, e.column
+            ),
+            blocking: false,
+        },
+        (None, None) => Notice {
+            path: Some(file.path.clone()),
+            level: Severity::Note,
+            message: format!(
+                "syntax error at line {}, column {} ({grammar}), outside the lines this change adds: functions containing it were not measured",
+                first.line, first.column
+            ),
+            blocking: false,
+        },
+    })
+}
+
+/// Whether a syntax error is small (at most three lines) and inside no function: a top-level
+/// statement the grammar does not know (`export type * from "./x"` for an older TypeScript
+/// grammar). Too small to hide a function, and no function's numbers depend on it.
+fn is_contained_outside_functions(parsed: &lang::ParsedFile, e: &lang::SyntaxError) -> bool {
+    if e.end_line.saturating_sub(e.line) > 2 {
+        return false;
+    }
+    let root = parsed.tree.root_node();
+    let Some(node) = root.descendant_for_byte_range(e.start_byte, e.end_byte.max(e.start_byte)) else {
+        return false;
+    };
+    let mut at = Some(node);
+    while let Some(n) = at {
+        let kind = n.kind();
+        if ["function", "method", "arrow", "closure", "lambda", "constructor"]
+            .iter()
+            .any(|k| kind.contains(k))
+        {
+            return false;
+        }
+        at = n.parent();
+    }
+    true
+}

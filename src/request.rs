@@ -1,0 +1,64 @@
+//! What the user asked for, as plain data: the command line fills it, the stages read it.
+
+use std::path::PathBuf;
+
+use crate::coverage_gate;
+use crate::lang::ParseLimits;
+
+/// Where the configuration is read from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ConfigFrom {
+    /// The base commit: a change cannot weaken the gate that judges it.
+    Base,
+    /// The head commit.
+    Head,
+}
+
+/// The environment a check runs in, read once by the command line layer.
+#[derive(Clone, Debug, Default)]
+pub struct Environment {
+    pub github_event_name: Option<String>,
+    pub github_event_path: Option<PathBuf>,
+    /// The pre-commit framework's pre-push range (`PRE_COMMIT_FROM_REF`, `PRE_COMMIT_TO_REF`).
+    pub pre_commit_range: Option<(String, String)>,
+}
+
+impl Environment {
+    pub fn from_process() -> Environment {
+        Environment {
+            github_event_name: std::env::var("GITHUB_EVENT_NAME").ok().filter(|s| !s.is_empty()),
+            github_event_path: std::env::var_os("GITHUB_EVENT_PATH")
+                .map(PathBuf::from)
+                .filter(|p| !p.as_os_str().is_empty()),
+            pre_commit_range: match (
+                std::env::var("PRE_COMMIT_FROM_REF"),
+                std::env::var("PRE_COMMIT_TO_REF"),
+            ) {
+                (Ok(from), Ok(to)) if !from.is_empty() && !to.is_empty() => Some((from, to)),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// What the user asked for.
+#[derive(Clone, Debug)]
+pub struct CheckRequest {
+    pub repo_dir: PathBuf,
+    pub base: Option<String>,
+    pub head: Option<String>,
+    pub config: Option<PathBuf>,
+    pub config_from: ConfigFrom,
+    pub limits: ParseLimits,
+    pub cache: Cache,
+    pub coverage: coverage_gate::CoverageRequest,
+}
+
+/// Where the duplication check keeps its token cache.
+#[derive(Clone, Debug)]
+pub enum Cache {
+    /// `debtgate/` in the repository's git directory.
+    Default,
+    Dir(PathBuf),
+    Off,
+}
