@@ -4,12 +4,14 @@ use anyhow::Result;
 
 use crate::coverage_gate;
 use crate::git::Repo;
+use crate::progress::OnProgress;
 pub use crate::request::{Cache, CheckRequest, ConfigFrom, Environment};
 use crate::rules::{self, Metric};
 use crate::verdict::Verdict;
 use crate::{change, judge, measure};
 
-pub fn run(request: &CheckRequest, env: &Environment) -> Result<Verdict> {
+/// Judges the change `request` names; long stages report to `progress`.
+pub fn run(request: &CheckRequest, env: &Environment, progress: OnProgress<'_>) -> Result<Verdict> {
     let repo = Repo::discover(&request.repo_dir)?;
     let change = change::resolve_change(&repo, request, env)?;
     let mut notices = Vec::new();
@@ -27,7 +29,7 @@ pub fn run(request: &CheckRequest, env: &Environment) -> Result<Verdict> {
         request.limits,
         &moved,
     )?;
-    let duplication = measure::find_duplication(&repo, request, &change, &settings, &measured)?;
+    let duplication = measure::find_duplication(&repo, request, &change, &settings, &measured, progress)?;
     Ok(judge::judge(
         &change,
         &settings,

@@ -11,6 +11,7 @@ use crate::check::{self, CheckRequest, ConfigFrom, Environment};
 use crate::config::Settings;
 use crate::lang::ParseLimits;
 use crate::metrics_cmd;
+use crate::progress::Progress;
 use crate::report::{self, escape_control, Format};
 use crate::rules;
 use crate::verdict::Outcome;
@@ -286,7 +287,7 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<i32> {
             args.cache_dir.map_or(check::Cache::Default, check::Cache::Dir)
         },
     };
-    let verdict = check::run(&request, &Environment::from_process())?;
+    let verdict = check::run(&request, &Environment::from_process(), &show_progress)?;
     // Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org).
     let color = args.output.is_none()
         && std::io::IsTerminal::is_terminal(&std::io::stdout())
@@ -349,6 +350,26 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<i32> {
     match written {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
         _ => Ok(verdict.outcome.exit_code()),
+    }
+}
+
+/// A progress line on an interactive terminal, for the first (uncached) indexing of a large
+/// repository; nothing in CI logs or when stderr is a file.
+fn show_progress(progress: Progress) {
+    static SHOWING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    let mut stderr = std::io::stderr();
+    match progress {
+        Progress::Indexing { done, total } if total > 500 && std::io::IsTerminal::is_terminal(&stderr) => {
+            SHOWING.store(true, std::sync::atomic::Ordering::Relaxed);
+            let _ = write!(
+                stderr,
+                "\rdebtgate: indexing {done}/{total} files for duplication"
+            );
+        }
+        Progress::Indexed if SHOWING.swap(false, std::sync::atomic::Ordering::Relaxed) => {
+            let _ = write!(stderr, "\r\x1b[2K");
+        }
+        _ => {}
     }
 }
 

@@ -21,6 +21,7 @@ use crate::metrics::duplication::{
     extend_matches, is_repetitive_or_data, largest_unit_share, line_span, new_windows, query_index, tokenize,
     window_hashes, ClonePair, CloneSettings, Match, Tokens,
 };
+use crate::progress::{OnProgress, Progress};
 
 /// One copy the change made, with what it copies.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,10 +67,11 @@ impl Duplication {
     }
 }
 
-/// Where token caches live, and whether to use one.
-#[derive(Clone, Debug)]
-pub struct CacheConfig {
-    pub dir: Option<PathBuf>,
+/// How the index is built: where token caches live (none: no cache), and where progress goes.
+#[derive(Clone, Copy)]
+pub struct IndexOptions<'a> {
+    pub cache_dir: Option<&'a Path>,
+    pub progress: OnProgress<'a>,
 }
 
 /// A changed file where the change's copies are looked for.
@@ -91,7 +93,7 @@ pub fn find(
     targets: &HashMap<String, Target>,
     settings: CloneSettings,
     excludes: &GlobSet,
-    cache: &CacheConfig,
+    index: IndexOptions<'_>,
     limits: ParseLimits,
 ) -> Result<Duplication> {
     // Files over the size limit are not indexed, and never read.
@@ -139,7 +141,7 @@ pub fn find(
 
     let mut wanted: Vec<(&str, Language)> = files.iter().map(|f| (f.1.as_str(), f.2)).collect();
     wanted.extend(base_blobs.iter().map(|(id, l)| (id.as_str(), *l)));
-    let mut store = TokenCache::open(cache.dir.as_deref(), settings.normalize);
+    let mut store = TokenCache::open(index.cache_dir, settings.normalize);
     // The blobs the change touches are tokenised afresh, whatever the cache says: a cache
     // entry can save time, never decide a verdict.
     for &i in &head_changed {
@@ -148,7 +150,14 @@ pub fn find(
     for (id, _) in &base_blobs {
         store.forget(id);
     }
-    let cache_hits = tokenize_missing(repo, &mut store, &wanted, settings.normalize, limits)?;
+    let cache_hits = tokenize_missing(
+        repo,
+        &mut store,
+        &wanted,
+        settings.normalize,
+        limits,
+        index.progress,
+    )?;
     store.save(wanted.iter().map(|w| w.0));
     let empty = Tokens::default();
     let tokens: Vec<&Tokens> = files.iter().map(|f| store.get(&f.1).unwrap_or(&empty)).collect();
@@ -388,6 +397,7 @@ fn tokenize_missing(
     wanted: &[(&str, Language)],
     normalize: bool,
     limits: ParseLimits,
+    progress: OnProgress<'_>,
 ) -> Result<usize> {
     let mut missing: Vec<usize> = (0..wanted.len()).filter(|&i| !store.has(wanted[i].0)).collect();
     missing.sort_by_key(|&i| wanted[i].0);
@@ -410,23 +420,15 @@ fn tokenize_missing(
             })
         });
         let total = missing.len();
-        // A progress line on an interactive terminal, for the first (uncached) indexing of
-        // a large repository; nothing in CI logs.
-        let show = total > 500 && std::io::IsTerminal::is_terminal(&std::io::stderr());
-        let progress = show.then(|| {
-            let (done, finished) = (&done, &finished);
-            scope.spawn(move || {
-                use std::io::Write as _;
-                while !finished.load(std::sync::atomic::Ordering::Relaxed) {
-                    let n = done.load(std::sync::atomic::Ordering::Relaxed);
-                    let _ = write!(
-                        std::io::stderr(),
-                        "\rdebtgate: indexing {n}/{total} files for duplication"
-                    );
-                    std::thread::sleep(std::time::Duration::from_millis(100));
-                }
-                let _ = write!(std::io::stderr(), "\r\x1b[2K");
-            })
+        // Reports every 100 ms until the index is complete (woken at once when it is).
+        let (done, finished) = (&done, &finished);
+        let reporter = scope.spawn(move || {
+            while !finished.load(std::sync::atomic::Ordering::Acquire) {
+                let done = done.load(std::sync::atomic::Ordering::Relaxed);
+                progress(Progress::Indexing { done, total });
+                std::thread::park_timeout(std::time::Duration::from_millis(100));
+            }
+            progress(Progress::Indexed);
         });
         let fresh = rx
             .into_iter()
@@ -438,10 +440,9 @@ fn tokenize_missing(
                 (id.to_string(), tokens)
             })
             .collect();
-        finished.store(true, std::sync::atomic::Ordering::Relaxed);
-        if let Some(p) = progress {
-            let _ = p.join();
-        }
+        finished.store(true, std::sync::atomic::Ordering::Release);
+        reporter.thread().unpark();
+        let _ = reporter.join();
         let read = reading
             .join()
             .unwrap_or_else(|_| Err(anyhow::anyhow!("the git reader thread panicked")));

@@ -24,6 +24,7 @@ pub mod measure;
 pub mod metrics;
 pub mod metrics_cmd;
 pub mod output;
+pub mod progress;
 pub mod report;
 pub mod request;
 pub mod rules;

@@ -15,6 +15,7 @@ use crate::lang::{self, Language, ParseLimits, ParseProblem};
 use crate::lines::LineSet;
 use crate::metrics::complexity::{self, FunctionMetrics};
 use crate::metrics::duplication::CloneSettings;
+use crate::progress::OnProgress;
 use crate::request::{Cache, CheckRequest};
 use crate::rules::{self, Metric, Severity};
 use crate::verdict::Notice;
@@ -61,6 +62,7 @@ pub(crate) fn find_duplication(
     change: &ChangeSet,
     settings: &Settings,
     measured: &[MeasuredFile],
+    progress: OnProgress<'_>,
 ) -> Result<Option<clones::Duplication>> {
     let rule = rules::of_metric(&settings.rules, Metric::DuplicatedTokens)
         .context("the rule pack has no duplicated-block rule")?;
@@ -117,7 +119,10 @@ pub(crate) fn find_duplication(
         &targets,
         clone_settings,
         &excludes,
-        &clones::CacheConfig { dir },
+        clones::IndexOptions {
+            cache_dir: dir.as_deref(),
+            progress,
+        },
         request.limits,
     )
     .map(Some)

@@ -190,3 +190,39 @@ fn copies_in_javascript_go_and_java_are_found_too() {
         assert_eq!(found[0]["path"], new.0);
     }
 }
+
+/// The library reports indexing progress to its caller instead of printing it.
+#[test]
+fn indexing_reports_progress_through_the_callers_callback() {
+    use debtgate::check::{Cache, CheckRequest, ConfigFrom, Environment};
+    use debtgate::progress::Progress;
+
+    let repo = crate::support::Repo::new();
+    repo.write("a.py", "def a():\n    return 1\n");
+    let base = repo.commit("base");
+    repo.write("b.py", "def b():\n    return 2\n");
+    repo.commit("head");
+    let request = CheckRequest {
+        repo_dir: repo.path().to_path_buf(),
+        base: Some(base),
+        head: None,
+        config: None,
+        config_from: ConfigFrom::Base,
+        limits: debtgate::lang::ParseLimits::default(),
+        cache: Cache::Off,
+        coverage: Default::default(),
+    };
+    let events = std::sync::Mutex::new(Vec::new());
+    let verdict = debtgate::check::run(&request, &Environment::default(), &|p| {
+        events.lock().unwrap().push(p)
+    });
+    assert!(verdict.is_ok(), "{:?}", verdict.err());
+    let events = events.into_inner().unwrap();
+    assert_eq!(events.last(), Some(&Progress::Indexed), "{events:?}");
+    assert!(
+        events[..events.len() - 1]
+            .iter()
+            .all(|e| matches!(e, Progress::Indexing { done, total: 2 } if *done <= 2)),
+        "{events:?}"
+    );
+}
