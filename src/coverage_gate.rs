@@ -59,7 +59,7 @@ pub fn evaluate(
                         limit: settings.coverage.min_patch,
                         passed: true,
                         judged: false,
-                        detail: "not judged: no coverage report (missing-report = \"not-judged\")".to_string(),
+                        detail: "no coverage report (missing-report = \"not-judged\")".to_string(),
                     });
                     out.notices.push(Notice {
                         path: None,
@@ -213,7 +213,7 @@ pub fn evaluate(
             limit: -settings.coverage.max_drop,
             passed: true,
             judged: false,
-            detail: "not judged: no --base-coverage report".to_string(),
+            detail: "no --base-coverage report".to_string(),
         });
     } else {
         let base_report = Report::read_all(&request.base, request.format)?;

@@ -37,8 +37,12 @@ pub fn render(verdict: &Verdict) -> String {
         .iter()
         .filter(|c| c.judged && !c.passed)
         .collect();
+    // A case fails only where a finding fails the gate: warnings under `fail-on = "error"`,
+    // and notes, are reported as output of a passing case, so the test report agrees with the
+    // exit code.
+    let fails = |findings: &[&Finding]| findings.iter().any(|f| f.severity >= verdict.fail_on);
     let tests = cases.len() + verdict.conditions.len();
-    let failures = cases.len() + failed_conditions.len();
+    let failures = cases.values().filter(|f| fails(f)).count() + failed_conditions.len();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
@@ -59,13 +63,17 @@ pub fn render(verdict: &Verdict) -> String {
             .iter()
             .map(|f| format!("{}:{}: {}", f.path, f.line, f.message))
             .collect();
-        let _ = writeln!(
-            out,
-            "      <failure message=\"{} finding(s)\" type=\"{}\">{}</failure>",
-            findings.len(),
-            escape(rule),
-            escape(&text.join("\n"))
-        );
+        if fails(findings) {
+            let _ = writeln!(
+                out,
+                "      <failure message=\"{} finding(s)\" type=\"{}\">{}</failure>",
+                findings.len(),
+                escape(rule),
+                escape(&text.join("\n"))
+            );
+        } else {
+            let _ = writeln!(out, "      <system-out>{}</system-out>", escape(&text.join("\n")));
+        }
         let _ = writeln!(out, "    </testcase>");
     }
     for c in &verdict.conditions {

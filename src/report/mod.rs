@@ -9,6 +9,9 @@ pub mod markdown;
 pub mod sarif;
 pub mod text;
 
+#[cfg(test)]
+mod sample;
+
 /// Output formats of `debtgate check`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -83,5 +86,51 @@ mod escape_tests {
             "line one\nline two\\u{1b}[2J"
         );
         assert_eq!(escape_control("plain"), "plain");
+    }
+}
+
+/// Every writer on the one shared sample (`sample.rs`).
+#[cfg(test)]
+mod snapshots {
+    use super::*;
+
+    #[test]
+    fn text() {
+        insta::assert_snapshot!(text::render_with(&sample::verdict(), false));
+    }
+
+    #[test]
+    fn text_in_colour() {
+        insta::assert_snapshot!(text::render_with(&sample::verdict(), true));
+    }
+
+    #[test]
+    fn json() {
+        insta::assert_snapshot!(json::render(&sample::verdict()));
+    }
+
+    #[test]
+    fn sarif() {
+        insta::assert_snapshot!(sarif::render(&sample::verdict()));
+    }
+
+    #[test]
+    fn github() {
+        insta::assert_snapshot!(github::render(&sample::verdict()));
+    }
+
+    #[test]
+    fn markdown() {
+        insta::assert_snapshot!(markdown::render(&sample::verdict()));
+    }
+
+    #[test]
+    fn gitlab() {
+        insta::assert_snapshot!(gitlab::render(&sample::verdict()));
+    }
+
+    #[test]
+    fn junit() {
+        insta::assert_snapshot!(junit::render(&sample::verdict()));
     }
 }

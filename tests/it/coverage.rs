@@ -199,7 +199,10 @@ fn a_configured_gate_without_a_report_cannot_judge_unless_told_so() {
     assert_eq!(exit, 0, "{err}");
     let c = condition(&report, "patch coverage");
     assert_eq!(c["judged"], false);
-    assert!(c["detail"].as_str().unwrap().contains("not judged"));
+    assert_eq!(
+        c["detail"],
+        "no coverage report (missing-report = \"not-judged\")"
+    );
 }
 
 #[test]
