@@ -13,7 +13,10 @@ if [ ! -x "$cache/venv/bin/python" ]; then
 fi
 "$cache/venv/bin/pip" install --quiet --disable-pip-version-check -r "$here/anchors/requirements.txt"
 if [ ! -d "$here/anchors/node_modules" ]; then
-    (cd "$here/anchors" && npm ci --no-audit --no-fund --silent)
+    # npm 11's `npm ci` refuses this lock (jscpd's optional per-platform packages are absent
+    # from it by design); `npm install` installs the same pinned tree from it.
+    (cd "$here/anchors" && { npm ci --no-audit --no-fund --silent 2>/dev/null ||
+        npm install --no-audit --no-fund --silent; })
 fi
 "$here/corpus.sh" "$@"
 cargo build --release --quiet --manifest-path "$here/../Cargo.toml"
