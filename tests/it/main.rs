@@ -2,6 +2,7 @@
 
 mod check;
 mod ci;
+mod claims;
 mod config;
 mod coverage;
 mod duplication;
