@@ -292,15 +292,7 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<i32> {
     let color = args.output.is_none()
         && std::io::IsTerminal::is_terminal(&std::io::stdout())
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let render = |format: Format| match format {
-        Format::Text => report::text::render_with(&verdict, color),
-        Format::Json => report::json::render(&verdict),
-        Format::Sarif => report::sarif::render(&verdict),
-        Format::Github => report::github::render(&verdict),
-        Format::Markdown => report::markdown::render(&verdict),
-        Format::Gitlab => report::gitlab::render(&verdict),
-        Format::Junit => report::junit::render(&verdict),
-    };
+    let render = |format: Format| report::render(format, &verdict, color);
     for (path, format) in [
         (&args.sarif, Format::Sarif),
         (&args.json, Format::Json),
@@ -315,25 +307,9 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<i32> {
         append_file(path, &render(Format::Markdown))?;
     }
     if let Some(path) = &args.github_output {
-        let s = &verdict.summary;
-        let coverage = verdict
-            .coverage
-            .as_ref()
-            .and_then(|c| c.patch_percent)
-            .map_or_else(String::new, |p| format!("{p:.2}"));
-        let sarif = args
-            .sarif
-            .as_ref()
-            .map_or_else(String::new, |p| p.display().to_string());
         append_file(
             path,
-            &format!(
-                "passed={}\nfindings={}\npatch-coverage={coverage}\ndebt-minutes={}\nsarif-file={}\n",
-                verdict.outcome == crate::verdict::Outcome::Passed,
-                s.errors + s.warnings + s.notes,
-                s.debt_minutes,
-                sarif.replace(['\n', '\r'], " ")
-            ),
+            &report::github::step_outputs(&verdict, args.sarif.as_deref()),
         )?;
     }
     let main_report = render(args.format);

@@ -84,3 +84,22 @@ mod tests {
         assert_eq!(escape_property("\x1b]0;title\x07.py"), "\\u{1b}]0;title\\u{7}.py");
     }
 }
+
+/// The step outputs (`$GITHUB_OUTPUT` lines): passed, findings, patch-coverage, debt-minutes,
+/// sarif-file.
+pub fn step_outputs(verdict: &Verdict, sarif: Option<&std::path::Path>) -> String {
+    let s = &verdict.summary;
+    let coverage = verdict
+        .coverage
+        .as_ref()
+        .and_then(|c| c.patch_percent)
+        .map_or_else(String::new, |p| format!("{p:.2}"));
+    let sarif = sarif.map_or_else(String::new, |p| p.display().to_string());
+    format!(
+        "passed={}\nfindings={}\npatch-coverage={coverage}\ndebt-minutes={}\nsarif-file={}\n",
+        verdict.outcome == crate::verdict::Outcome::Passed,
+        s.errors + s.warnings + s.notes,
+        s.debt_minutes,
+        sarif.replace(['\n', '\r'], " ")
+    )
+}

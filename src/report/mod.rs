@@ -26,6 +26,19 @@ pub enum Format {
     Junit,
 }
 
+/// Renders `verdict` in `format` (the terminal report with ANSI colour when `color`).
+pub fn render(format: Format, verdict: &crate::verdict::Verdict, color: bool) -> String {
+    match format {
+        Format::Text => text::render_with(verdict, color),
+        Format::Json => json::render(verdict),
+        Format::Sarif => sarif::render(verdict),
+        Format::Github => github::render(verdict),
+        Format::Markdown => markdown::render(verdict),
+        Format::Gitlab => gitlab::render(verdict),
+        Format::Junit => junit::render(verdict),
+    }
+}
+
 /// Makes untrusted text safe for a terminal and a log: control characters (newlines, escape
 /// sequences, OSC links and titles) and bidirectional overrides are shown escaped instead of
 /// acting on what displays them.
@@ -117,6 +130,12 @@ mod snapshots {
     #[test]
     fn github() {
         insta::assert_snapshot!(github::render(&sample::verdict()));
+    }
+
+    #[test]
+    fn github_step_outputs() {
+        let sarif = std::path::Path::new("out/debtgate.sarif");
+        insta::assert_snapshot!(github::step_outputs(&sample::verdict(), Some(sarif)));
     }
 
     #[test]
