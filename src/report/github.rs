@@ -69,22 +69,6 @@ pub fn render(verdict: &Verdict) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn nothing_hostile_survives() {
-        assert_eq!(escape_data("50%\r\n::error::x"), "50%25\\r%0A::error::x");
-        assert_eq!(escape_property("a,b:c%\n"), "a%2Cb%3Ac%25%0A");
-        assert_eq!(
-            escape_data("\x1b[2J\u{202E}gnp.exe"),
-            "\\u{1b}[2J\\u{202e}gnp.exe"
-        );
-        assert_eq!(escape_property("\x1b]0;title\x07.py"), "\\u{1b}]0;title\\u{7}.py");
-    }
-}
-
 /// The step outputs (`$GITHUB_OUTPUT` lines): passed, findings, patch-coverage, debt-minutes,
 /// sarif-file.
 pub fn step_outputs(verdict: &Verdict, sarif: Option<&std::path::Path>) -> String {
@@ -102,4 +86,20 @@ pub fn step_outputs(verdict: &Verdict, sarif: Option<&std::path::Path>) -> Strin
         s.debt_minutes,
         sarif.replace(['\n', '\r'], " ")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nothing_hostile_survives() {
+        assert_eq!(escape_data("50%\r\n::error::x"), "50%25\\r%0A::error::x");
+        assert_eq!(escape_property("a,b:c%\n"), "a%2Cb%3Ac%25%0A");
+        assert_eq!(
+            escape_data("\x1b[2J\u{202E}gnp.exe"),
+            "\\u{1b}[2J\\u{202e}gnp.exe"
+        );
+        assert_eq!(escape_property("\x1b]0;title\x07.py"), "\\u{1b}]0;title\\u{7}.py");
+    }
 }
