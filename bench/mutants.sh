@@ -41,7 +41,7 @@ fi
 test_args=()
 if [ -n "${TESTS:-}" ]; then
     # shellcheck disable=SC2086
-    test_args=(-- $TESTS)
+    test_args=(-- -- $TESTS)
 fi
 
 echo "command: ${TESTS:+TESTS=\"$TESTS\" }bench/mutants.sh $*"
@@ -50,7 +50,7 @@ status=0
 cargo mutants "${args[@]}" "${test_args[@]}" >"$out/log.txt" 2>&1 || status=$?
 elapsed=$(( $(date +%s) - start ))
 results=$out/mutants.out
-count() { [ -f "$results/$1.txt" ] && grep -c . "$results/$1.txt" || echo 0; }
+count() { if [ -f "$results/$1.txt" ]; then grep -c . "$results/$1.txt" || true; else echo 0; fi; }
 printf 'mutants: %s caught, %s missed, %s unviable, %s timed out, in %s s\n' \
     "$(count caught)" "$(count missed)" "$(count unviable)" "$(count timeout)" "$elapsed"
 if [ -s "$results/missed.txt" ]; then

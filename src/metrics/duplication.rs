@@ -370,8 +370,9 @@ fn punctuation_tokens() -> &'static [u64] {
 }
 
 /// Whether a token run is not clone material, though it repeats: a run of lines of one or a
-/// few shapes repeated (a chain of one-line statements, one-line accessors, `case` rows), or a
-/// literal data table (most of its tokens literals). Needs type-2 tokens to see literals.
+/// few shapes (a chain of one-line statements, one-line accessors, `case` rows, the rows of a
+/// table of mixed rows), or a literal data table (most of its tokens literals). Needs type-2
+/// tokens to see literals.
 pub fn is_repetitive_or_data(tokens: &Tokens, range: &Range<usize>) -> bool {
     let slice = &tokens.hashes[range.clone()];
     let literals = slice.iter().filter(|&&h| h == literal_token()).count();
@@ -397,14 +398,18 @@ pub fn is_repetitive_or_data(tokens: &Tokens, range: &Range<usize>) -> bool {
         shapes.pop();
         shapes.remove(0);
     }
-    (1..=4).any(|period| {
-        let pairs = shapes.len().saturating_sub(period);
-        if pairs < 2 * period {
-            return false;
-        }
-        let same = (0..pairs).filter(|&i| shapes[i] == shapes[i + period]).count();
-        same * 5 >= pairs * 4
-    })
+    // Four shapes or fewer make at least 80 % of the lines: a chain of like statements,
+    // accessors, `case` rows, the rows of a table in any order (a few odd lines between).
+    if shapes.len() < 6 {
+        return false;
+    }
+    let mut counts: HashMap<u64, usize> = HashMap::new();
+    for shape in &shapes {
+        *counts.entry(*shape).or_default() += 1;
+    }
+    let mut counts: Vec<usize> = counts.into_values().collect();
+    counts.sort_unstable_by(|a, b| b.cmp(a));
+    counts.iter().take(4).sum::<usize>() * 5 >= shapes.len() * 4
 }
 
 /// The most tokens of `range` that lie in one piece of code (`spans`: each function's first
@@ -545,6 +550,15 @@ mod tests {
         let table = "ROWS = [\n".to_string() + &"    (\"a\", 1, \"b\"),\n".repeat(10) + "]\n";
         let t = tokens(Language::Python, &table, true);
         assert!(is_repetitive_or_data(&t, &(0..t.len())));
+        let rows = "ROLES = [\n".to_string()
+            + &"    (\"if\", Role.IF),\n    (\"for\", Role.nests(Deeper.BODY)),\n    (\"x\", Role.SKIP),\n"
+                .repeat(2)
+            + "    (\"while\", Role.nests(Deeper.BODY)),\n    (\"y\", Role.SKIP),\n]\n";
+        let t = tokens(Language::Python, &rows, true);
+        assert!(
+            is_repetitive_or_data(&t, &(0..t.len())),
+            "rows of two shapes in any order"
+        );
         let real = crate::metrics::duplication::tests::sample_function();
         let t = tokens(Language::Python, &real, true);
         assert!(!is_repetitive_or_data(&t, &(0..t.len())));

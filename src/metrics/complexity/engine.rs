@@ -383,103 +383,118 @@ impl<'a, 't> Walk<'a, 't> {
         self.out.max_nesting = self.out.max_nesting.max(nesting + 1);
     }
 
+    // debtgate: ignore[cyclomatic-complexity] one arm per role, each a single call: a table
     fn visit(&mut self, frame: Frame<'t>) {
-        let table = self.table;
-        let node = frame.node;
-        let n = frame.nesting;
-        match table.role(node) {
+        match self.table.role(frame.node) {
             Role::Plain => self.push_children(&frame, |_| false),
             Role::Skip => {}
-            Role::Function => {
-                if frame.via == Via::TernaryBranch {
-                    self.leak += 1;
-                }
-            }
+            Role::Function => self.visit_function(&frame),
             Role::If => self.visit_if(&frame),
-            Role::ElseClause => {
-                for child in named_children(node) {
-                    if table.role(child) == Role::If {
-                        self.push(child, n, Via::ElseIf, frame.function);
-                    } else {
-                        self.add(node, 1, 0, "else");
-                        self.push(child, n + 1, Via::Plain, frame.function);
-                    }
-                }
-            }
-            Role::Elif => {
-                self.add(node, 1, 0, "elif");
-                let consequence = table.field(node, table.consequence);
-                self.push_children(&frame, |c| Some(c) == consequence);
-            }
-            Role::PyElse => {
-                self.add(node, 1, 0, "else");
-                let nested = frame.via == Via::OfIf;
-                self.push_children(&frame, |_| nested);
-            }
-            Role::Nests(deeper) => {
-                self.structure(node, n, keyword(node));
-                let body = table.field(node, table.body);
-                self.push_children(&frame, |c| match deeper {
-                    Deeper::Body => Some(c) == body,
-                    Deeper::BodyOrCases => Some(c) == body || table.is_case[usize::from(c.kind_id())],
-                    Deeper::All => true,
-                    Deeper::Blocks => c.kind() == "block",
-                });
-            }
+            Role::ElseClause => self.visit_else_clause(&frame),
+            Role::Elif => self.visit_elif(&frame),
+            Role::PyElse => self.visit_py_else(&frame),
+            Role::Nests(deeper) => self.visit_nests(&frame, deeper),
             Role::Ternary => self.visit_ternary(&frame),
             Role::Lambda => self.push_children(&frame, |_| true),
-            Role::Jump => {
-                if named_children(node).any(|c| table.is_label[usize::from(c.kind_id())]) {
-                    self.add(node, 1, 0, keyword(node));
-                }
-                self.push_children(&frame, |_| false);
-            }
+            Role::Jump => self.visit_jump(&frame),
             Role::Goto => {
-                self.add(node, 1, 0, "goto");
+                self.add(frame.node, 1, 0, "goto");
                 self.push_children(&frame, |_| false);
             }
-            Role::Binary => match table.logical_op(node) {
-                Some(_) => self.visit_logical(&frame),
-                None => self.push_children(&frame, |_| false),
-            },
+            Role::Binary if self.table.logical_op(frame.node).is_some() => self.visit_logical(&frame),
+            Role::Binary => self.push_children(&frame, |_| false),
             Role::BooleanOperator => self.visit_boolean_operator(&frame),
-            Role::LetChain => {
-                if let Some(op) = super::children(node).find(|c| c.kind() == "&&") {
-                    self.add(op, 1, 0, "&&");
-                }
-                self.push_children(&frame, |_| false);
-            }
+            Role::LetChain => self.visit_let_chain(&frame),
             Role::Comprehension => self.visit_comprehension(&frame),
-            Role::Call => {
-                let callee = table.field(node, table.function);
-                if let Some(callee) = callee.filter(|c| c.kind() == "identifier") {
-                    if self.source.get(callee.byte_range()) == self.names.get(frame.function).copied() {
-                        self.add(callee, 1, 0, "recursion");
-                    }
-                }
-                self.push_children(&frame, |_| false);
+            Role::Call => self.visit_call(&frame),
+            Role::Def => self.visit_def(&frame),
+            Role::JsxExpression => self.visit_jsx_expression(&frame),
+        }
+    }
+
+    fn visit_function(&mut self, frame: &Frame<'t>) {
+        if frame.via == Via::TernaryBranch {
+            self.leak += 1;
+        }
+    }
+
+    fn visit_else_clause(&mut self, frame: &Frame<'t>) {
+        for child in named_children(frame.node) {
+            if self.table.role(child) == Role::If {
+                self.push(child, frame.nesting, Via::ElseIf, frame.function);
+            } else {
+                self.add(frame.node, 1, 0, "else");
+                self.push(child, frame.nesting + 1, Via::Plain, frame.function);
             }
-            Role::Def => {
-                self.names.push(self.name_of(node));
-                let inner = self.names.len() - 1;
-                let nesting = if self.flat_defs.contains(&node.id()) || is_method(node) {
-                    n
-                } else {
-                    n + 1
-                };
-                self.push_def_body(node, nesting, inner);
+        }
+    }
+
+    fn visit_elif(&mut self, frame: &Frame<'t>) {
+        self.add(frame.node, 1, 0, "elif");
+        let consequence = self.table.field(frame.node, self.table.consequence);
+        self.push_children(frame, |c| Some(c) == consequence);
+    }
+
+    fn visit_py_else(&mut self, frame: &Frame<'t>) {
+        self.add(frame.node, 1, 0, "else");
+        let nested = frame.via == Via::OfIf;
+        self.push_children(frame, |_| nested);
+    }
+
+    fn visit_nests(&mut self, frame: &Frame<'t>, deeper: Deeper) {
+        let (table, node) = (self.table, frame.node);
+        self.structure(node, frame.nesting, keyword(node));
+        let body = table.field(node, table.body);
+        self.push_children(frame, |c| match deeper {
+            Deeper::Body => Some(c) == body,
+            Deeper::BodyOrCases => Some(c) == body || table.is_case[usize::from(c.kind_id())],
+            Deeper::All => true,
+            Deeper::Blocks => c.kind() == "block",
+        });
+    }
+
+    fn visit_jump(&mut self, frame: &Frame<'t>) {
+        let table = self.table;
+        if named_children(frame.node).any(|c| table.is_label[usize::from(c.kind_id())]) {
+            self.add(frame.node, 1, 0, keyword(frame.node));
+        }
+        self.push_children(frame, |_| false);
+    }
+
+    fn visit_let_chain(&mut self, frame: &Frame<'t>) {
+        if let Some(op) = super::children(frame.node).find(|c| c.kind() == "&&") {
+            self.add(op, 1, 0, "&&");
+        }
+        self.push_children(frame, |_| false);
+    }
+
+    fn visit_call(&mut self, frame: &Frame<'t>) {
+        let callee = self.table.field(frame.node, self.table.function);
+        if let Some(callee) = callee.filter(|c| c.kind() == "identifier") {
+            if self.source.get(callee.byte_range()) == self.names.get(frame.function).copied() {
+                self.add(callee, 1, 0, "recursion");
             }
-            Role::JsxExpression => {
-                for child in named_children(node) {
-                    if table.logical_op(child).is_some() && ends_in_jsx(child) {
-                        let (_, operands) = self.flatten(child);
-                        for operand in operands {
-                            self.push(operand, n, Via::Plain, frame.function);
-                        }
-                    } else {
-                        self.push(child, n, Via::Plain, frame.function);
-                    }
+        }
+        self.push_children(frame, |_| false);
+    }
+
+    fn visit_def(&mut self, frame: &Frame<'t>) {
+        let node = frame.node;
+        self.names.push(self.name_of(node));
+        let inner = self.names.len() - 1;
+        let flat = self.flat_defs.contains(&node.id()) || is_method(node);
+        self.push_def_body(node, frame.nesting + u32::from(!flat), inner);
+    }
+
+    fn visit_jsx_expression(&mut self, frame: &Frame<'t>) {
+        for child in named_children(frame.node) {
+            if self.table.logical_op(child).is_some() && ends_in_jsx(child) {
+                let (_, operands) = self.flatten(child);
+                for operand in operands {
+                    self.push(operand, frame.nesting, Via::Plain, frame.function);
                 }
+            } else {
+                self.push(child, frame.nesting, Via::Plain, frame.function);
             }
         }
     }
