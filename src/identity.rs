@@ -335,18 +335,30 @@ fn match_near(files: &[Sides<'_>], identity: &mut Identity) {
                 .filter(|&(bf, b)| body.may_reach(&files[bf].base_bodies[b], NEAR))
                 .map(|(bf, b)| ((bf, b), body.similarity(&files[bf].base_bodies[b])))
                 .filter(|&((bf, b), s)| s >= NEAR && holder((bf, b), identity).is_none_or(|(hf, _)| hf == fi))
-                .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+                // A base function of the same name wins over a more alike one of another name
+                // (a file split in two, its functions edited on the way).
+                .max_by(|a, b| {
+                    let same_name =
+                        |at: At| files[at.0].base[at.1].qualified_name == file.head[k].qualified_name;
+                    same_name(a.0)
+                        .cmp(&same_name(b.0))
+                        .then(a.1.total_cmp(&b.1))
+                        .then(b.0.cmp(&a.0))
+                });
             let Some((at, s)) = best else { continue };
             // Both continue the base function; the more alike one is its heir, whose debt
-            // accounting it carries, the other a wrapper judged against it too.
-            match holder(at, identity) {
-                Some((hf, h))
-                    if files[hf].head_bodies[h].similarity(&files[at.0].base_bodies[at.1]) < s / 2.0 =>
-                {
+            // accounting it carries, the other a wrapper judged against it too. A function no
+            // more alike than the one that already continues it is new (a test that happens to
+            // read like a small helper).
+            if let Some((hf, h)) = holder(at, identity) {
+                let held = files[hf].head_bodies[h].similarity(&files[at.0].base_bodies[at.1]);
+                if held >= s {
+                    continue;
+                } else if held < s / 2.0 {
                     identity.secondary[hf][h] = true;
+                } else {
+                    identity.secondary[fi][k] = true;
                 }
-                Some(_) => identity.secondary[fi][k] = true,
-                None => {}
             }
             identity.before[fi][k] = Some(at);
             identity.continued[at.0][at.1] = true;
@@ -521,6 +533,52 @@ mod tests {
         let identity = match_functions(&files);
         assert_eq!(identity.before[1][0], Some((0, 0)));
         assert_eq!(identity.moves[0].from_path, "a.py");
+    }
+
+    #[test]
+    fn a_new_function_alike_to_a_helper_that_keeps_its_name_is_new() {
+        let (base, base_bodies, _) = side(&format!("def helper(items, limit):\n{BODY}"), Language::Python);
+        let alike = BODY.replace("total += x", "total -= x");
+        let head_src =
+            format!("def helper(items, limit):\n{BODY}\n\ndef test_helper(items, limit):\n{alike}");
+        let (head, head_bodies, _) = side(&head_src, Language::Python);
+        let files = one_file(&head, &head_bodies, &base, &base_bodies);
+        let identity = match_functions(&files);
+        assert_eq!(identity.before[0][0], Some((0, 0)), "helper continues itself");
+        assert_eq!(identity.before[0][1], None, "the look-alike is new: {identity:?}");
+        assert!(identity.moves.is_empty());
+    }
+
+    #[test]
+    fn a_split_file_keeps_each_function_with_its_own_name() {
+        let twin = BODY.replace("total += x", "total += x * 2");
+        let (base, base_bodies, _) = side(
+            &format!("def first(items, limit):\n{BODY}\n\ndef second(items, limit):\n{twin}"),
+            Language::Python,
+        );
+        // `second` is edited to read like `first` did; it is still `second`.
+        let edited = BODY.replace("return total", "total += 1\n    return total");
+        let (head, head_bodies, _) = side(&format!("def second(items, limit):\n{edited}"), Language::Python);
+        let files = [
+            Sides {
+                path: "a.py",
+                base_path: Some("a.py"),
+                head: &[],
+                head_bodies: &[],
+                base: &base,
+                base_bodies: &base_bodies,
+            },
+            Sides {
+                path: "b.py",
+                base_path: None,
+                head: &head,
+                head_bodies: &head_bodies,
+                base: &[],
+                base_bodies: &[],
+            },
+        ];
+        let identity = match_functions(&files);
+        assert_eq!(identity.before[1][0], Some((0, 1)), "{identity:?}");
     }
 
     #[test]

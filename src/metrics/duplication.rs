@@ -381,35 +381,40 @@ pub fn is_repetitive_or_data(tokens: &Tokens, range: &Range<usize>) -> bool {
     if literals * 5 >= (slice.len() - punctuation) * 3 {
         return true;
     }
-    // The shape of each line: the hash of its tokens, in order.
-    let mut shapes: Vec<u64> = Vec::new();
-    let mut line = None;
+    // The shape of each line the run holds whole: the hash of its tokens, in order. (The first
+    // and last lines may hold only part of theirs.)
+    let line_of = |i: usize| tokens.lines[i];
+    let first_partial = range.start > 0 && line_of(range.start - 1) == line_of(range.start);
+    let last_partial = range.end < tokens.len() && line_of(range.end) == line_of(range.end - 1);
+    let mut shapes: Vec<(u32, u64)> = Vec::new();
     for i in range.clone() {
-        if line != Some(tokens.lines[i]) {
-            shapes.push(fnv1a(b""));
-            line = Some(tokens.lines[i]);
-        }
-        if let Some(last) = shapes.last_mut() {
-            *last = (*last ^ tokens.hashes[i]).wrapping_mul(BASE);
+        match shapes.last_mut() {
+            Some((line, shape)) if *line == line_of(i) => {
+                *shape = (*shape ^ tokens.hashes[i]).wrapping_mul(BASE)
+            }
+            _ => shapes.push((line_of(i), (fnv1a(b"") ^ tokens.hashes[i]).wrapping_mul(BASE))),
         }
     }
-    // The first and last lines may hold only part of their tokens.
-    if shapes.len() >= 4 {
+    if last_partial {
         shapes.pop();
+    }
+    if first_partial && !shapes.is_empty() {
         shapes.remove(0);
     }
-    // Four shapes or fewer make at least 80 % of the lines: a chain of like statements,
-    // accessors, `case` rows, the rows of a table in any order (a few odd lines between).
-    if shapes.len() < 6 {
+    // A few shapes make at least 80 % of the lines: a chain of like statements, accessors,
+    // `case` rows, the rows of a table in any order (a few odd lines between). "A few" is one
+    // for every three lines, at most four, so a short run must be nearly all one shape.
+    if shapes.len() < 4 {
         return false;
     }
     let mut counts: HashMap<u64, usize> = HashMap::new();
-    for shape in &shapes {
+    for (_, shape) in &shapes {
         *counts.entry(*shape).or_default() += 1;
     }
     let mut counts: Vec<usize> = counts.into_values().collect();
     counts.sort_unstable_by(|a, b| b.cmp(a));
-    counts.iter().take(4).sum::<usize>() * 5 >= shapes.len() * 4
+    let few = (shapes.len() / 3).clamp(1, 4);
+    counts.iter().take(few).sum::<usize>() * 5 >= shapes.len() * 4
 }
 
 /// The most tokens of `range` that lie in one piece of code (`spans`: each function's first

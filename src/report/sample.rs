@@ -23,6 +23,14 @@ fn function<'a>(name: &'a str, start: u32, end: u32) -> Subject<'a> {
     }
 }
 
+fn region(start_line: u32, end_line: u32, key: &str) -> Subject<'_> {
+    Subject::Region {
+        start_line,
+        end_line,
+        key,
+    }
+}
+
 fn findings(rules: &[Rule]) -> Vec<Finding> {
     let parse = "src/parser.rs";
     let cognitive = Finding::new(
@@ -91,11 +99,7 @@ fn findings(rules: &[Rule]) -> Vec<Finding> {
     .with_message(
         "the file's functions add up to cyclomatic complexity 230 (was 190), over the limit of 200.".into(),
     );
-    let copied = Subject::Region {
-        start_line: 120,
-        end_line: 131,
-        key: "00c0ffee00c0ffee",
-    };
+    let copied = region(120, 131, "00c0ffee00c0ffee");
     let duplicate = Finding::new(rule(rules, Metric::DuplicatedTokens), parse, copied, 64, None)
         .at(121)
         .with_message("lines 120-131 (12 lines, 64 tokens) duplicate src/lexer.rs:40-51.".into())
@@ -105,18 +109,10 @@ fn findings(rules: &[Rule]) -> Vec<Finding> {
             end_line: 51,
             message: "the code copied: src/lexer.rs:40-51".into(),
         }]);
-    let suppression = Subject::Region {
-        start_line: 140,
-        end_line: 140,
-        key: "140",
-    };
+    let suppression = region(140, 140, "140");
     let invalid = Finding::new(rule(rules, Metric::Suppressions), parse, suppression, 1, None)
         .with_message("this suppression gives no reason, so it suppresses nothing.".into());
-    let uncovered = Subject::Region {
-        start_line: 150,
-        end_line: 152,
-        key: "150",
-    };
+    let uncovered = region(150, 152, "150");
     let untested = Finding::new(rule(rules, Metric::UncoveredLines), parse, uncovered, 3, None)
         .with_message("added lines 150-152 are not covered: no test ran them.".into());
     vec![
