@@ -445,3 +445,25 @@ fn rules_lists_every_rule_with_its_limit() {
     }
     assert!(text.contains("cognitive complexity"), "{text}");
 }
+
+/// A warm cache is read: with it, an unchanged file's blob is not needed at all, so a run
+/// still judges after the blob is gone, where an uncached run must say it is missing.
+#[test]
+fn the_token_cache_is_read_so_unchanged_blobs_are_not() {
+    let (repo, base) = repo_with(&[("old.py", python_function("old"))]);
+    repo.write("new.py", "def fresh(y):\n    return y\n");
+    repo.commit("change");
+    let (exit, _) = check_json(&repo, &base, &[]);
+    assert_eq!(exit, 0);
+    let id = repo.git(&["rev-parse", "HEAD:old.py"]).trim().to_string();
+    std::fs::remove_file(repo.path().join(".git/objects").join(&id[..2]).join(&id[2..])).unwrap();
+    let (exit, report) = check_json(&repo, &base, &[]);
+    assert_eq!(exit, 0, "the cache stands in for the missing blob: {report}");
+    let out = repo.debtgate(&["check", "--base", &base, "--no-cache"]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains(&format!("blob {id} is missing")),
+        "{}",
+        stderr(&out)
+    );
+}

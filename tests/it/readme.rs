@@ -51,3 +51,43 @@ fn explain_finds_a_function_by_line_and_says_which_names_exist() {
     assert_eq!(code(&rule), 0);
     assert!(stdout(&rule).starts_with("nesting-depth"));
 }
+
+/// docs/claims.md names the test of each README claim; every test it names exists.
+#[test]
+fn every_test_the_claims_table_names_exists() {
+    let claims = std::fs::read_to_string(root().join("docs/claims.md")).unwrap();
+    let mut sources = String::new();
+    for dir in [
+        "tests/it",
+        "src",
+        "src/report",
+        "src/metrics",
+        "src/metrics/complexity",
+    ] {
+        for entry in std::fs::read_dir(root().join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "rs") {
+                sources.push_str(&std::fs::read_to_string(path).unwrap());
+            }
+        }
+    }
+    let named: Vec<&str> = claims
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|w| {
+            w.len() > 12
+                && w.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        })
+        .collect();
+    assert!(named.len() > 60, "the table names {} tests", named.len());
+    let missing: Vec<&&str> = named
+        .iter()
+        .filter(|t| !sources.contains(&format!("fn {t}(")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/claims.md names tests that do not exist: {missing:?}"
+    );
+}
