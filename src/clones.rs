@@ -96,165 +96,42 @@ pub fn find(
     index: IndexOptions<'_>,
     limits: ParseLimits,
 ) -> Result<Duplication> {
-    // Files over the size limit are not indexed, and never read.
-    let files: Vec<(String, String, Language)> = repo
-        .ls_tree_blobs(&change.head)?
-        .into_iter()
-        .filter(|(path, _, size)| !excludes.is_match(path) && *size <= limits.max_bytes as u64)
-        .filter_map(|(path, id, _)| Language::detect(&path, None).map(|l| (path, id, l)))
-        .collect();
-    // The base versions of changed files: with the head's counts they give every window's
-    // count at base, without indexing the base tree.
-    let by_path: HashMap<&str, usize> = files.iter().enumerate().map(|(i, f)| (f.0.as_str(), i)).collect();
-    let mut head_changed = Vec::new();
-    let mut base_blobs: Vec<(String, Language)> = Vec::new();
-    let old_ids: Vec<&str> = change
+    let scope = Scope::of(repo, change, excludes, limits)?;
+    let (store, cache_hits) = load_tokens(repo, &scope, settings.normalize, index, limits)?;
+    let empty = Tokens::default();
+    let tokens: Vec<&Tokens> = scope
         .files
         .iter()
-        .filter_map(|f| f.old_blob.as_deref())
+        .map(|f| store.get(&f.1).unwrap_or(&empty))
         .collect();
-    let base_too_large: std::collections::HashSet<String> = repo
-        .blob_sizes(&old_ids)?
-        .into_iter()
-        .filter(|(_, size)| *size > limits.max_bytes as u64)
-        .map(|(id, _)| id)
-        .collect();
-    for file in &change.files {
-        if let Some(&i) = by_path.get(file.path.as_str()) {
-            if file.status != Status::Deleted {
-                head_changed.push(i);
-            }
-        }
-        if let (Some(id), Some(path)) = (&file.old_blob, file.base_path()) {
-            if file.status != Status::Added
-                && !excludes.is_match(path)
-                && !base_too_large.contains(id.as_str())
-            {
-                if let Some(language) = Language::detect(path, None) {
-                    base_blobs.push((id.clone(), language));
-                }
-            }
-        }
-    }
-    head_changed.sort_unstable();
-    head_changed.dedup();
-
-    let mut wanted: Vec<(&str, Language)> = files.iter().map(|f| (f.1.as_str(), f.2)).collect();
-    wanted.extend(base_blobs.iter().map(|(id, l)| (id.as_str(), *l)));
-    let mut store = TokenCache::open(index.cache_dir, settings.normalize);
-    // The blobs the change touches are tokenised afresh, whatever the cache says: a cache
-    // entry can save time, never decide a verdict.
-    for &i in &head_changed {
-        store.forget(&files[i].1);
-    }
-    for (id, _) in &base_blobs {
-        store.forget(id);
-    }
-    let cache_hits = tokenize_missing(
-        repo,
-        &mut store,
-        &wanted,
-        settings.normalize,
-        limits,
-        index.progress,
-    )?;
-    store.save(wanted.iter().map(|w| w.0));
-    let empty = Tokens::default();
-    let tokens: Vec<&Tokens> = files.iter().map(|f| store.get(&f.1).unwrap_or(&empty)).collect();
-    let base_tokens: Vec<&Tokens> = base_blobs
+    let base_tokens: Vec<&Tokens> = scope
+        .base_blobs
         .iter()
         .map(|b| store.get(&b.0).unwrap_or(&empty))
         .collect();
-
-    // The windows to look for: those of target files that overlap judged added lines.
-    let mut added: HashMap<usize, &LineSet> = HashMap::new();
-    let mut added_lines = 0;
-    for file in &change.files {
-        let (Some(target), Some(&i)) = (targets.get(&file.path), by_path.get(file.path.as_str())) else {
-            continue;
-        };
-        if file.status != Status::Deleted && !tokens[i].is_empty() && !target.judged.is_empty() {
-            added.insert(i, &target.judged);
-            added_lines += target.judged.len();
-        }
-    }
+    let added = judged_added_lines(change, targets, &scope, &tokens);
     let mut duplication = Duplication {
-        added_lines,
-        files_indexed: files.len(),
+        added_lines: added.values().map(|lines| lines.len()).sum(),
+        files_indexed: scope.files.len(),
         cache_hits,
         ..Duplication::default()
     };
     let n = settings.min_tokens.max(1);
-    let queries: Vec<(usize, Vec<u64>, Vec<bool>)> = added
-        .iter()
-        .map(|(&i, lines)| {
-            (
-                i,
-                window_hashes(&tokens[i].hashes, n),
-                new_windows(tokens[i], lines, n),
-            )
-        })
-        .collect();
-    let mut index = query_index(&queries);
-    if index.is_empty() {
+    let looked_for = looked_for_windows(&added, &tokens, n);
+    if looked_for.is_empty() {
         return Ok(duplication);
     }
-
-    // Count each looked-for window at head and at base; only windows the change made more
-    // frequent are copies it made.
     let window_sets: Vec<Vec<u64>> = tokens.par_iter().map(|t| window_hashes(&t.hashes, n)).collect();
-    let count_in = |windows: &[u64], counts: &mut HashMap<u64, i64>, sign: i64| {
-        for h in windows {
-            if let Some(c) = counts.get_mut(h) {
-                *c += sign;
-            }
-        }
-    };
-    let mut at_head: HashMap<u64, i64> = index.keys().map(|&h| (h, 0)).collect();
-    for windows in &window_sets {
-        count_in(windows, &mut at_head, 1);
-    }
-    let mut at_base = at_head.clone();
-    for &i in &head_changed {
-        count_in(&window_sets[i], &mut at_base, -1);
-    }
-    for t in &base_tokens {
-        count_in(&window_hashes(&t.hashes, n), &mut at_base, 1);
-    }
-    index.retain(|h, _| at_head[h] > at_base[h] && at_head[h] > 1);
-    if index.is_empty() {
+    let copied = copied_windows(looked_for, &window_sets, &scope.head_changed, &base_tokens, n);
+    if copied.is_empty() {
         return Ok(duplication);
     }
-
-    // Every occurrence of those windows, then each new one paired with the first few others.
-    let mut occurrences: Vec<(u64, usize, usize)> = window_sets
-        .par_iter()
-        .enumerate()
-        .flat_map_iter(|(of, windows)| {
-            let index = &index;
-            windows
-                .iter()
-                .enumerate()
-                .filter(move |(_, h)| index.contains_key(h))
-                .map(move |(op, &h)| (h, of, op))
-        })
-        .collect();
-    occurrences.sort_unstable();
-    let mut matches: Vec<Match> = Vec::new();
-    for group in occurrences.chunk_by(|a, b| a.0 == b.0) {
-        for &(nf, np) in &index[&group[0].0] {
-            let partners = group
-                .iter()
-                .filter(|&&(_, of, op)| (of, op) != (nf, np))
-                .take(MAX_PARTNERS);
-            matches.extend(partners.map(|&(_, of, op)| (nf, np, of, op)));
-        }
-    }
-    let pairs = extend_matches(matches, &tokens, n);
-
-    let spans = |i: usize| targets.get(&files[i].0).map_or(&[][..], |t| &t.functions[..]);
-    // Lines in copies, for the density: both copies count where both are new.
-    let mut duplicated: BTreeMap<usize, LineSet> = BTreeMap::new();
+    let pairs = extend_matches(pair_occurrences(&window_sets, &copied), &tokens, n);
+    let spans = |i: usize| {
+        targets
+            .get(&scope.files[i].0)
+            .map_or(&[][..], |t| &t.functions[..])
+    };
     let kept: Vec<&ClonePair> = pairs
         .iter()
         .filter(|pair| {
@@ -270,11 +147,220 @@ pub fn find(
                 && !(settings.normalize && is_repetitive_or_data(t, &pair.new.tokens))
         })
         .collect();
+    let (reported, duplicated) = copies_to_report(&kept, &scope.files, &tokens, &added);
+    duplication.duplicated_added_lines = duplicated
+        .iter()
+        .map(|(file, lines)| {
+            let added = added[file];
+            lines
+                .ranges()
+                .iter()
+                .map(|r| u64::from(added.count_in(r.start, r.end)))
+                .sum::<u64>()
+        })
+        .sum();
+    for (file, copies) in reported {
+        let lines = added[&file];
+        duplication
+            .clones
+            .extend(merge_copies(copies, file, &scope.files, &tokens, lines));
+    }
+    duplication
+        .clones
+        .sort_by(|a, b| (&a.path, a.start_line).cmp(&(&b.path, b.start_line)));
+    Ok(duplication)
+}
+
+/// What is indexed: every source file at head (path, blob, language), which of them the
+/// change touches, and the base versions of changed files — with the head's counts they give
+/// every window's count at base, without indexing the base tree.
+struct Scope {
+    files: Vec<(String, String, Language)>,
+    by_path: HashMap<String, usize>,
+    head_changed: Vec<usize>,
+    base_blobs: Vec<(String, Language)>,
+}
+
+impl Scope {
+    fn of(repo: &Repo, change: &ChangeSet, excludes: &GlobSet, limits: ParseLimits) -> Result<Scope> {
+        // Files over the size limit are not indexed, and never read.
+        let files: Vec<(String, String, Language)> = repo
+            .ls_tree_blobs(&change.head)?
+            .into_iter()
+            .filter(|(path, _, size)| !excludes.is_match(path) && *size <= limits.max_bytes as u64)
+            .filter_map(|(path, id, _)| Language::detect(&path, None).map(|l| (path, id, l)))
+            .collect();
+        let by_path: HashMap<String, usize> =
+            files.iter().enumerate().map(|(i, f)| (f.0.clone(), i)).collect();
+        let old_ids: Vec<&str> = change
+            .files
+            .iter()
+            .filter_map(|f| f.old_blob.as_deref())
+            .collect();
+        let base_too_large: std::collections::HashSet<String> = repo
+            .blob_sizes(&old_ids)?
+            .into_iter()
+            .filter(|(_, size)| *size > limits.max_bytes as u64)
+            .map(|(id, _)| id)
+            .collect();
+        let mut head_changed: Vec<usize> = change
+            .files
+            .iter()
+            .filter(|f| f.status != Status::Deleted)
+            .filter_map(|f| by_path.get(&f.path).copied())
+            .collect();
+        head_changed.sort_unstable();
+        head_changed.dedup();
+        let base_blobs = change
+            .files
+            .iter()
+            .filter(|f| f.status != Status::Added)
+            .filter_map(|f| Some((f.old_blob.as_ref()?, f.base_path()?)))
+            .filter(|(id, path)| !excludes.is_match(path) && !base_too_large.contains(id.as_str()))
+            .filter_map(|(id, path)| Language::detect(path, None).map(|l| (id.clone(), l)))
+            .collect();
+        Ok(Scope {
+            files,
+            by_path,
+            head_changed,
+            base_blobs,
+        })
+    }
+}
+
+/// The tokens of every indexed blob, from the cache where it holds them, and how many it held.
+/// The blobs the change touches are tokenised afresh, whatever the cache says: a cache entry
+/// can save time, never decide a verdict.
+fn load_tokens(
+    repo: &Repo,
+    scope: &Scope,
+    normalize: bool,
+    index: IndexOptions<'_>,
+    limits: ParseLimits,
+) -> Result<(TokenCache, usize)> {
+    let mut wanted: Vec<(&str, Language)> = scope.files.iter().map(|f| (f.1.as_str(), f.2)).collect();
+    wanted.extend(scope.base_blobs.iter().map(|(id, l)| (id.as_str(), *l)));
+    let mut store = TokenCache::open(index.cache_dir, normalize);
+    for &i in &scope.head_changed {
+        store.forget(&scope.files[i].1);
+    }
+    for (id, _) in &scope.base_blobs {
+        store.forget(id);
+    }
+    let hits = tokenize_missing(repo, &mut store, &wanted, normalize, limits, index.progress)?;
+    store.save(wanted.iter().map(|w| w.0));
+    Ok((store, hits))
+}
+
+/// The judged added lines of each target file that has tokens: where copies are looked for.
+fn judged_added_lines<'t>(
+    change: &ChangeSet,
+    targets: &'t HashMap<String, Target>,
+    scope: &Scope,
+    tokens: &[&Tokens],
+) -> HashMap<usize, &'t LineSet> {
+    change
+        .files
+        .iter()
+        .filter(|f| f.status != Status::Deleted)
+        .filter_map(|f| Some((targets.get(&f.path)?, *scope.by_path.get(&f.path)?)))
+        .filter(|(target, i)| !tokens[*i].is_empty() && !target.judged.is_empty())
+        .map(|(target, i)| (i, &target.judged))
+        .collect()
+}
+
+/// The windows that overlap judged added lines, with where each occurs in new code.
+fn looked_for_windows(
+    added: &HashMap<usize, &LineSet>,
+    tokens: &[&Tokens],
+    n: usize,
+) -> HashMap<u64, Vec<(usize, usize)>> {
+    let queries: Vec<(usize, Vec<u64>, Vec<bool>)> = added
+        .iter()
+        .map(|(&i, lines)| {
+            (
+                i,
+                window_hashes(&tokens[i].hashes, n),
+                new_windows(tokens[i], lines, n),
+            )
+        })
+        .collect();
+    query_index(&queries)
+}
+
+/// Of the looked-for windows, those the change made more frequent (counted at head and at
+/// base): only those are copies it made.
+fn copied_windows(
+    mut index: HashMap<u64, Vec<(usize, usize)>>,
+    window_sets: &[Vec<u64>],
+    head_changed: &[usize],
+    base_tokens: &[&Tokens],
+    n: usize,
+) -> HashMap<u64, Vec<(usize, usize)>> {
+    let count_in = |windows: &[u64], counts: &mut HashMap<u64, i64>, sign: i64| {
+        for h in windows {
+            if let Some(c) = counts.get_mut(h) {
+                *c += sign;
+            }
+        }
+    };
+    let mut at_head: HashMap<u64, i64> = index.keys().map(|&h| (h, 0)).collect();
+    for windows in window_sets {
+        count_in(windows, &mut at_head, 1);
+    }
+    let mut at_base = at_head.clone();
+    for &i in head_changed {
+        count_in(&window_sets[i], &mut at_base, -1);
+    }
+    for t in base_tokens {
+        count_in(&window_hashes(&t.hashes, n), &mut at_base, 1);
+    }
+    index.retain(|h, _| at_head[h] > at_base[h] && at_head[h] > 1);
+    index
+}
+
+/// Every occurrence of the copied windows, each new one paired with the first few others.
+fn pair_occurrences(window_sets: &[Vec<u64>], copied: &HashMap<u64, Vec<(usize, usize)>>) -> Vec<Match> {
+    let mut occurrences: Vec<(u64, usize, usize)> = window_sets
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(of, windows)| {
+            windows
+                .iter()
+                .enumerate()
+                .filter(move |(_, h)| copied.contains_key(h))
+                .map(move |(op, &h)| (h, of, op))
+        })
+        .collect();
+    occurrences.sort_unstable();
+    let mut matches: Vec<Match> = Vec::new();
+    for group in occurrences.chunk_by(|a, b| a.0 == b.0) {
+        for &(nf, np) in &copied[&group[0].0] {
+            let partners = group
+                .iter()
+                .filter(|&&(_, of, op)| (of, op) != (nf, np))
+                .take(MAX_PARTNERS);
+            matches.extend(partners.map(|&(_, of, op)| (nf, np, of, op)));
+        }
+    }
+    matches
+}
+
+/// The copies to report, by the file of the new copy, and the lines of every file that lie in
+/// a copy (both copies count where both are new). Where both copies are new, the later one is
+/// reported, pointing at the earlier, unless only the other direction holds a copy the change
+/// wrote.
+fn copies_to_report(
+    kept: &[&ClonePair],
+    files: &[(String, String, Language)],
+    tokens: &[&Tokens],
+    added: &HashMap<usize, &LineSet>,
+) -> (BTreeMap<usize, Vec<CopyOf>>, BTreeMap<usize, LineSet>) {
     let kept_keys: std::collections::HashSet<(usize, usize, usize, usize)> = kept
         .iter()
         .map(|p| (p.new.file, p.new.tokens.start, p.other.file, p.other.tokens.start))
         .collect();
-    // The copies to report, by new copy: (file, first token, last token) -> originals.
+    let mut duplicated: BTreeMap<usize, LineSet> = BTreeMap::new();
     let mut reported: BTreeMap<usize, Vec<CopyOf>> = BTreeMap::new();
     for pair in kept {
         let (start, end) = line_span(tokens[pair.new.file], &pair.new.tokens);
@@ -288,17 +374,15 @@ pub fn find(
             .is_some_and(|lines| lines.count_in(s, e) > 0);
         if other_new {
             duplicated.entry(pair.other.file).or_default().insert_range(s, e);
-            // Both copies are new: report the later one, pointing at the earlier, unless only
-            // this direction holds a copy the change wrote.
             let reverse = (
                 pair.other.file,
                 pair.other.tokens.start,
                 pair.new.file,
                 pair.new.tokens.start,
             );
-            let this = (&files[pair.new.file].0, start);
-            let that = (&files[pair.other.file].0, s);
-            if this < that && kept_keys.contains(&reverse) {
+            if (&files[pair.new.file].0, start) < (&files[pair.other.file].0, s)
+                && kept_keys.contains(&reverse)
+            {
                 continue;
             }
         }
@@ -308,28 +392,7 @@ pub fn find(
             pair.other.tokens.clone(),
         ));
     }
-    duplication.duplicated_added_lines = duplicated
-        .iter()
-        .map(|(file, lines)| {
-            let added = added[file];
-            lines
-                .ranges()
-                .iter()
-                .map(|r| u64::from(added.count_in(r.start, r.end)))
-                .sum::<u64>()
-        })
-        .sum();
-
-    for (file, copies) in reported {
-        let lines = added[&file];
-        duplication
-            .clones
-            .extend(merge_copies(copies, file, &files, &tokens, lines));
-    }
-    duplication
-        .clones
-        .sort_by(|a, b| (&a.path, a.start_line).cmp(&(&b.path, b.start_line)));
-    Ok(duplication)
+    (reported, duplicated)
 }
 
 /// The most tokens of `range` on one stretch of consecutive added lines.
