@@ -53,6 +53,7 @@ pub fn evaluate(
                 ),
                 MissingReport::NotJudged => {
                     out.conditions.push(Condition {
+                        over_new_lines: true,
                         name: "patch coverage".to_string(),
             unit: Unit::Percent,
                         value: 0.0,
@@ -174,6 +175,7 @@ pub fn evaluate(
     let min = settings.coverage.min_patch;
     out.conditions.push(match percent {
         Some(p) => Condition {
+            over_new_lines: true,
             name: "patch coverage".to_string(),
             unit: Unit::Percent,
             value: p,
@@ -192,6 +194,7 @@ pub fn evaluate(
             ),
         },
         None => Condition {
+            over_new_lines: true,
             name: "patch coverage".to_string(),
             unit: Unit::Percent,
             value: 100.0,
@@ -207,6 +210,7 @@ pub fn evaluate(
     let mut delta = None;
     if request.base.is_empty() {
         out.conditions.push(Condition {
+            over_new_lines: false,
             name: "project coverage delta".to_string(),
             unit: Unit::Points,
             value: 0.0,
@@ -223,6 +227,7 @@ pub fn evaluate(
             let d = h - b;
             delta = Some(d);
             out.conditions.push(Condition {
+                over_new_lines: false,
                 name: "project coverage delta".to_string(),
                 unit: Unit::Points,
                 value: d,

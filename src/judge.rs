@@ -321,7 +321,7 @@ fn related_of(rule: &Rule, f: &FunctionMetrics, path: &str, shown: &str) -> Vec<
         .collect()
 }
 
-/// Holds the measurements against the rules.
+/// Holds the measurements against the rules and the gate conditions.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn judge(
     change: &ChangeSet,
@@ -338,173 +338,40 @@ pub(crate) fn judge(
         .filter(|m| !m.deleted)
         .map(|m| (m.file.path.as_str(), m))
         .collect();
-    let large = settings.large_worsening;
     let mut findings = coverage_findings(settings, coverage.findings, &by_path);
     let mut conditions = Vec::new();
     notices.extend(coverage.notices);
     if let Some(d) = duplication {
         findings.extend(duplication_findings(settings, d, &by_path));
-        let density = d.density();
-        conditions.push(Condition {
-            name: "duplicated lines in new code".to_string(),
-            value: density,
-            limit: settings.max_duplicated_lines_percent,
-            unit: Unit::Percent,
-            passed: density <= settings.max_duplicated_lines_percent,
-            judged: true,
-            detail: format!(
-                "{} of {} added line(s) in copies; {} file(s) indexed",
-                d.duplicated_added_lines, d.added_lines, d.files_indexed,
-            ),
-        });
+        conditions.push(density_condition(settings, d));
     }
-    let mut functions = 0;
-    let mut debt_removed = 0u32;
-    let mut new_lines = 0u64;
-    for (fi, file) in measured.iter().enumerate() {
-        let path = &file.file.path;
-        if settings.is_excluded(path) {
-            continue;
-        }
-        // Functions the change deletes (and no head function continues) take their debt.
-        let base = file.base.as_deref().unwrap_or(&[]);
-        for (k, before) in base.iter().enumerate() {
-            if !identity.continued[fi][k] {
-                let rules = settings.rules_for(path, file.test_lines.contains(before.start_line));
-                debt_removed += rules
-                    .iter()
-                    .filter(|r| r.enabled)
-                    .map(|r| debt_reduction(r, before, None))
-                    .sum::<u32>();
-            }
-        }
-        if file.deleted {
-            continue;
-        }
-        let new_code = file
-            .file
-            .added
-            .intersection(&file.code_lines)
-            .difference(&file.test_lines);
-        let new_code = match moved.get(path) {
-            Some(m) => new_code.difference(m),
-            None => new_code,
-        };
-        new_lines += new_code.len();
-        functions += file.head.len();
-        for (k, f) in file.head.iter().enumerate() {
-            let rules = settings.rules_for(path, file.test_lines.contains(f.start_line));
-            let before =
-                identity.before[fi][k].and_then(|(bf, bk)| measured[bf].base.as_ref().map(|b| &b[bk]));
-            let enabled = rules
-                .iter()
-                .filter(|r| r.enabled && r.metric.is_function_metric());
-            findings.extend(enabled.filter_map(|rule| finding_for(rule, f, before, file, large)));
-            if let Some(before) = before.filter(|_| !identity.secondary[fi][k]) {
-                debt_removed += rules
-                    .iter()
-                    .filter(|r| r.enabled)
-                    .map(|r| debt_reduction(r, before, Some(f)))
-                    .sum::<u32>();
-            }
-        }
-        let rules = settings.rules_for(path, settings.is_test_path(path));
-        if let Some(rule) = rules::of_metric(&rules, Metric::FileCyclomatic).filter(|r| r.enabled) {
-            findings.extend(file_complexity_finding(rule, file, large));
-        }
-        findings.extend(invalid_suppressions(&rules, file));
-    }
-    // Ratio conditions say little about a change of a few lines (SonarQube's rule).
-    for c in &mut conditions {
-        small_change(c, new_lines, settings.min_new_lines);
-    }
+    let mut files = judge_files(settings, measured, identity, moved);
+    findings.append(&mut files.findings);
     apply_suppressions(&mut findings, measured);
     attach_source_lines(&mut findings, measured);
     findings.retain(|f| !settings.is_excluded(&f.path));
-    findings.sort_by(|a, b| {
-        (&a.path, a.line, a.column, &a.rule_id, &a.function).cmp(&(
-            &b.path,
-            b.line,
-            b.column,
-            &b.rule_id,
-            &b.function,
-        ))
-    });
+    findings.sort_by(|a, b| finding_order(a).cmp(&finding_order(b)));
     notices.sort();
     notices.dedup();
-    let count = |s: Severity| {
-        findings
-            .iter()
-            .filter(|f| f.severity == s && f.suppressed.is_none())
-            .count()
-    };
-    let debt_added: u32 = findings.iter().map(|f| f.debt_minutes).sum();
-    let summary = Summary {
-        files_changed: change.files.len(),
-        files_analyzed: measured.iter().filter(|m| !m.deleted).count(),
-        functions_analyzed: functions,
-        errors: count(Severity::Error),
-        warnings: count(Severity::Warning),
-        notes: count(Severity::Note),
-        suppressed: findings.iter().filter(|f| f.suppressed.is_some()).count(),
-        debt_minutes: debt_added,
-        debt_removed_minutes: debt_removed,
-        debt_net_minutes: i64::from(debt_added) - i64::from(debt_removed),
-        new_lines,
-    };
-    let mut coverage_conditions = coverage.conditions;
-    for c in &mut coverage_conditions {
-        if c.name == "patch coverage" {
-            small_change(c, new_lines, settings.min_new_lines);
-        }
+    conditions.extend(coverage.conditions);
+    // Ratio conditions say little about a change of a few lines (SonarQube's rule).
+    for c in conditions.iter_mut().filter(|c| c.over_new_lines) {
+        small_change(c, files.new_lines, settings.min_new_lines);
     }
-    conditions.extend(coverage_conditions);
     let unsuppressed: u32 = findings
         .iter()
         .filter(|f| f.suppressed.is_none())
         .map(|f| f.debt_minutes)
         .sum();
-    if let Some(limit) = settings.max_debt_minutes {
-        conditions.push(Condition {
-            name: "debt added".to_string(),
-            value: f64::from(unsuppressed),
-            limit: f64::from(limit),
-            unit: Unit::Minutes,
-            passed: unsuppressed <= limit,
-            judged: true,
-            detail: format!("{unsuppressed} min added, {debt_removed} min removed"),
-        });
-    }
-    if settings.policy == Policy::DebtRatio {
-        let ratio = 100.0 * f64::from(unsuppressed) / (new_lines.max(1) as f64 * MINUTES_PER_LINE);
-        let mut c = Condition {
-            name: "debt ratio on new code".to_string(),
-            value: ratio,
-            limit: settings.max_debt_ratio,
-            unit: Unit::Percent,
-            passed: ratio <= settings.max_debt_ratio,
-            judged: true,
-            detail: format!(
-                "{unsuppressed} min of debt on {new_lines} new line(s) of code ({} min to write)",
-                new_lines * MINUTES_PER_LINE as u64
-            ),
-        };
-        small_change(&mut c, new_lines, 1);
-        conditions.push(c);
-    }
-    let findings_fail = settings.policy == Policy::Findings
-        && findings
-            .iter()
-            .any(|f| f.severity >= settings.fail_on && f.suppressed.is_none());
-    let outcome = if notices.iter().any(|n| n.blocking) {
-        Outcome::NotJudged
-    } else if findings_fail || conditions.iter().any(|c| !c.passed) {
-        Outcome::Failed
-    } else {
-        Outcome::Passed
-    };
+    conditions.extend(debt_conditions(
+        settings,
+        unsuppressed,
+        files.debt_removed,
+        files.new_lines,
+    ));
+    let summary = summarize(change, measured, &findings, &files);
     Verdict {
-        outcome,
+        outcome: outcome(settings, &findings, &conditions, &notices),
         base: change.base.clone(),
         base_spec: change.base_spec.clone(),
         base_source: change.base_source.clone(),
@@ -518,6 +385,205 @@ pub(crate) fn judge(
         coverage: coverage.summary,
         moves: identity.moves.clone(),
         rules: settings.rules.clone(),
+    }
+}
+
+/// Findings in the order every report lists them.
+fn finding_order(f: &Finding) -> (&str, u32, u32, &str, &str) {
+    (&f.path, f.line, f.column, &f.rule_id, &f.function)
+}
+
+/// What the changed files' functions and files give: findings, and the counts the summary and
+/// the conditions need.
+#[derive(Default)]
+struct FilesJudged {
+    findings: Vec<Finding>,
+    functions: usize,
+    debt_removed: u32,
+    new_lines: u64,
+}
+
+fn judge_files(
+    settings: &Settings,
+    measured: &[MeasuredFile],
+    identity: &Identity,
+    moved: &HashMap<String, LineSet>,
+) -> FilesJudged {
+    let mut out = FilesJudged::default();
+    for (fi, file) in measured.iter().enumerate() {
+        let path = &file.file.path;
+        if settings.is_excluded(path) {
+            continue;
+        }
+        out.debt_removed += deleted_debt(settings, file, &identity.continued[fi]);
+        if file.deleted {
+            continue;
+        }
+        out.new_lines += new_code_lines(file, moved.get(path));
+        out.functions += file.head.len();
+        for (k, f) in file.head.iter().enumerate() {
+            let rules = settings.rules_for(path, file.test_lines.contains(f.start_line));
+            let before =
+                identity.before[fi][k].and_then(|(bf, bk)| measured[bf].base.as_ref().map(|b| &b[bk]));
+            let enabled = rules
+                .iter()
+                .filter(|r| r.enabled && r.metric.is_function_metric());
+            out.findings.extend(
+                enabled.filter_map(|rule| finding_for(rule, f, before, file, settings.large_worsening)),
+            );
+            if let Some(before) = before.filter(|_| !identity.secondary[fi][k]) {
+                out.debt_removed += rules
+                    .iter()
+                    .filter(|r| r.enabled)
+                    .map(|r| debt_reduction(r, before, Some(f)))
+                    .sum::<u32>();
+            }
+        }
+        let rules = settings.rules_for(path, settings.is_test_path(path));
+        if let Some(rule) = rules::of_metric(&rules, Metric::FileCyclomatic).filter(|r| r.enabled) {
+            out.findings
+                .extend(file_complexity_finding(rule, file, settings.large_worsening));
+        }
+        out.findings.extend(invalid_suppressions(&rules, file));
+    }
+    out
+}
+
+/// The debt of the file's base functions that the change deletes (no head function continues
+/// them).
+fn deleted_debt(settings: &Settings, file: &MeasuredFile, continued: &[bool]) -> u32 {
+    let base = file.base.as_deref().unwrap_or(&[]);
+    base.iter()
+        .zip(continued)
+        .filter(|(_, continued)| !**continued)
+        .map(|(before, _)| {
+            let rules = settings.rules_for(&file.file.path, file.test_lines.contains(before.start_line));
+            rules
+                .iter()
+                .filter(|r| r.enabled)
+                .map(|r| debt_reduction(r, before, None))
+                .sum::<u32>()
+        })
+        .sum()
+}
+
+/// Lines of code the change adds to the file outside test code, not counting code it moved.
+fn new_code_lines(file: &MeasuredFile, moved: Option<&LineSet>) -> u64 {
+    let new_code = file
+        .file
+        .added
+        .intersection(&file.code_lines)
+        .difference(&file.test_lines);
+    match moved {
+        Some(m) => new_code.difference(m).len(),
+        None => new_code.len(),
+    }
+}
+
+fn density_condition(settings: &Settings, d: &clones::Duplication) -> Condition {
+    let density = d.density();
+    Condition {
+        over_new_lines: true,
+        name: "duplicated lines in new code".to_string(),
+        value: density,
+        limit: settings.max_duplicated_lines_percent,
+        unit: Unit::Percent,
+        passed: density <= settings.max_duplicated_lines_percent,
+        judged: true,
+        detail: format!(
+            "{} of {} added line(s) in copies; {} file(s) indexed",
+            d.duplicated_added_lines, d.added_lines, d.files_indexed,
+        ),
+    }
+}
+
+/// The debt conditions the settings ask for: minutes added, and SonarQube's debt ratio.
+fn debt_conditions(
+    settings: &Settings,
+    unsuppressed: u32,
+    debt_removed: u32,
+    new_lines: u64,
+) -> Vec<Condition> {
+    let mut out = Vec::new();
+    if let Some(limit) = settings.max_debt_minutes {
+        out.push(Condition {
+            over_new_lines: false,
+            name: "debt added".to_string(),
+            value: f64::from(unsuppressed),
+            limit: f64::from(limit),
+            unit: Unit::Minutes,
+            passed: unsuppressed <= limit,
+            judged: true,
+            detail: format!("{unsuppressed} min added, {debt_removed} min removed"),
+        });
+    }
+    if settings.policy == Policy::DebtRatio {
+        let ratio = 100.0 * f64::from(unsuppressed) / (new_lines.max(1) as f64 * MINUTES_PER_LINE);
+        let mut c = Condition {
+            over_new_lines: false,
+            name: "debt ratio on new code".to_string(),
+            value: ratio,
+            limit: settings.max_debt_ratio,
+            unit: Unit::Percent,
+            passed: ratio <= settings.max_debt_ratio,
+            judged: true,
+            detail: format!(
+                "{unsuppressed} min of debt on {new_lines} new line(s) of code ({} min to write)",
+                new_lines * MINUTES_PER_LINE as u64
+            ),
+        };
+        small_change(&mut c, new_lines, 1);
+        out.push(c);
+    }
+    out
+}
+
+fn summarize(
+    change: &ChangeSet,
+    measured: &[MeasuredFile],
+    findings: &[Finding],
+    files: &FilesJudged,
+) -> Summary {
+    let count = |s: Severity| {
+        findings
+            .iter()
+            .filter(|f| f.severity == s && f.suppressed.is_none())
+            .count()
+    };
+    let debt_added: u32 = findings.iter().map(|f| f.debt_minutes).sum();
+    Summary {
+        files_changed: change.files.len(),
+        files_analyzed: measured.iter().filter(|m| !m.deleted).count(),
+        functions_analyzed: files.functions,
+        errors: count(Severity::Error),
+        warnings: count(Severity::Warning),
+        notes: count(Severity::Note),
+        suppressed: findings.iter().filter(|f| f.suppressed.is_some()).count(),
+        debt_minutes: debt_added,
+        debt_removed_minutes: files.debt_removed,
+        debt_net_minutes: i64::from(debt_added) - i64::from(files.debt_removed),
+        new_lines: files.new_lines,
+    }
+}
+
+/// Not judged when a blocking notice says something could not be; failed on a finding at or
+/// above `fail-on` (under the findings policy) or a failed condition; else passed.
+fn outcome(
+    settings: &Settings,
+    findings: &[Finding],
+    conditions: &[Condition],
+    notices: &[Notice],
+) -> Outcome {
+    let findings_fail = settings.policy == Policy::Findings
+        && findings
+            .iter()
+            .any(|f| f.severity >= settings.fail_on && f.suppressed.is_none());
+    if notices.iter().any(|n| n.blocking) {
+        Outcome::NotJudged
+    } else if findings_fail || conditions.iter().any(|c| !c.passed) {
+        Outcome::Failed
+    } else {
+        Outcome::Passed
     }
 }
 

@@ -238,6 +238,10 @@ pub struct Condition {
     /// False when there was nothing to judge it on (then it passes, and says why).
     pub judged: bool,
     pub detail: String,
+    /// A ratio over the change's new lines (duplicated lines, patch coverage): not applied to a
+    /// change of only a few (`[gate] min-new-lines`).
+    #[serde(skip)]
+    pub over_new_lines: bool,
 }
 
 impl Condition {

@@ -122,6 +122,7 @@ fn findings(rules: &[Rule]) -> Vec<Finding> {
 
 fn conditions() -> Vec<Condition> {
     let condition = |name: &str, value, limit, unit, passed, judged, detail: &str| Condition {
+        over_new_lines: name == "patch coverage" || name == "duplicated lines in new code",
         name: name.into(),
         value,
         limit,
