@@ -1,6 +1,6 @@
 //! Patch coverage and project coverage, as METRICS.md (and diff-cover) define them.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use super::{FileCoverage, Report};
 use crate::lines::LineSet;
@@ -130,13 +130,6 @@ pub fn totals(report: &Report) -> (u64, u64) {
     })
 }
 
-/// The directories a report measured (of the repository files it maps to).
-pub fn measured_dirs<'a>(mapped: impl Iterator<Item = &'a str>) -> BTreeMap<String, ()> {
-    mapped
-        .map(|p| (p.rsplit_once('/').map_or("", |(d, _)| d).to_string(), ()))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,6 +172,26 @@ mod tests {
     }
 
     #[test]
+    fn the_patch_adds_up_its_files() {
+        let mut a = FileCoverage::default();
+        a.hit(1, 1);
+        a.hit(2, 0);
+        a.branches.insert(1, (1, 2));
+        let mut b = FileCoverage::default();
+        b.hit(1, 3);
+        b.branches.insert(1, (2, 4));
+        let added = lines(&[(1, 2)]);
+        let map: HashMap<&str, &FileCoverage> = [("a.py", &a), ("b.py", &b)].into_iter().collect();
+        let changed = |path| ChangedLines {
+            path,
+            added: &added,
+            code_lines: None,
+        };
+        let p = patch(&[changed("a.py"), changed("b.py")], &map);
+        assert_eq!((p.executable, p.covered, p.branches), (3, 2, (3, 6)));
+    }
+
+    #[test]
     fn an_unmeasured_module_counts_its_code_lines_as_uncovered() {
         let added = lines(&[(1, 10)]);
         let map = HashMap::new();
@@ -191,6 +204,10 @@ mod tests {
             &map,
         );
         assert_eq!((p.executable, p.covered), (3, 0));
+        assert_eq!(
+            p.files[0].not_executable, 7,
+            "ten added lines, three of them code"
+        );
         assert_eq!(p.files[0].uncovered, [(1, 5)]);
         assert!(p.files[0].unmeasured_module);
         assert_eq!(p.percent(), Some(0.0));
