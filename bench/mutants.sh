@@ -9,6 +9,10 @@
 #                                         # only the tests (unit and integration) whose names
 #                                         # contain one of these words
 #
+#   MUTANTS_ARGS="--re weigh" bench/mutants.sh src/judge.rs
+#                                         # more cargo-mutants options (here: only mutants whose
+#                                         # names match)
+#
 # Needs cargo-mutants (`cargo install cargo-mutants --locked`). Each mutant is built and tested
 # once; MUTANT_TIMEOUT (seconds, default 300) bounds one test run, JOBS (default 1) runs that
 # many at once. The results land in bench/.cache/mutants/ (git-ignored); `missed.txt` there
@@ -26,6 +30,8 @@ if ! cargo mutants --version >/dev/null 2>&1; then
 fi
 
 args=(--output "$out" --timeout "${MUTANT_TIMEOUT:-300}" --jobs "${JOBS:-1}" --no-shuffle)
+# shellcheck disable=SC2206
+[ -n "${MUTANTS_ARGS:-}" ] && args+=(${MUTANTS_ARGS})
 if [ $# -gt 0 ]; then
     for file in "$@"; do args+=(--file "$file"); done
 else
