@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use crate::classify;
 use crate::clones;
 use crate::config::Settings;
-use crate::git::{ChangeSet, ChangedFile, EntryKind, Repo, Status};
+use crate::git::{BlobReader, ChangeSet, ChangedFile, EntryKind, Repo, Status};
 use crate::identity::{self, Identity};
 use crate::lang::{self, Language, ParseLimits, ParseProblem};
 use crate::lines::LineSet;
@@ -178,163 +178,17 @@ pub(crate) fn measure_change(
     limits: ParseLimits,
     notices: &mut Vec<Notice>,
 ) -> Result<Vec<MeasuredFile>> {
-    let mut reader = repo.blob_reader()?;
-    let attributes = match repo.blob_id(&change.base, ".gitattributes") {
-        Some(blob) => classify::Attributes::parse(&String::from_utf8_lossy(&reader.read(&blob)?)),
-        None => classify::Attributes::default(),
-    };
-    let vendored = classify::globs(classify::VENDORED_PATHS.iter().copied(), "vendored paths")?;
-    // Sizes first: a blob over --max-file-bytes is never read.
-    let ids: Vec<&str> = change
-        .files
-        .iter()
-        .flat_map(|f| [f.new_blob.as_deref(), f.old_blob.as_deref()])
-        .flatten()
-        .collect();
-    let sizes = repo.blob_sizes(&ids)?;
-    let too_large = |id: &str| {
-        sizes
-            .get(id)
-            .copied()
-            .filter(|&size| size > limits.max_bytes as u64)
-            .map(|size| ParseProblem::TooLarge {
-                bytes: usize::try_from(size).unwrap_or(usize::MAX),
-                limit: limits.max_bytes,
-            })
-    };
+    let mut planner = Planner::new(repo, change, settings, limits)?;
     let mut jobs = Vec::new();
     for file in &change.files {
-        let note = |message: String| Notice {
-            path: Some(file.path.clone()),
-            level: Severity::Note,
-            message,
-            blocking: false,
-        };
-        if file.status == Status::Deleted {
-            if let (Some(id), EntryKind::File, Some(language)) =
-                (&file.old_blob, file.old_kind, Language::detect(&file.path, None))
-            {
-                if !settings.is_excluded(&file.path) && attributes.left_out(&file.path).is_none() {
-                    let base = reader
-                        .read(id)
-                        .with_context(|| format!("cannot read {} at base", file.path))?;
-                    jobs.push(Job {
-                        file: file.clone(),
-                        language,
-                        head: None,
-                        base: Some(base),
-                        test_path: settings.is_test_path(&file.path),
-                    });
-                }
-            }
-            continue;
-        }
-        if file.new_kind == EntryKind::Missing {
-            continue;
-        }
-        match file.new_kind {
-            EntryKind::Symlink => {
-                if Language::detect(&file.path, None).is_some() {
-                    notices.push(note("symbolic link: not followed, not analysed".to_string()));
-                }
-                continue;
-            }
-            EntryKind::Submodule => {
-                notices.push(note("submodule: its own repository is not analysed".to_string()));
-                continue;
-            }
-            _ => {}
-        }
-        let Some(blob) = &file.new_blob else { continue };
-        let has_extension = file.path.rsplit('/').next().is_some_and(|n| n.contains('.'));
-        if let Some(problem) = too_large(blob) {
-            if Language::detect(&file.path, None).is_some() {
-                notices.push(Notice {
-                    path: Some(file.path.clone()),
-                    level: Severity::Error,
-                    message: format!("not analysed at head: {problem}"),
-                    blocking: true,
-                });
-            }
-            continue;
-        }
-        let content = if has_extension {
-            if Language::detect(&file.path, None).is_none() {
-                continue;
-            }
-            None
+        let job = if file.status == Status::Deleted {
+            planner.deleted(file)?
         } else {
-            Some(reader.read(blob)?)
+            planner.changed(file, notices)?
         };
-        let Some(language) = Language::detect(&file.path, content.as_deref()) else {
-            continue;
-        };
-        let left_out = if settings.is_excluded(&file.path) {
-            Some("excluded by the configuration (exclude)".to_string())
-        } else if let Some(kind) = attributes.left_out(&file.path) {
-            Some(format!("{} (.gitattributes at base)", kind.reason()))
-        } else if vendored.is_match(&file.path) {
-            Some("vendored code (a dependency folder)".to_string())
-        } else {
-            None
-        };
-        if let Some(reason) = left_out {
-            notices.push(note(format!("not judged: {reason}")));
-            continue;
-        }
-        if file.binary {
-            notices.push(note("binary content: skipped".to_string()));
-            continue;
-        }
-        let head = match content {
-            Some(c) => c,
-            None => reader
-                .read(blob)
-                .with_context(|| format!("cannot read {} at head", file.path))?,
-        };
-        let base = match (&file.old_blob, file.base_path(), file.old_kind) {
-            (Some(id), Some(path), EntryKind::File) if too_large(id).is_some() => {
-                notices.extend(too_large(id).map(|problem| base_not_analysed(path, &problem)));
-                None
-            }
-            (Some(id), Some(path), EntryKind::File)
-                if Language::detect(path, None).is_none_or(|l| l == language) =>
-            {
-                Some(
-                    reader
-                        .read(id)
-                        .with_context(|| format!("cannot read {path} at base"))?,
-                )
-            }
-            _ => None,
-        };
-        if head.starts_with(b"version https://git-lfs.github.com/spec/") {
-            notices.push(note(
-                "Git LFS pointer: the content is not in the repository, so it is not analysed".to_string(),
-            ));
-            continue;
-        }
-        // Generated code says so in its leading comment: at base where the file exists there.
-        let marked = match (&file.old_blob, file.status) {
-            (Some(_), Status::Modified | Status::Renamed) => base.as_deref(),
-            _ => Some(head.as_slice()),
-        };
-        if marked.is_some_and(classify::has_generated_marker) {
-            notices.push(note(
-                "not judged: generated code (a marker in its leading comment)".to_string(),
-            ));
-            continue;
-        }
-        jobs.push(Job {
-            file: file.clone(),
-            language,
-            head: Some(head),
-            base,
-            test_path: settings.is_test_path(&file.path),
-        });
+        jobs.extend(job);
     }
-    drop(reader);
-
+    drop(planner);
     let results: Vec<(Option<MeasuredFile>, Vec<Notice>)> =
         jobs.into_par_iter().map(|job| measure_job(job, limits)).collect();
     let mut measured = Vec::with_capacity(results.len());
@@ -343,6 +197,220 @@ pub(crate) fn measure_change(
         measured.extend(file);
     }
     Ok(measured)
+}
+
+/// Decides, file by file, what is read and measured, and says why a file is not.
+struct Planner<'a> {
+    reader: BlobReader,
+    settings: &'a Settings,
+    limits: ParseLimits,
+    attributes: classify::Attributes,
+    vendored: globset::GlobSet,
+    /// Blob sizes, read first: a blob over --max-file-bytes is never read.
+    sizes: HashMap<String, u64>,
+}
+
+impl<'a> Planner<'a> {
+    fn new(
+        repo: &Repo,
+        change: &ChangeSet,
+        settings: &'a Settings,
+        limits: ParseLimits,
+    ) -> Result<Planner<'a>> {
+        let mut reader = repo.blob_reader()?;
+        let attributes = match repo.blob_id(&change.base, ".gitattributes") {
+            Some(blob) => classify::Attributes::parse(&String::from_utf8_lossy(&reader.read(&blob)?)),
+            None => classify::Attributes::default(),
+        };
+        let vendored = classify::globs(classify::VENDORED_PATHS.iter().copied(), "vendored paths")?;
+        let ids: Vec<&str> = change
+            .files
+            .iter()
+            .flat_map(|f| [f.new_blob.as_deref(), f.old_blob.as_deref()])
+            .flatten()
+            .collect();
+        let sizes = repo.blob_sizes(&ids)?;
+        Ok(Planner {
+            reader,
+            settings,
+            limits,
+            attributes,
+            vendored,
+            sizes,
+        })
+    }
+
+    fn too_large(&self, id: &str) -> Option<ParseProblem> {
+        let size = self
+            .sizes
+            .get(id)
+            .copied()
+            .filter(|&size| size > self.limits.max_bytes as u64)?;
+        Some(ParseProblem::TooLarge {
+            bytes: usize::try_from(size).unwrap_or(usize::MAX),
+            limit: self.limits.max_bytes,
+        })
+    }
+
+    fn job(
+        &self,
+        file: &ChangedFile,
+        language: Language,
+        head: Option<Vec<u8>>,
+        base: Option<Vec<u8>>,
+    ) -> Job {
+        Job {
+            file: file.clone(),
+            language,
+            head,
+            base,
+            test_path: self.settings.is_test_path(&file.path),
+        }
+    }
+
+    /// A deleted file is measured at base, so that a function it held can be found again
+    /// elsewhere (a move) and its debt counted as removed.
+    fn deleted(&mut self, file: &ChangedFile) -> Result<Option<Job>> {
+        let (Some(id), EntryKind::File, Some(language)) =
+            (&file.old_blob, file.old_kind, Language::detect(&file.path, None))
+        else {
+            return Ok(None);
+        };
+        if self.settings.is_excluded(&file.path) || self.attributes.left_out(&file.path).is_some() {
+            return Ok(None);
+        }
+        let base = self
+            .reader
+            .read(id)
+            .with_context(|| format!("cannot read {} at base", file.path))?;
+        Ok(Some(self.job(file, language, None, Some(base))))
+    }
+
+    /// An added, modified or renamed file: read at head (and at base where it was there), unless
+    /// it is no source file, is left out (with a notice saying why), or cannot be read.
+    fn changed(&mut self, file: &ChangedFile, notices: &mut Vec<Notice>) -> Result<Option<Job>> {
+        let note = |message: &str| Notice {
+            path: Some(file.path.clone()),
+            level: Severity::Note,
+            message: message.to_string(),
+            blocking: false,
+        };
+        if let Some(message) = not_a_file(file) {
+            notices.extend(message.map(note));
+            return Ok(None);
+        }
+        let Some(blob) = &file.new_blob else {
+            return Ok(None);
+        };
+        if let Some(problem) = self.too_large(blob) {
+            if Language::detect(&file.path, None).is_some() {
+                notices.push(Notice {
+                    path: Some(file.path.clone()),
+                    level: Severity::Error,
+                    message: format!("not analysed at head: {problem}"),
+                    blocking: true,
+                });
+            }
+            return Ok(None);
+        }
+        // A file without an extension is recognised by its `#!` line, so it is read first.
+        let has_extension = file.path.rsplit('/').next().is_some_and(|n| n.contains('.'));
+        let content = match has_extension {
+            true if Language::detect(&file.path, None).is_none() => return Ok(None),
+            true => None,
+            false => Some(self.reader.read(blob)?),
+        };
+        let Some(language) = Language::detect(&file.path, content.as_deref()) else {
+            return Ok(None);
+        };
+        if let Some(reason) = self.left_out(&file.path) {
+            notices.push(note(&format!("not judged: {reason}")));
+            return Ok(None);
+        }
+        if file.binary {
+            notices.push(note("binary content: skipped"));
+            return Ok(None);
+        }
+        let head = match content {
+            Some(c) => c,
+            None => self
+                .reader
+                .read(blob)
+                .with_context(|| format!("cannot read {} at head", file.path))?,
+        };
+        let base = self.base_of(file, language, notices)?;
+        if head.starts_with(b"version https://git-lfs.github.com/spec/") {
+            notices.push(note(
+                "Git LFS pointer: the content is not in the repository, so it is not analysed",
+            ));
+            return Ok(None);
+        }
+        // Generated code says so in its leading comment: at base where the file exists there.
+        let marked = match (&file.old_blob, file.status) {
+            (Some(_), Status::Modified | Status::Renamed) => base.as_deref(),
+            _ => Some(head.as_slice()),
+        };
+        if marked.is_some_and(classify::has_generated_marker) {
+            notices.push(note(
+                "not judged: generated code (a marker in its leading comment)",
+            ));
+            return Ok(None);
+        }
+        Ok(Some(self.job(file, language, Some(head), base)))
+    }
+
+    /// Why a file is not judged though it is source code: the configuration, `.gitattributes`
+    /// at base, or a dependency folder.
+    fn left_out(&self, path: &str) -> Option<String> {
+        if self.settings.is_excluded(path) {
+            Some("excluded by the configuration (exclude)".to_string())
+        } else if let Some(kind) = self.attributes.left_out(path) {
+            Some(format!("{} (.gitattributes at base)", kind.reason()))
+        } else {
+            self.vendored
+                .is_match(path)
+                .then(|| "vendored code (a dependency folder)".to_string())
+        }
+    }
+
+    /// The file at base, where it was a file of the same language and not too large to read.
+    fn base_of(
+        &mut self,
+        file: &ChangedFile,
+        language: Language,
+        notices: &mut Vec<Notice>,
+    ) -> Result<Option<Vec<u8>>> {
+        let (Some(id), Some(path), EntryKind::File) = (&file.old_blob, file.base_path(), file.old_kind)
+        else {
+            return Ok(None);
+        };
+        if let Some(problem) = self.too_large(id) {
+            notices.push(base_not_analysed(path, &problem));
+            return Ok(None);
+        }
+        if Language::detect(path, None).is_some_and(|l| l != language) {
+            return Ok(None);
+        }
+        let base = self
+            .reader
+            .read(id)
+            .with_context(|| format!("cannot read {path} at base"))?;
+        Ok(Some(base))
+    }
+}
+
+/// What is at head is not a file to read: `Some(None)` for nothing to say, `Some(message)` for
+/// a symbolic link to a source file or a submodule, `None` for a regular file.
+fn not_a_file(file: &ChangedFile) -> Option<Option<&'static str>> {
+    match file.new_kind {
+        EntryKind::Missing => Some(None),
+        EntryKind::Symlink if Language::detect(&file.path, None).is_some() => {
+            Some(Some("symbolic link: not followed, not analysed"))
+        }
+        EntryKind::Symlink => Some(None),
+        EntryKind::Submodule => Some(Some("submodule: its own repository is not analysed")),
+        _ => None,
+    }
 }
 
 /// A base version that could not be measured: its functions are judged as new.
