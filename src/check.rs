@@ -20,15 +20,7 @@ pub fn run(request: &CheckRequest, env: &Environment, progress: OnProgress<'_>) 
     let identity = measure::identify(&measured);
     let moved = measure::moved_lines(&identity, &measured);
     let coverage_rule = rules::of_metric(&settings.rules, Metric::UncoveredLines).filter(|r| r.enabled);
-    let coverage = coverage_gate::evaluate(
-        &repo,
-        &change,
-        &settings,
-        &request.coverage,
-        coverage_rule,
-        request.limits,
-        &moved,
-    )?;
+    let coverage = coverage_gate::evaluate(&repo, &change, &settings, request, coverage_rule, &moved)?;
     let duplication = measure::find_duplication(&repo, request, &change, &settings, &measured, progress)?;
     Ok(judge::judge(
         &change,

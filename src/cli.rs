@@ -276,7 +276,7 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<i32> {
             max_bytes: args.max_file_bytes,
             ..ParseLimits::default()
         },
-        coverage: crate::coverage_gate::CoverageRequest {
+        coverage: crate::request::CoverageRequest {
             head: args.coverage,
             base: args.base_coverage,
             format: args.coverage_format,

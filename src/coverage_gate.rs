@@ -2,26 +2,19 @@
 //! from the coverage reports the tests produced, as findings and gate conditions.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::PathBuf;
 
 use anyhow::{bail, Result};
 
 use crate::config::{MissingReport, Settings};
 use crate::coverage::patch::{self, ChangedLines, Patch};
 use crate::coverage::paths::{RepoFiles, Unmapped};
-use crate::coverage::{FileCoverage, Format, Report};
-use crate::git::{ChangeSet, EntryKind, Repo, Status};
+use crate::coverage::{FileCoverage, Report};
+use crate::git::{ChangeSet, ChangedFile, EntryKind, Repo, Status};
 use crate::lang::{self, Language, ParseLimits};
+use crate::lines::LineSet;
+use crate::request::{CheckRequest, CoverageRequest};
 use crate::rules::{Rule, Severity};
 use crate::verdict::{Condition, CoverageSummary, Finding, Notice, Related, Subject, Unit};
-
-/// What the user gave: reports of the tests at head, and at base.
-#[derive(Clone, Debug, Default)]
-pub struct CoverageRequest {
-    pub head: Vec<PathBuf>,
-    pub base: Vec<PathBuf>,
-    pub format: Option<Format>,
-}
 
 #[derive(Default)]
 pub struct CoverageOutcome {
@@ -31,50 +24,22 @@ pub struct CoverageOutcome {
     pub summary: Option<CoverageSummary>,
 }
 
+/// Reads the coverage reports, maps them onto the repository, and judges the lines the change
+/// adds (patch coverage, uncovered-lines findings) and the project's coverage against base.
 pub fn evaluate(
     repo: &Repo,
     change: &ChangeSet,
     settings: &Settings,
-    request: &CoverageRequest,
+    request: &CheckRequest,
     rule: Option<&Rule>,
-    limits: ParseLimits,
-    moved: &HashMap<String, crate::lines::LineSet>,
+    moved: &HashMap<String, LineSet>,
 ) -> Result<CoverageOutcome> {
-    let mut out = CoverageOutcome::default();
-    if request.head.is_empty() {
-        if !request.base.is_empty() {
-            bail!("--base-coverage needs --coverage: the project delta compares the two");
-        }
-        if settings.coverage.gate_configured {
-            let message = "the configuration sets a coverage gate ([gate] min-patch-coverage) but no --coverage report was given";
-            match settings.coverage.missing_report {
-                MissingReport::Error => bail!(
-                    "{message}. Pass the report your tests wrote (--coverage coverage.xml), or set [coverage] missing-report = \"not-judged\"."
-                ),
-                MissingReport::NotJudged => {
-                    out.conditions.push(Condition {
-                        over_new_lines: true,
-                        name: "patch coverage".to_string(),
-            unit: Unit::Percent,
-                        value: 0.0,
-                        limit: settings.coverage.min_patch,
-                        passed: true,
-                        judged: false,
-                        detail: "no coverage report (missing-report = \"not-judged\")".to_string(),
-                    });
-                    out.notices.push(Notice {
-                        path: None,
-                        level: Severity::Warning,
-                        message: format!("{message}: patch coverage is not judged"),
-                        blocking: false,
-                    });
-                }
-            }
-        }
-        return Ok(out);
+    let reports = &request.coverage;
+    if reports.head.is_empty() {
+        return without_a_report(settings, reports);
     }
-
-    let head_report = Report::read_all(&request.head, request.format)?;
+    let mut out = CoverageOutcome::default();
+    let head_report = Report::read_all(&reports.head, reports.format)?;
     let tracked = repo.ls_tree(&change.head)?;
     let files = RepoFiles::new(tracked.iter().map(String::as_str));
     let report_files = head_report.files.len();
@@ -91,64 +56,10 @@ pub fn evaluate(
             &change.head[..change.head.len().min(12)]
         );
     }
-    out.notices.push(Notice {
-        path: None,
-        level: Severity::Note,
-        message: format!(
-            "coverage: mapped {}/{report_files} report file(s) onto the repository{}",
-            report_files - unmapped.len(),
-            unmapped.first().map_or_else(String::new, |(p, why)| format!(
-                "; not mapped: {p}{why} and {} more",
-                unmapped.len() - 1
-            ))
-        ),
-        blocking: false,
-    });
-
-    // The directories (and extensions) the report measured: a new file there that the report
-    // does not know was never imported by the tests.
-    let mut measured: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-    for path in mapped.keys() {
-        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
-        measured
-            .entry(dir)
-            .or_default()
-            .insert(name.rsplit_once('.').map_or("", |(_, e)| e));
-    }
-    let mut reader = repo.blob_reader()?;
-    let mut changed = Vec::new();
-    for file in &change.files {
-        if file.status == Status::Deleted || file.new_kind != EntryKind::File || file.added.is_empty() {
-            continue;
-        }
-        let mut code_lines = None;
-        // Only a file the change adds can have been never imported: a modified file the report
-        // does not list was left out of the measurement, and is not measured here either.
-        if !mapped.contains_key(file.path.as_str()) && file.status == Status::Added {
-            let (dir, name) = file.path.rsplit_once('/').unwrap_or(("", &file.path));
-            let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
-            let language = Language::detect(&file.path, None);
-            if let (Some(language), Some(exts), Some(blob)) = (language, measured.get(dir), &file.new_blob) {
-                if exts.contains(ext) {
-                    let content = reader.read(blob)?;
-                    if let Ok(parsed) = lang::parse(language, content, limits) {
-                        let tokens = crate::metrics::duplication::tokenize(&parsed, true);
-                        let lines: BTreeSet<u32> = tokens
-                            .lines
-                            .iter()
-                            .copied()
-                            .filter(|&l| file.added.contains(l))
-                            .collect();
-                        code_lines = Some(lines.into_iter().collect());
-                    }
-                }
-            }
-        }
-        changed.push((file, code_lines));
-    }
-    drop(reader);
+    out.notices.push(mapping_notice(report_files, &unmapped));
+    let changed = changed_files(repo, change, &mapped, request.limits)?;
     // Code the change moved from elsewhere is not new code to cover.
-    let added: Vec<crate::lines::LineSet> = changed
+    let added: Vec<LineSet> = changed
         .iter()
         .map(|(file, _)| {
             moved
@@ -167,77 +78,15 @@ pub fn evaluate(
         .collect();
     let coverage_by_path: HashMap<&str, &FileCoverage> = mapped.iter().map(|(p, c)| (*p, c)).collect();
     let patch = patch::patch(&lines, &coverage_by_path);
-
     if let Some(rule) = rule {
         out.findings = uncovered_findings(rule, &patch);
     }
-    let percent = patch.percent();
-    let min = settings.coverage.min_patch;
-    out.conditions.push(match percent {
-        Some(p) => Condition {
-            over_new_lines: true,
-            name: "patch coverage".to_string(),
-            unit: Unit::Percent,
-            value: p,
-            limit: min,
-            passed: patch.reaches(min),
-            judged: true,
-            detail: format!(
-                "{} of {} changed executable line(s) covered{}",
-                patch.covered,
-                patch.executable,
-                if patch.branches.1 > 0 {
-                    format!("; branches {} of {}", patch.branches.0, patch.branches.1)
-                } else {
-                    String::new()
-                }
-            ),
-        },
-        None => Condition {
-            over_new_lines: true,
-            name: "patch coverage".to_string(),
-            unit: Unit::Percent,
-            value: 100.0,
-            limit: min,
-            passed: true,
-            judged: true,
-            detail: "the change adds no line the coverage report counts as executable".to_string(),
-        },
-    });
-
+    out.conditions
+        .push(patch_condition(&patch, settings.coverage.min_patch));
     let project = (total > 0).then(|| 100.0 * covered as f64 / total as f64);
-    let mut base_project = None;
-    let mut delta = None;
-    if request.base.is_empty() {
-        out.conditions.push(Condition {
-            over_new_lines: false,
-            name: "project coverage delta".to_string(),
-            unit: Unit::Points,
-            value: 0.0,
-            limit: -settings.coverage.max_drop,
-            passed: true,
-            judged: false,
-            detail: "no --base-coverage report".to_string(),
-        });
-    } else {
-        let base_report = Report::read_all(&request.base, request.format)?;
-        let (bc, bt) = patch::totals(&base_report);
-        base_project = (bt > 0).then(|| 100.0 * bc as f64 / bt as f64);
-        if let (Some(h), Some(b)) = (project, base_project) {
-            let d = h - b;
-            delta = Some(d);
-            out.conditions.push(Condition {
-                over_new_lines: false,
-                name: "project coverage delta".to_string(),
-                unit: Unit::Points,
-                value: d,
-                limit: -settings.coverage.max_drop,
-                passed: d >= -settings.coverage.max_drop - 1e-9,
-                judged: true,
-                detail: format!("{h:.2} % at head, {b:.2} % at base"),
-            });
-        }
-    }
+    let (delta_condition, base_project) = project_delta(settings, reports, project)?;
+    let delta = delta_condition.as_ref().filter(|c| c.judged).map(|c| c.value);
+    out.conditions.extend(delta_condition);
     out.summary = Some(CoverageSummary {
         reports: sources
             .iter()
@@ -245,13 +94,202 @@ pub fn evaluate(
             .collect(),
         report_files,
         mapped_files: report_files - unmapped.len(),
-        patch_percent: percent,
+        patch_percent: patch.percent(),
         patch,
         project_percent: project,
         base_project_percent: base_project,
         delta_points: delta,
     });
     Ok(out)
+}
+
+/// No --coverage report: an error, or a condition not judged, when the configuration asks for a
+/// coverage gate; else nothing.
+fn without_a_report(settings: &Settings, reports: &CoverageRequest) -> Result<CoverageOutcome> {
+    if !reports.base.is_empty() {
+        bail!("--base-coverage needs --coverage: the project delta compares the two");
+    }
+    let mut out = CoverageOutcome::default();
+    if !settings.coverage.gate_configured {
+        return Ok(out);
+    }
+    let message = "the configuration sets a coverage gate ([gate] min-patch-coverage) but no --coverage report was given";
+    if settings.coverage.missing_report == MissingReport::Error {
+        bail!(
+            "{message}. Pass the report your tests wrote (--coverage coverage.xml), or set [coverage] missing-report = \"not-judged\"."
+        );
+    }
+    out.conditions.push(Condition {
+        over_new_lines: true,
+        name: "patch coverage".to_string(),
+        unit: Unit::Percent,
+        value: 0.0,
+        limit: settings.coverage.min_patch,
+        passed: true,
+        judged: false,
+        detail: "no coverage report (missing-report = \"not-judged\")".to_string(),
+    });
+    out.notices.push(Notice {
+        path: None,
+        level: Severity::Warning,
+        message: format!("{message}: patch coverage is not judged"),
+        blocking: false,
+    });
+    Ok(out)
+}
+
+/// `coverage: mapped N/M report file(s) onto the repository`, and the first that was not.
+fn mapping_notice(report_files: usize, unmapped: &[(String, String)]) -> Notice {
+    Notice {
+        path: None,
+        level: Severity::Note,
+        message: format!(
+            "coverage: mapped {}/{report_files} report file(s) onto the repository{}",
+            report_files - unmapped.len(),
+            unmapped.first().map_or_else(String::new, |(p, why)| format!(
+                "; not mapped: {p}{why} and {} more",
+                unmapped.len() - 1
+            ))
+        ),
+        blocking: false,
+    }
+}
+
+/// A changed file coverage judges, and its code lines where the report should have measured it.
+type Judged<'c> = (&'c ChangedFile, Option<Vec<u32>>);
+
+/// The files whose added lines coverage judges, each with its code lines where the report
+/// should have measured it and did not (a file the change adds, in a directory — and of an
+/// extension — the report measured, was never imported by the tests).
+fn changed_files<'c>(
+    repo: &Repo,
+    change: &'c ChangeSet,
+    mapped: &BTreeMap<&str, FileCoverage>,
+    limits: ParseLimits,
+) -> Result<Vec<Judged<'c>>> {
+    let mut measured: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for path in mapped.keys() {
+        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+        measured.entry(dir).or_default().insert(extension(name));
+    }
+    let mut reader = repo.blob_reader()?;
+    let mut changed = Vec::new();
+    for file in &change.files {
+        if file.status == Status::Deleted || file.new_kind != EntryKind::File || file.added.is_empty() {
+            continue;
+        }
+        // Only a file the change adds can have been never imported: a modified file the report
+        // does not list was left out of the measurement, and is not measured here either.
+        let (dir, name) = file.path.rsplit_once('/').unwrap_or(("", &file.path));
+        let unmeasured = !mapped.contains_key(file.path.as_str())
+            && file.status == Status::Added
+            && measured
+                .get(dir)
+                .is_some_and(|exts| exts.contains(extension(name)));
+        let code_lines = match (unmeasured, Language::detect(&file.path, None), &file.new_blob) {
+            (true, Some(language), Some(blob)) => {
+                code_lines(language, reader.read(blob)?, &file.added, limits)
+            }
+            _ => None,
+        };
+        changed.push((file, code_lines));
+    }
+    Ok(changed)
+}
+
+fn extension(name: &str) -> &str {
+    name.rsplit_once('.').map_or("", |(_, e)| e)
+}
+
+/// The added lines of a file that hold code (a token that is not a comment).
+fn code_lines(
+    language: Language,
+    content: Vec<u8>,
+    added: &LineSet,
+    limits: ParseLimits,
+) -> Option<Vec<u32>> {
+    let parsed = lang::parse(language, content, limits).ok()?;
+    let tokens = crate::metrics::duplication::tokenize(&parsed, true);
+    let lines: BTreeSet<u32> = tokens
+        .lines
+        .iter()
+        .copied()
+        .filter(|&l| added.contains(l))
+        .collect();
+    Some(lines.into_iter().collect())
+}
+
+fn patch_condition(patch: &Patch, min: f64) -> Condition {
+    let branches = if patch.branches.1 > 0 {
+        format!("; branches {} of {}", patch.branches.0, patch.branches.1)
+    } else {
+        String::new()
+    };
+    let (value, passed, detail) = match patch.percent() {
+        Some(p) => (
+            p,
+            patch.reaches(min),
+            format!(
+                "{} of {} changed executable line(s) covered{branches}",
+                patch.covered, patch.executable
+            ),
+        ),
+        None => (
+            100.0,
+            true,
+            "the change adds no line the coverage report counts as executable".to_string(),
+        ),
+    };
+    Condition {
+        over_new_lines: true,
+        name: "patch coverage".to_string(),
+        unit: Unit::Percent,
+        value,
+        limit: min,
+        passed,
+        judged: true,
+        detail,
+    }
+}
+
+/// The project coverage delta condition (not judged without --base-coverage), and the
+/// project coverage at base.
+fn project_delta(
+    settings: &Settings,
+    reports: &CoverageRequest,
+    project: Option<f64>,
+) -> Result<(Option<Condition>, Option<f64>)> {
+    let condition = |value: f64, passed, judged, detail: String| Condition {
+        over_new_lines: false,
+        name: "project coverage delta".to_string(),
+        unit: Unit::Points,
+        value,
+        limit: -settings.coverage.max_drop,
+        passed,
+        judged,
+        detail,
+    };
+    if reports.base.is_empty() {
+        let not_judged = condition(0.0, true, false, "no --base-coverage report".to_string());
+        return Ok((Some(not_judged), None));
+    }
+    let base_report = Report::read_all(&reports.base, reports.format)?;
+    let (bc, bt) = patch::totals(&base_report);
+    let base_project = (bt > 0).then(|| 100.0 * bc as f64 / bt as f64);
+    let (Some(h), Some(b)) = (project, base_project) else {
+        return Ok((None, base_project));
+    };
+    let d = h - b;
+    let passed = d >= -settings.coverage.max_drop - 1e-9;
+    Ok((
+        Some(condition(
+            d,
+            passed,
+            true,
+            format!("{h:.2} % at head, {b:.2} % at base"),
+        )),
+        base_project,
+    ))
 }
 
 /// Report files by the tracked file they name (several report paths for one file merge), and

@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use crate::coverage_gate;
 use crate::lang::ParseLimits;
 
 /// Where the configuration is read from.
@@ -51,7 +50,7 @@ pub struct CheckRequest {
     pub config_from: ConfigFrom,
     pub limits: ParseLimits,
     pub cache: Cache,
-    pub coverage: coverage_gate::CoverageRequest,
+    pub coverage: CoverageRequest,
 }
 
 /// Where the duplication check keeps its token cache.
@@ -61,4 +60,12 @@ pub enum Cache {
     Default,
     Dir(PathBuf),
     Off,
+}
+
+/// What the user gave: reports of the tests at head, and at base.
+#[derive(Clone, Debug, Default)]
+pub struct CoverageRequest {
+    pub head: Vec<PathBuf>,
+    pub base: Vec<PathBuf>,
+    pub format: Option<crate::coverage::Format>,
 }
