@@ -467,3 +467,26 @@ fn the_token_cache_is_read_so_unchanged_blobs_are_not() {
         stderr(&out)
     );
 }
+
+/// Crossing a limit always keeps the rule's severity, however small the step: from just under
+/// it, and from exactly at it (which is not over it).
+#[test]
+fn a_small_step_across_the_limit_fails() {
+    for (from, to) in [(8, 10), (9, 10)] {
+        // cyclomatic from + 1 at base, to + 1 at head; the limit is 10
+        let (repo, base) = repo_with(&[("a.py", flat_python("grows", from))]);
+        repo.write("a.py", flat_python("grows", to));
+        repo.commit("one or two more branches");
+        let (exit, report) = check_json(&repo, &base, &[]);
+        let found = findings_of(&report, "cyclomatic-complexity");
+        assert_eq!(found.len(), 1, "{report}");
+        assert_eq!(
+            found[0]["severity"],
+            "error",
+            "cyclomatic {} -> {}",
+            from + 1,
+            to + 1
+        );
+        assert_eq!(exit, 1);
+    }
+}
