@@ -1,8 +1,11 @@
 //! debtgate: a diff-aware quality gate for CI.
 //!
-//! The pipeline runs one way: [`git`] resolves the change, [`lang`] parses base and head,
-//! [`metrics`] measures them, [`check`] holds the measurements against the [`rules`] and
-//! [`config`], and [`report`] renders the resulting [`verdict`].
+//! The pipeline runs one way, one room per stage ([`check::run`] is the sequence): the
+//! [`request`] the command line fills, the [`change`] (commits, files, lines, settings, through
+//! [`git`]), [`measure`] (parse with [`lang`], measure with [`metrics`], match with
+//! [`identity`], find copies with [`clones`]), [`judge`] (the [`rules`] and conditions, into a
+//! [`verdict`]), and [`report`] (one writer per format). README "How the code is laid out" has
+//! the whole map.
 
 pub mod change;
 pub mod check;
