@@ -15,7 +15,7 @@ use serde::Serialize;
 use tree_sitter::Node;
 
 use super::{named_children, row_to_line, utf16_column};
-use crate::lang::Language;
+use crate::lang::{Language, LANGUAGES};
 
 /// One step of a cognitive-complexity total: `amount` at a place, `nesting` of it for depth.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -211,16 +211,11 @@ impl Table {
 
     /// The table of `language`, resolved once.
     pub(crate) fn of(language: Language) -> &'static Table {
-        static TABLES: [OnceLock<Table>; 7] = [const { OnceLock::new() }; 7];
-        let index = match language {
-            Language::Rust => 0,
-            Language::Python => 1,
-            Language::JavaScript => 2,
-            Language::TypeScript => 3,
-            Language::Tsx => 4,
-            Language::Go => 5,
-            Language::Java => 6,
-        };
+        static TABLES: [OnceLock<Table>; LANGUAGES.len()] = [const { OnceLock::new() }; LANGUAGES.len()];
+        let index = LANGUAGES
+            .iter()
+            .position(|spec| spec.language == language)
+            .expect("every language has a spec");
         TABLES[index].get_or_init(|| {
             Table::resolve(spec_of(language), &language.grammar())
                 .unwrap_or_else(|e| panic!("the {} complexity table: {e}", language.name()))
@@ -759,7 +754,6 @@ fn is_method(def: Node<'_>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lang::LANGUAGES;
 
     /// Every kind name in every table is a named node kind of its grammar.
     #[test]
