@@ -22,14 +22,12 @@ pub fn run(request: &CheckRequest, env: &Environment, progress: OnProgress<'_>) 
     let coverage_rule = rules::of_metric(&settings.rules, Metric::UncoveredLines).filter(|r| r.enabled);
     let coverage = coverage_gate::evaluate(&repo, &change, &settings, request, coverage_rule, &moved)?;
     let duplication = measure::find_duplication(&repo, request, &change, &settings, &measured, progress)?;
-    Ok(judge::judge(
-        &change,
-        &settings,
-        &measured,
-        &identity,
-        &moved,
-        duplication.as_ref(),
+    let measurement = judge::Measurement {
+        files: &measured,
+        identity: &identity,
+        moved: &moved,
+        duplication: duplication.as_ref(),
         coverage,
-        notices,
-    ))
+    };
+    Ok(judge::judge(&change, &settings, measurement, notices))
 }

@@ -194,74 +194,82 @@ fn dispatch(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<
     match cli.command {
         Command::Check(args) => check(*args, stdout),
         Command::Metrics(args) => metrics(args, stdout, stderr),
-        Command::InstallHook { repo, force } => {
-            let repo = crate::git::Repo::discover(&repo)?;
-            let hooks = String::from_utf8_lossy(&repo.git(&[
-                "rev-parse",
-                "--path-format=absolute",
-                "--git-path",
-                "hooks",
-            ])?)
-            .trim()
-            .to_string();
-            let path = PathBuf::from(hooks).join("pre-push");
-            if path.exists() && !force {
-                anyhow::bail!("{} already exists; pass --force to replace it", path.display());
-            }
-            let exe = std::env::current_exe().context("cannot find the debtgate executable")?;
-            std::fs::create_dir_all(path.parent().expect("hooks dir"))?;
-            write_file(&path, &crate::hook::pre_push(&exe.display().to_string()))?;
-            make_executable(&path)?;
-            writeln!(stdout, "installed {}", path.display())?;
-            Ok(0)
-        }
-        Command::Init { path, force } => {
-            if path.exists() && !force {
-                anyhow::bail!("{} already exists; pass --force to replace it", path.display());
-            }
-            let text = crate::config::template(&Settings::defaults()?.rules);
-            write_file(&path, &text)?;
-            writeln!(stdout, "wrote {}", path.display())?;
-            Ok(0)
-        }
-        Command::Rules => {
-            let settings = Settings::defaults()?;
-            for r in &settings.rules {
-                writeln!(
-                    stdout,
-                    "{:<24} {:<8} {:<22} > {:<4} {}",
-                    r.id,
-                    r.severity.as_str(),
-                    r.metric.label(),
-                    r.threshold,
-                    r.summary
-                )?;
-            }
-            Ok(0)
-        }
-        Command::Explain { target } => {
-            let settings = Settings::defaults()?;
-            if let Some(function) = crate::explain::Target::parse(&target) {
-                let text = crate::explain::function(&function, &settings.rules, ParseLimits::default())?;
-                stdout.write_all(text.as_bytes())?;
-                return Ok(0);
-            }
-            let r = rules::find(&settings.rules, &target)?;
-            writeln!(
-                stdout,
-                "{} ({})\n\n{}\n\nmetric: {}, limit: {}, scope: {:?}, severity: {}\n\n{}",
-                r.id,
-                r.name,
-                r.summary,
-                r.metric.label(),
-                r.threshold,
-                r.scope,
-                r.severity.as_str(),
-                r.help.trim()
-            )?;
-            Ok(0)
-        }
+        Command::InstallHook { repo, force } => install_hook(&repo, force, stdout),
+        Command::Init { path, force } => init(&path, force, stdout),
+        Command::Rules => list_rules(stdout),
+        Command::Explain { target } => explain(&target, stdout),
     }
+}
+
+fn install_hook(repo: &std::path::Path, force: bool, stdout: &mut dyn Write) -> Result<i32> {
+    let repo = crate::git::Repo::discover(repo)?;
+    let hooks = String::from_utf8_lossy(&repo.git(&[
+        "rev-parse",
+        "--path-format=absolute",
+        "--git-path",
+        "hooks",
+    ])?)
+    .trim()
+    .to_string();
+    let path = PathBuf::from(hooks).join("pre-push");
+    if path.exists() && !force {
+        anyhow::bail!("{} already exists; pass --force to replace it", path.display());
+    }
+    let exe = std::env::current_exe().context("cannot find the debtgate executable")?;
+    std::fs::create_dir_all(path.parent().expect("hooks dir"))?;
+    write_file(&path, &crate::hook::pre_push(&exe.display().to_string()))?;
+    make_executable(&path)?;
+    writeln!(stdout, "installed {}", path.display())?;
+    Ok(0)
+}
+
+fn init(path: &std::path::Path, force: bool, stdout: &mut dyn Write) -> Result<i32> {
+    if path.exists() && !force {
+        anyhow::bail!("{} already exists; pass --force to replace it", path.display());
+    }
+    let text = crate::config::template(&Settings::defaults()?.rules);
+    write_file(path, &text)?;
+    writeln!(stdout, "wrote {}", path.display())?;
+    Ok(0)
+}
+
+fn list_rules(stdout: &mut dyn Write) -> Result<i32> {
+    let settings = Settings::defaults()?;
+    for r in &settings.rules {
+        writeln!(
+            stdout,
+            "{:<24} {:<8} {:<22} > {:<4} {}",
+            r.id,
+            r.severity.as_str(),
+            r.metric.label(),
+            r.threshold,
+            r.summary
+        )?;
+    }
+    Ok(0)
+}
+
+fn explain(target: &str, stdout: &mut dyn Write) -> Result<i32> {
+    let settings = Settings::defaults()?;
+    if let Some(function) = crate::explain::Target::parse(target) {
+        let text = crate::explain::function(&function, &settings.rules, ParseLimits::default())?;
+        stdout.write_all(text.as_bytes())?;
+        return Ok(0);
+    }
+    let r = rules::find(&settings.rules, target)?;
+    writeln!(
+        stdout,
+        "{} ({})\n\n{}\n\nmetric: {}, limit: {}, scope: {:?}, severity: {}\n\n{}",
+        r.id,
+        r.name,
+        r.summary,
+        r.metric.label(),
+        r.threshold,
+        r.scope,
+        r.severity.as_str(),
+        r.help.trim()
+    )?;
+    Ok(0)
 }
 
 fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<i32> {

@@ -67,9 +67,12 @@ impl Duplication {
     }
 }
 
-/// How the index is built: where token caches live (none: no cache), and where progress goes.
+/// How the index is built: which files are left out of it, the parse limits, where token
+/// caches live (none: no cache), and where progress goes.
 #[derive(Clone, Copy)]
 pub struct IndexOptions<'a> {
+    pub excludes: &'a GlobSet,
+    pub limits: ParseLimits,
     pub cache_dir: Option<&'a Path>,
     pub progress: OnProgress<'a>,
 }
@@ -92,12 +95,10 @@ pub fn find(
     change: &ChangeSet,
     targets: &HashMap<String, Target>,
     settings: CloneSettings,
-    excludes: &GlobSet,
     index: IndexOptions<'_>,
-    limits: ParseLimits,
 ) -> Result<Duplication> {
-    let scope = Scope::of(repo, change, excludes, limits)?;
-    let (store, cache_hits) = load_tokens(repo, &scope, settings.normalize, index, limits)?;
+    let scope = Scope::of(repo, change, index.excludes, index.limits)?;
+    let (store, cache_hits) = load_tokens(repo, &scope, settings.normalize, index)?;
     let empty = Tokens::default();
     let tokens: Vec<&Tokens> = scope
         .files
@@ -236,7 +237,6 @@ fn load_tokens(
     scope: &Scope,
     normalize: bool,
     index: IndexOptions<'_>,
-    limits: ParseLimits,
 ) -> Result<(TokenCache, usize)> {
     let mut wanted: Vec<(&str, Language)> = scope.files.iter().map(|f| (f.1.as_str(), f.2)).collect();
     wanted.extend(scope.base_blobs.iter().map(|(id, l)| (id.as_str(), *l)));
@@ -247,7 +247,7 @@ fn load_tokens(
     for (id, _) in &scope.base_blobs {
         store.forget(id);
     }
-    let hits = tokenize_missing(repo, &mut store, &wanted, normalize, limits, index.progress)?;
+    let hits = tokenize_missing(repo, &mut store, &wanted, normalize, index.limits, index.progress)?;
     store.save(wanted.iter().map(|w| w.0));
     Ok((store, hits))
 }

@@ -321,18 +321,30 @@ fn related_of(rule: &Rule, f: &FunctionMetrics, path: &str, shown: &str) -> Vec<
         .collect()
 }
 
+/// What the measure stage hands the judge.
+pub(crate) struct Measurement<'m> {
+    pub files: &'m [MeasuredFile],
+    pub identity: &'m Identity,
+    /// Added lines of functions moved, unchanged, from another file.
+    pub moved: &'m HashMap<String, LineSet>,
+    pub duplication: Option<&'m clones::Duplication>,
+    pub coverage: coverage_gate::CoverageOutcome,
+}
+
 /// Holds the measurements against the rules and the gate conditions.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn judge(
     change: &ChangeSet,
     settings: &Settings,
-    measured: &[MeasuredFile],
-    identity: &Identity,
-    moved: &HashMap<String, LineSet>,
-    duplication: Option<&clones::Duplication>,
-    coverage: coverage_gate::CoverageOutcome,
+    m: Measurement<'_>,
     mut notices: Vec<Notice>,
 ) -> Verdict {
+    let Measurement {
+        files: measured,
+        identity,
+        moved,
+        duplication,
+        coverage,
+    } = m;
     let by_path: HashMap<&str, &MeasuredFile> = measured
         .iter()
         .filter(|m| !m.deleted)

@@ -113,19 +113,13 @@ pub(crate) fn find_duplication(
         min_lines: settings.duplication.min_lines,
         normalize: settings.duplication.normalize,
     };
-    clones::find(
-        repo,
-        change,
-        &targets,
-        clone_settings,
-        &excludes,
-        clones::IndexOptions {
-            cache_dir: dir.as_deref(),
-            progress,
-        },
-        request.limits,
-    )
-    .map(Some)
+    let index = clones::IndexOptions {
+        excludes: &excludes,
+        limits: request.limits,
+        cache_dir: dir.as_deref(),
+        progress,
+    };
+    clones::find(repo, change, &targets, clone_settings, index).map(Some)
 }
 
 /// A changed file's functions at base and head.
