@@ -313,116 +313,92 @@ impl Settings {
 
     fn from_file(file: ConfigFile, origin: &str) -> Result<Settings> {
         let mut settings = Settings::defaults()?;
-        let unknown_rule = |settings: &Settings, table: &str, id: &str| {
-            let ids: Vec<&str> = settings.rules.iter().map(|r| r.id.as_str()).collect();
-            anyhow::anyhow!(
-                "{origin}: {table}{id}] names no rule; the rules are: {}",
-                ids.join(", ")
-            )
-        };
         for (id, o) in &file.rules {
             let Some(rule) = settings.rules.iter_mut().find(|r| &r.id == id) else {
-                return Err(unknown_rule(&settings, "[rules.", id));
+                return Err(settings.unknown_rule(origin, "[rules.", id));
             };
             o.apply(rule);
         }
-        let globs = |patterns: &[String], what: &str| -> Result<globset::GlobSet> {
-            let mut builder = globset::GlobSetBuilder::new();
-            for p in patterns {
-                let glob = globset::Glob::new(p).map_err(|e| anyhow::anyhow!("{origin}: {what}: {e}"))?;
-                builder.add(glob);
-            }
-            builder
-                .build()
-                .map_err(|e| anyhow::anyhow!("{origin}: {what}: {e}"))
+        let globs = |patterns: &[String], what: &str| {
+            crate::classify::globs(patterns.iter().map(String::as_str), &format!("{origin}: {what}"))
         };
         settings.exclude = globs(&file.exclude, "exclude")?;
         for (i, o) in file.overrides.into_iter().enumerate() {
             if o.paths.is_empty() {
                 bail!("{origin}: [[overrides]] #{} has no paths = [...]", i + 1);
             }
-            for id in o.rules.keys() {
-                if !settings.rules.iter().any(|r| &r.id == id) {
-                    return Err(unknown_rule(&settings, "[[overrides]] rules.", id));
-                }
+            if let Some(id) = o
+                .rules
+                .keys()
+                .find(|id| !settings.rules.iter().any(|r| &r.id == *id))
+            {
+                return Err(settings.unknown_rule(origin, "[[overrides]] rules.", id));
             }
             settings.overrides.push(PathOverride {
                 globs: globs(&o.paths, "[[overrides]] paths")?,
                 rules: o.rules,
             });
         }
-        settings.max_debt_minutes = file.gate.max_debt_minutes;
         if let Some(paths) = &file.tests.paths {
-            settings.tests.globs = crate::classify::globs(
-                paths.iter().map(String::as_str),
-                &format!("{origin}: [tests] paths"),
-            )?;
+            settings.tests.globs = globs(paths, "[tests] paths")?;
         }
         if let Some(f) = file.tests.limit_factor {
-            if !(f.is_finite() && (1.0..=100.0).contains(&f)) {
-                bail!("{origin}: [tests] limit-factor must be between 1 and 100, not {f}");
-            }
-            settings.tests.limit_factor = f;
+            settings.tests.limit_factor = within(origin, "[tests] limit-factor", f, 1.0, 100.0)?;
         }
-        if let Some(n) = file.gate.min_new_lines {
-            settings.min_new_lines = n;
-        }
-        if let Some(p) = file.gate.large_worsening_percent {
-            if !(0.0..=1000.0).contains(&p) {
-                bail!("{origin}: [gate] large-worsening-percent must be between 0 and 1000, not {p}");
-            }
-            settings.large_worsening = p / 100.0;
-        }
-        if let Some(p) = file.gate.policy {
-            settings.policy = p;
-        }
-        if let Some(r) = file.gate.max_debt_ratio {
-            if !(0.0..=100.0).contains(&r) {
-                bail!("{origin}: [gate] max-debt-ratio must be between 0 and 100, not {r}");
-            }
-            settings.max_debt_ratio = r;
-        }
-        if let Some(f) = file.gate.fail_on {
-            settings.fail_on = f;
-        }
-        if let Some(p) = file.gate.max_duplicated_lines_percent {
-            if !(0.0..=100.0).contains(&p) {
-                bail!("{origin}: [gate] max-duplicated-lines-percent must be between 0 and 100, not {p}");
-            }
-            settings.max_duplicated_lines_percent = p;
-        }
-        let percent = |key: &str, v: f64| -> Result<f64> {
-            if !(0.0..=100.0).contains(&v) {
-                bail!("{origin}: [gate] {key} must be between 0 and 100, not {v}");
-            }
-            Ok(v)
-        };
-        if let Some(p) = file.gate.min_patch_coverage {
-            settings.coverage.min_patch = percent("min-patch-coverage", p)?;
-            settings.coverage.gate_configured = true;
-        }
-        if let Some(p) = file.gate.max_coverage_drop {
-            settings.coverage.max_drop = percent("max-coverage-drop", p)?;
-        }
+        settings.apply_gate(file.gate, origin)?;
         settings.coverage.path_map = file.coverage.path_map;
         if let Some(m) = file.coverage.missing_report {
             settings.coverage.missing_report = m;
         }
         let d = file.duplication;
-        if let Some(m) = d.min_lines {
-            settings.duplication.min_lines = m;
-        }
-        if let Some(n) = d.normalize {
-            settings.duplication.normalize = n;
-        }
-        crate::classify::globs(
-            d.exclude.iter().map(String::as_str),
-            &format!("{origin}: [duplication] exclude"),
-        )?;
+        settings.duplication.min_lines = d.min_lines.unwrap_or(settings.duplication.min_lines);
+        settings.duplication.normalize = d.normalize.unwrap_or(settings.duplication.normalize);
+        globs(&d.exclude, "[duplication] exclude")?;
         settings.duplication.exclude = d.exclude;
         settings.source = Some(origin.to_string());
         Ok(settings)
     }
+
+    fn apply_gate(&mut self, gate: GateConfig, origin: &str) -> Result<()> {
+        let percent = |key: &str, v: Option<f64>| {
+            v.map(|v| within(origin, &format!("[gate] {key}"), v, 0.0, 100.0))
+                .transpose()
+        };
+        self.max_debt_minutes = gate.max_debt_minutes;
+        self.min_new_lines = gate.min_new_lines.unwrap_or(self.min_new_lines);
+        if let Some(p) = gate.large_worsening_percent {
+            self.large_worsening = within(origin, "[gate] large-worsening-percent", p, 0.0, 1000.0)? / 100.0;
+        }
+        self.policy = gate.policy.unwrap_or(self.policy);
+        self.max_debt_ratio = percent("max-debt-ratio", gate.max_debt_ratio)?.unwrap_or(self.max_debt_ratio);
+        self.fail_on = gate.fail_on.unwrap_or(self.fail_on);
+        self.max_duplicated_lines_percent =
+            percent("max-duplicated-lines-percent", gate.max_duplicated_lines_percent)?
+                .unwrap_or(self.max_duplicated_lines_percent);
+        if let Some(p) = percent("min-patch-coverage", gate.min_patch_coverage)? {
+            self.coverage.min_patch = p;
+            self.coverage.gate_configured = true;
+        }
+        self.coverage.max_drop =
+            percent("max-coverage-drop", gate.max_coverage_drop)?.unwrap_or(self.coverage.max_drop);
+        Ok(())
+    }
+
+    fn unknown_rule(&self, origin: &str, table: &str, id: &str) -> anyhow::Error {
+        let ids: Vec<&str> = self.rules.iter().map(|r| r.id.as_str()).collect();
+        anyhow::anyhow!(
+            "{origin}: {table}{id}] names no rule; the rules are: {}",
+            ids.join(", ")
+        )
+    }
+}
+
+/// `value` when it lies in `low..=high` (NaN does not), else an error naming the setting.
+fn within(origin: &str, key: &str, value: f64, low: f64, high: f64) -> Result<f64> {
+    if !(low..=high).contains(&value) {
+        bail!("{origin}: {key} must be between {low} and {high}, not {value}");
+    }
+    Ok(value)
 }
 
 /// A commented configuration with every setting at its default, for `debtgate init`. Every
