@@ -31,122 +31,43 @@ pub fn escape(s: &str) -> String {
 
 pub fn render(verdict: &Verdict) -> String {
     let mut out = String::new();
-    let (icon, word) = match verdict.outcome {
-        Outcome::Passed => ("✅", "passed"),
-        Outcome::Failed => ("❌", "failed"),
-        Outcome::NotJudged => ("⚠️", "could not judge this change"),
-    };
-    let s = &verdict.summary;
-    let _ = writeln!(out, "## {icon} debtgate {word}\n");
-    let _ = writeln!(
-        out,
-        "{} error(s), {} warning(s), {} note(s){} in {} of {} changed file(s). Debt: {} min added, {} min removed, net {:+} min.\n",
-        s.errors,
-        s.warnings,
-        s.notes,
-        if s.suppressed > 0 { format!(", {} suppressed", s.suppressed) } else { String::new() },
-        s.files_analyzed,
-        s.files_changed,
-        s.debt_minutes,
-        s.debt_removed_minutes,
-        s.debt_net_minutes
+    headline(&mut out, verdict);
+    conditions(&mut out, verdict);
+    findings(&mut out, verdict);
+    let moves: Vec<String> = verdict
+        .moves
+        .iter()
+        .map(|m| escape(&super::text::describe_move(m)))
+        .collect();
+    folded(
+        &mut out,
+        &format!("{} function(s) moved or renamed", moves.len()),
+        &moves,
     );
-    if !verdict.conditions.is_empty() {
-        let _ = writeln!(
-            out,
-            "| gate condition | value | limit | result |\n| --- | ---: | ---: | --- |"
-        );
-        for c in &verdict.conditions {
-            let (value, result) = if c.judged {
-                (c.shown_value(), if c.passed { "passed" } else { "**failed**" })
-            } else {
-                ("—".to_string(), "not applied")
-            };
-            let limit = c.shown_limit();
-            let _ = writeln!(
-                out,
-                "| {} ({}) | {value} | {limit} | {result} |",
-                escape(&c.name),
-                escape(&c.detail)
-            );
-        }
-        out.push('\n');
-    }
-    if !verdict.findings.is_empty() {
-        let _ = writeln!(out, "| | location | rule | finding |\n| --- | --- | --- | --- |");
-        for (shown, f) in verdict.findings.iter().enumerate() {
-            if out.len() > SIZE_BUDGET {
-                let _ = writeln!(
-                    out,
-                    "\n{} more finding(s): see the SARIF or JSON report.",
-                    verdict.findings.len() - shown
-                );
-                break;
-            }
-            let mark = match (f.suppressed.is_some(), f.severity) {
-                (true, _) => "🔕",
-                (false, crate::rules::Severity::Error) => "🔴",
-                (false, crate::rules::Severity::Warning) => "🟡",
-                (false, crate::rules::Severity::Note) => "🔵",
-            };
-            let suppressed = f
-                .suppressed
-                .as_deref()
-                .map(|r| format!(" *(suppressed: {})*", escape(r)))
-                .unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "| {mark} | {}:{} | `{}` | {}{suppressed} |",
-                escape(&f.path),
-                f.line,
-                f.rule_id,
-                escape(&f.message)
-            );
-        }
-        out.push('\n');
-    }
-    if !verdict.moves.is_empty() {
-        let _ = writeln!(
-            out,
-            "<details><summary>{} function(s) moved or renamed</summary>\n",
-            verdict.moves.len()
-        );
-        for m in &verdict.moves {
-            let _ = writeln!(out, "- {}", escape(&super::text::describe_move(m)));
-        }
-        let _ = writeln!(out, "\n</details>\n");
-    }
-    let left_out: Vec<_> = verdict
+    let left_out: Vec<String> = verdict
         .notices
         .iter()
         .filter(|n| n.message.starts_with("not judged:"))
-        .collect();
-    if !left_out.is_empty() {
-        let _ = writeln!(
-            out,
-            "<details><summary>{} file(s) not judged</summary>\n",
-            left_out.len()
-        );
-        for n in left_out {
-            let _ = writeln!(
-                out,
-                "- {}: {}",
+        .map(|n| {
+            format!(
+                "{}: {}",
                 escape(n.path.as_deref().unwrap_or("")),
                 escape(&n.message)
-            );
-        }
-        let _ = writeln!(out, "\n</details>\n");
-    }
+            )
+        })
+        .collect();
+    folded(
+        &mut out,
+        &format!("{} file(s) not judged", left_out.len()),
+        &left_out,
+    );
     for n in verdict.notices.iter().filter(|n| n.blocking) {
-        let _ = writeln!(
-            out,
-            "> ⚠️ {}{}\n",
-            n.path
-                .as_deref()
-                .map(|p| format!("{}: ", escape(p)))
-                .unwrap_or_default(),
-            escape(&n.message)
-        );
+        let path = n
+            .path
+            .as_deref()
+            .map(|p| format!("{}: ", escape(p)))
+            .unwrap_or_default();
+        let _ = writeln!(out, "> ⚠️ {path}{}\n", escape(&n.message));
     }
     let _ = writeln!(
         out,
@@ -156,6 +77,97 @@ pub fn render(verdict: &Verdict) -> String {
         &verdict.head[..verdict.head.len().min(12)]
     );
     out
+}
+
+fn headline(out: &mut String, verdict: &Verdict) {
+    let (icon, word) = match verdict.outcome {
+        Outcome::Passed => ("✅", "passed"),
+        Outcome::Failed => ("❌", "failed"),
+        Outcome::NotJudged => ("⚠️", "could not judge this change"),
+    };
+    let s = &verdict.summary;
+    let suppressed = if s.suppressed > 0 {
+        format!(", {} suppressed", s.suppressed)
+    } else {
+        String::new()
+    };
+    let _ = writeln!(out, "## {icon} debtgate {word}\n");
+    let _ = writeln!(
+        out,
+        "{} error(s), {} warning(s), {} note(s){suppressed} in {} of {} changed file(s). Debt: {} min added, {} min removed, net {:+} min.\n",
+        s.errors, s.warnings, s.notes, s.files_analyzed, s.files_changed, s.debt_minutes, s.debt_removed_minutes, s.debt_net_minutes
+    );
+}
+
+fn conditions(out: &mut String, verdict: &Verdict) {
+    if verdict.conditions.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "| gate condition | value | limit | result |\n| --- | ---: | ---: | --- |"
+    );
+    for c in &verdict.conditions {
+        let (value, result) = match (c.judged, c.passed) {
+            (true, true) => (c.shown_value(), "passed"),
+            (true, false) => (c.shown_value(), "**failed**"),
+            (false, _) => ("—".to_string(), "not applied"),
+        };
+        let limit = c.shown_limit();
+        let _ = writeln!(
+            out,
+            "| {} ({}) | {value} | {limit} | {result} |",
+            escape(&c.name),
+            escape(&c.detail)
+        );
+    }
+    out.push('\n');
+}
+
+fn findings(out: &mut String, verdict: &Verdict) {
+    if verdict.findings.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "| | location | rule | finding |\n| --- | --- | --- | --- |");
+    for (shown, f) in verdict.findings.iter().enumerate() {
+        if out.len() > SIZE_BUDGET {
+            let more = verdict.findings.len() - shown;
+            let _ = writeln!(out, "\n{more} more finding(s): see the SARIF or JSON report.");
+            break;
+        }
+        let mark = match (f.suppressed.is_some(), f.severity) {
+            (true, _) => "🔕",
+            (false, crate::rules::Severity::Error) => "🔴",
+            (false, crate::rules::Severity::Warning) => "🟡",
+            (false, crate::rules::Severity::Note) => "🔵",
+        };
+        let suppressed = f
+            .suppressed
+            .as_deref()
+            .map(|r| format!(" *(suppressed: {})*", escape(r)))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "| {mark} | {}:{} | `{}` | {}{suppressed} |",
+            escape(&f.path),
+            f.line,
+            f.rule_id,
+            escape(&f.message)
+        );
+    }
+    out.push('\n');
+}
+
+/// A folded list (`<details>`), written only when it has items.
+fn folded(out: &mut String, summary: &str, items: &[String]) {
+    if items.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "<details><summary>{summary}</summary>\n");
+    for item in items {
+        let _ = writeln!(out, "- {item}");
+    }
+    let _ = writeln!(out, "\n</details>\n");
 }
 
 #[cfg(test)]
