@@ -13,7 +13,7 @@ use serde_sarif::sarif::{
 };
 
 use crate::rules::{Rule, Severity};
-use crate::verdict::Verdict;
+use crate::verdict::{Finding, Notice, Verdict};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const SRCROOT: &str = "%SRCROOT%";
@@ -39,94 +39,12 @@ pub fn render(verdict: &Verdict) -> String {
         .enumerate()
         .map(|(i, r)| (r.id.as_str(), i as i64))
         .collect();
-
-    let results: Vec<SarifResult> = verdict
-        .findings
-        .iter()
-        .map(|f| {
-            let region = Region::builder()
-                .start_line(i64::from(f.line))
-                .start_column(i64::from(f.column))
-                .build();
-            let related: Vec<Location> = f
-                .related
-                .iter()
-                .enumerate()
-                .map(|(i, r)| {
-                    Location::builder()
-                        .id(i as i64)
-                        .physical_location(physical(
-                            &r.path,
-                            Region::builder()
-                                .start_line(i64::from(r.start_line))
-                                .end_line(i64::from(r.end_line))
-                                .build(),
-                        ))
-                        .message(Message::builder().text(r.message.clone()).build())
-                        .build()
-                })
-                .collect();
-            let mut props = BTreeMap::new();
-            props.insert("metric".to_string(), serde_json::json!(f.metric));
-            props.insert("value".to_string(), serde_json::json!(f.value));
-            props.insert("baseValue".to_string(), serde_json::json!(f.base_value));
-            props.insert("threshold".to_string(), serde_json::json!(f.threshold));
-            props.insert("change".to_string(), serde_json::json!(f.change));
-            if !f.function.is_empty() {
-                props.insert("function".to_string(), serde_json::json!(f.function));
-            }
-            props.insert("debtMinutes".to_string(), serde_json::json!(f.debt_minutes));
-            let mut fingerprints = BTreeMap::new();
-            fingerprints.insert("debtgate/v1".to_string(), f.fingerprint.clone());
-            let mut result = SarifResult::builder()
-                .rule_id(f.rule_id.clone())
-                .level(result_level(f.severity))
-                .message(Message::builder().text(f.message.clone()).build())
-                .locations(vec![Location::builder()
-                    .physical_location(physical(&f.path, region))
-                    .build()])
-                .related_locations(related)
-                .partial_fingerprints(fingerprints)
-                .properties(PropertyBag::builder().additional_properties(props).build())
-                .build();
-            if let Some(&i) = index.get(f.rule_id.as_str()) {
-                result.rule_index = Some(i);
-            }
-            if let Some(reason) = &f.suppressed {
-                result.suppressions = Some(vec![Suppression::builder()
-                    .kind(serde_json::json!("inSource"))
-                    .justification(reason.clone())
-                    .build()]);
-            }
-            result
-        })
-        .collect();
-
-    let notifications: Vec<Notification> = verdict
-        .notices
-        .iter()
-        .map(|n| {
-            let mut notification = Notification::builder()
-                .level(level(n.level))
-                .message(Message::builder().text(n.message.clone()).build())
-                .build();
-            if let Some(path) = &n.path {
-                notification.locations = Some(vec![Location::builder()
-                    .physical_location(
-                        PhysicalLocation::builder()
-                            .artifact_location(artifact(path))
-                            .build(),
-                    )
-                    .build()]);
-            }
-            notification
-        })
-        .collect();
+    let results: Vec<SarifResult> = verdict.findings.iter().map(|f| result(f, &index)).collect();
+    let notifications: Vec<Notification> = verdict.notices.iter().map(notification).collect();
     let invocation = Invocation::builder()
         .execution_successful(!verdict.notices.iter().any(|n| n.blocking))
         .tool_execution_notifications(notifications)
         .build();
-
     let driver = ToolComponent::builder()
         .name("debtgate")
         .semantic_version(env!("CARGO_PKG_VERSION"))
@@ -148,6 +66,76 @@ pub fn render(verdict: &Verdict) -> String {
     let mut out = serde_json::to_string_pretty(&sarif).expect("SARIF serialises");
     out.push('\n');
     out
+}
+
+/// One finding as a SARIF result: its place, the places that explain it, its numbers as
+/// properties, its fingerprint, and its suppression.
+fn result(f: &Finding, index: &BTreeMap<&str, i64>) -> SarifResult {
+    let region = Region::builder()
+        .start_line(i64::from(f.line))
+        .start_column(i64::from(f.column))
+        .build();
+    let related: Vec<Location> = f
+        .related
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let span = Region::builder()
+                .start_line(i64::from(r.start_line))
+                .end_line(i64::from(r.end_line))
+                .build();
+            Location::builder()
+                .id(i as i64)
+                .physical_location(physical(&r.path, span))
+                .message(Message::builder().text(r.message.clone()).build())
+                .build()
+        })
+        .collect();
+    let mut props = BTreeMap::new();
+    props.insert("metric".to_string(), serde_json::json!(f.metric));
+    props.insert("value".to_string(), serde_json::json!(f.value));
+    props.insert("baseValue".to_string(), serde_json::json!(f.base_value));
+    props.insert("threshold".to_string(), serde_json::json!(f.threshold));
+    props.insert("change".to_string(), serde_json::json!(f.change));
+    if !f.function.is_empty() {
+        props.insert("function".to_string(), serde_json::json!(f.function));
+    }
+    props.insert("debtMinutes".to_string(), serde_json::json!(f.debt_minutes));
+    let mut fingerprints = BTreeMap::new();
+    fingerprints.insert("debtgate/v1".to_string(), f.fingerprint.clone());
+    let mut result = SarifResult::builder()
+        .rule_id(f.rule_id.clone())
+        .level(result_level(f.severity))
+        .message(Message::builder().text(f.message.clone()).build())
+        .locations(vec![Location::builder()
+            .physical_location(physical(&f.path, region))
+            .build()])
+        .related_locations(related)
+        .partial_fingerprints(fingerprints)
+        .properties(PropertyBag::builder().additional_properties(props).build())
+        .build();
+    result.rule_index = index.get(f.rule_id.as_str()).copied();
+    if let Some(reason) = &f.suppressed {
+        result.suppressions = Some(vec![Suppression::builder()
+            .kind(serde_json::json!("inSource"))
+            .justification(reason.clone())
+            .build()]);
+    }
+    result
+}
+
+fn notification(n: &Notice) -> Notification {
+    let mut notification = Notification::builder()
+        .level(level(n.level))
+        .message(Message::builder().text(n.message.clone()).build())
+        .build();
+    if let Some(path) = &n.path {
+        let place = PhysicalLocation::builder()
+            .artifact_location(artifact(path))
+            .build();
+        notification.locations = Some(vec![Location::builder().physical_location(place).build()]);
+    }
+    notification
 }
 
 fn descriptor(rule: &Rule) -> ReportingDescriptor {
