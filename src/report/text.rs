@@ -6,9 +6,10 @@ use std::fmt::Write;
 
 use super::{escape_control, escape_own};
 use crate::rules::Severity;
-use crate::verdict::{Outcome, Verdict};
+use crate::verdict::{Finding, Outcome, Verdict};
 
 /// ANSI styles, or nothing.
+#[derive(Clone, Copy)]
 struct Style {
     on: bool,
 }
@@ -32,43 +33,7 @@ pub fn render_with(verdict: &Verdict, color: bool) -> String {
     let style = Style { on: color };
     let mut out = String::new();
     for f in &verdict.findings {
-        let suppressed = f
-            .suppressed
-            .as_deref()
-            .map(|r| style.paint("2", &format!(" [suppressed: {}]", escape_control(r))))
-            .unwrap_or_default();
-        let level = match (f.suppressed.is_some(), f.severity) {
-            (true, s) => style.paint("2", s.as_str()),
-            (false, Severity::Error) => style.paint("1;31", "error"),
-            (false, Severity::Warning) => style.paint("1;33", "warning"),
-            (false, Severity::Note) => style.paint("1;36", "note"),
-        };
-        let _ = writeln!(
-            out,
-            "{}: {level}[{}] {}{suppressed}",
-            style.paint(
-                "1",
-                &format!("{}:{}:{}", escape_control(&f.path), f.line, f.column)
-            ),
-            f.rule_id,
-            escape_own(&f.message)
-        );
-        if let Some(source) = &f.source_line {
-            let number = f.line.to_string();
-            let gutter = " ".repeat(number.len());
-            let text = escape_control(source.trim_end());
-            let indent = text.len() - text.trim_start().len();
-            let width = text.trim().chars().count().clamp(1, 60);
-            let bar = style.paint("34", "|");
-            let _ = writeln!(out, "{gutter} {bar}");
-            let _ = writeln!(out, "{} {bar} {text}", style.paint("34", &number));
-            let _ = writeln!(
-                out,
-                "{gutter} {bar} {}{}",
-                " ".repeat(indent),
-                style.paint("33", &"^".repeat(width))
-            );
-        }
+        finding(&mut out, f, style);
     }
     for m in &verdict.moves {
         let _ = writeln!(out, "moved: {}", escape_control(&describe_move(m)));
@@ -82,33 +47,78 @@ pub fn render_with(verdict: &Verdict, color: bool) -> String {
         let _ = writeln!(out, "{place}{}: {}", n.level.as_str(), escape_own(&n.message));
     }
     for c in &verdict.conditions {
-        if !c.judged {
-            let _ = writeln!(out, "gate: {}: not applied: {}", c.name, c.detail);
-            continue;
-        }
-        let _ = writeln!(
-            out,
-            "gate: {}: {} (limit {}): {} ({})",
-            c.name,
-            c.shown_value(),
-            c.shown_limit(),
-            if c.passed { "passed" } else { "FAILED" },
-            c.detail
-        );
+        let _ = match (c.judged, c.passed) {
+            (false, _) => writeln!(out, "gate: {}: not applied: {}", c.name, c.detail),
+            (true, passed) => writeln!(
+                out,
+                "gate: {}: {} (limit {}): {} ({})",
+                c.name,
+                c.shown_value(),
+                c.shown_limit(),
+                if passed { "passed" } else { "FAILED" },
+                c.detail
+            ),
+        };
     }
+    summary(&mut out, verdict);
+    out
+}
+
+/// `path:line:column: level[rule] message`, and the code frame under it.
+fn finding(out: &mut String, f: &Finding, style: Style) {
+    let suppressed = f
+        .suppressed
+        .as_deref()
+        .map(|r| style.paint("2", &format!(" [suppressed: {}]", escape_control(r))))
+        .unwrap_or_default();
+    let level = match (f.suppressed.is_some(), f.severity) {
+        (true, s) => style.paint("2", s.as_str()),
+        (false, Severity::Error) => style.paint("1;31", "error"),
+        (false, Severity::Warning) => style.paint("1;33", "warning"),
+        (false, Severity::Note) => style.paint("1;36", "note"),
+    };
+    let place = style.paint(
+        "1",
+        &format!("{}:{}:{}", escape_control(&f.path), f.line, f.column),
+    );
+    let _ = writeln!(
+        out,
+        "{place}: {level}[{}] {}{suppressed}",
+        f.rule_id,
+        escape_own(&f.message)
+    );
+    let Some(source) = &f.source_line else { return };
+    let number = f.line.to_string();
+    let gutter = " ".repeat(number.len());
+    let text = escape_control(source.trim_end());
+    let indent = text.len() - text.trim_start().len();
+    let width = text.trim().chars().count().clamp(1, 60);
+    let bar = style.paint("34", "|");
+    let _ = writeln!(out, "{gutter} {bar}");
+    let _ = writeln!(out, "{} {bar} {text}", style.paint("34", &number));
+    let carets = style.paint("33", &"^".repeat(width));
+    let _ = writeln!(out, "{gutter} {bar} {}{carets}", " ".repeat(indent));
+}
+
+/// The verdict line, and where base, head and configuration came from.
+fn summary(out: &mut String, verdict: &Verdict) {
     let s = &verdict.summary;
     let head = match verdict.outcome {
         Outcome::Passed => "debtgate: passed",
         Outcome::Failed => "debtgate: FAILED",
         Outcome::NotJudged => "debtgate: NOT JUDGED (see the errors above)",
     };
+    let suppressed = if s.suppressed > 0 {
+        format!(", {} suppressed", s.suppressed)
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
-        "{head}: {} error(s), {} warning(s), {} note(s){}; {} function(s) in {} of {} changed file(s) analysed; debt {} min added, {} min removed, net {:+} min",
+        "{head}: {} error(s), {} warning(s), {} note(s){suppressed}; {} function(s) in {} of {} changed file(s) analysed; debt {} min added, {} min removed, net {:+} min",
         s.errors,
         s.warnings,
         s.notes,
-        if s.suppressed > 0 { format!(", {} suppressed", s.suppressed) } else { String::new() },
         s.functions_analyzed,
         s.files_analyzed,
         s.files_changed,
@@ -122,18 +132,17 @@ pub fn render_with(verdict: &Verdict, color: bool) -> String {
     } else {
         format!("merge-base of {} ", escape_control(&verdict.base_spec))
     };
+    let config = verdict
+        .config_source
+        .as_deref()
+        .map(|c| format!(", config {}", escape_control(c)))
+        .unwrap_or_default();
     let _ = writeln!(
         out,
-        "  base {base} ({named}from {}), head {}{}",
+        "  base {base} ({named}from {}), head {}{config}",
         verdict.base_source,
-        &verdict.head[..verdict.head.len().min(12)],
-        verdict
-            .config_source
-            .as_deref()
-            .map(|c| format!(", config {}", escape_control(c)))
-            .unwrap_or_default()
+        &verdict.head[..verdict.head.len().min(12)]
     );
-    out
 }
 
 /// `a.py:old -> b.py:new (lines 3-9)`: a function the change moved or renamed.
