@@ -490,3 +490,25 @@ fn a_small_step_across_the_limit_fails() {
         assert_eq!(exit, 1);
     }
 }
+
+/// `min-new-lines` is the least number of new lines a ratio condition is applied to: a change
+/// of exactly that many is judged, one line fewer is not.
+#[test]
+fn ratio_conditions_apply_from_exactly_min_new_lines() {
+    for (lines, judged) in [(3, true), (2, false)] {
+        let (repo, base) = repo_with(&[("debtgate.toml", "[gate]\nmin-new-lines = 3\n".to_string())]);
+        let code: String = (0..lines).map(|i| format!("x{i} = {i}\n")).collect();
+        repo.write("a.py", code);
+        repo.commit("a few lines");
+        let hits: String = (1..=lines).map(|l| format!("DA:{l},1\n")).collect();
+        repo.write("lcov.info", format!("SF:a.py\n{hits}end_of_record\n"));
+        let (_, report) = check_json(&repo, &base, &["--coverage", "lcov.info"]);
+        let patch = report["conditions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "patch coverage")
+            .unwrap();
+        assert_eq!(patch["judged"], judged, "{lines} new lines: {patch}");
+    }
+}
