@@ -89,54 +89,10 @@ fn default_base(repo: &Repo, env: &Environment, head: &str) -> Result<(String, S
         let event: serde_json::Value = serde_json::from_str(&text)
             .with_context(|| format!("the GitHub event payload {} is not JSON", path.display()))?;
         if name.starts_with("pull_request") {
-            let sha = event
-                .pointer("/pull_request/base/sha")
-                .and_then(|v| v.as_str())
-                .ok_or_else(|| {
-                    anyhow!(
-                        "the {name} event payload {} has no pull_request.base.sha",
-                        path.display()
-                    )
-                })?;
-            // actions/checkout checks out a merge of the pull request into the base branch as
-            // it is now; the event's base may be older. The merge's first parent is the base
-            // the pull request is merged into, so files only the base branch changed since the
-            // event was made are not blamed on the pull request.
-            let pr_head = event.pointer("/pull_request/head/sha").and_then(|v| v.as_str());
-            let parents = repo.parents(head);
-            if let ([first, second], Some(pr_head)) = (&parents[..], pr_head) {
-                if second == pr_head && first != sha {
-                    return Ok((
-                        first.clone(),
-                        format!(
-                            "the first parent of the {name} merge commit (the event's base {} is older)",
-                            short(sha)
-                        ),
-                    ));
-                }
-            }
-            return Ok((sha.to_string(), format!("the {name} event's base")));
+            return pull_request_base(repo, &event, name, path, head);
         }
-        if name == "push" {
-            if let Some(before) = event.get("before").and_then(|v| v.as_str()) {
-                if !before.bytes().all(|b| b == b'0') {
-                    return Ok((before.to_string(), "the push event's `before`".to_string()));
-                }
-            }
-            // A push that creates a branch has no `before`: judge it from where it left the
-            // repository's default branch.
-            let default = event
-                .pointer("/repository/default_branch")
-                .and_then(|v| v.as_str());
-            if let Some(branch) = default.filter(|b| !b.is_empty() && !b.starts_with('-')) {
-                let remote = format!("origin/{branch}");
-                if repo.resolve_commit(&remote).is_some() {
-                    return Ok((
-                        remote,
-                        "the default branch of a push that creates a branch".to_string(),
-                    ));
-                }
-            }
+        if let Some(base) = (name == "push").then(|| push_base(repo, &event)).flatten() {
+            return Ok(base);
         }
     }
     if let Ok(out) = repo.git(&["symbolic-ref", "-q", "refs/remotes/origin/HEAD"]) {
@@ -151,6 +107,59 @@ fn default_base(repo: &Repo, env: &Environment, head: &str) -> Result<(String, S
         }
     }
     bail!("no base given and none found (no GitHub event, no origin/HEAD, main or master); pass --base REV")
+}
+
+/// The base of a pull request event: its base commit, or — where actions/checkout checked out
+/// the merge of the pull request into the base branch as it is now, and the event's base is
+/// older — the merge's first parent, so that files only the base branch changed since the
+/// event was made are not blamed on the pull request.
+fn pull_request_base(
+    repo: &Repo,
+    event: &serde_json::Value,
+    name: &str,
+    path: &std::path::Path,
+    head: &str,
+) -> Result<(String, String)> {
+    let sha = event
+        .pointer("/pull_request/base/sha")
+        .and_then(|v| v.as_str())
+        .ok_or_else(|| {
+            anyhow!(
+                "the {name} event payload {} has no pull_request.base.sha",
+                path.display()
+            )
+        })?;
+    let pr_head = event.pointer("/pull_request/head/sha").and_then(|v| v.as_str());
+    let parents = repo.parents(head);
+    if let ([first, second], Some(pr_head)) = (&parents[..], pr_head) {
+        if second == pr_head && first != sha {
+            let why = format!(
+                "the first parent of the {name} merge commit (the event's base {} is older)",
+                short(sha)
+            );
+            return Ok((first.clone(), why));
+        }
+    }
+    Ok((sha.to_string(), format!("the {name} event's base")))
+}
+
+/// The base of a push event: its `before`, or — for a push that creates a branch, which has
+/// none — the repository's default branch, where the branch left it.
+fn push_base(repo: &Repo, event: &serde_json::Value) -> Option<(String, String)> {
+    let before = event.get("before").and_then(|v| v.as_str());
+    if let Some(before) = before.filter(|b| !b.bytes().all(|c| c == b'0')) {
+        return Some((before.to_string(), "the push event's `before`".to_string()));
+    }
+    let branch = event
+        .pointer("/repository/default_branch")
+        .and_then(|v| v.as_str())?;
+    let remote = format!("origin/{branch}");
+    (!branch.is_empty() && !branch.starts_with('-') && repo.resolve_commit(&remote).is_some()).then(|| {
+        (
+            remote,
+            "the default branch of a push that creates a branch".to_string(),
+        )
+    })
 }
 
 pub(crate) fn load_settings(
