@@ -169,44 +169,14 @@ pub(crate) fn load_settings(
     notices: &mut Vec<Notice>,
 ) -> Result<Settings> {
     if let Some(path) = &request.config {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read the configuration file {}", path.display()))?;
-        let origin = path.display().to_string();
-        if path.file_name().is_some_and(|n| n == "pyproject.toml") {
-            return Settings::from_pyproject(&text, &origin)?
-                .with_context(|| format!("{origin} has no [tool.debtgate] table"));
-        }
-        return Settings::from_toml(&text, &origin);
+        return settings_from_disk(path);
     }
     let (rev, label) = match request.config_from {
         ConfigFrom::Base => (&change.base, "base"),
         ConfigFrom::Head => (&change.head, "head"),
     };
     let mut reader = repo.blob_reader()?;
-    let has_debtgate_table = |reader: &mut crate::git::BlobReader, rev: &str| -> bool {
-        repo.blob_id(rev, "pyproject.toml")
-            .and_then(|b| reader.read(&b).ok())
-            .is_some_and(|t| String::from_utf8_lossy(&t).contains("[tool.debtgate"))
-    };
-    for name in CONFIG_FILE_NAMES {
-        let edited = change
-            .files
-            .iter()
-            .any(|f| f.path == *name || f.old_path.as_deref() == Some(name));
-        let relevant = *name != "pyproject.toml"
-            || has_debtgate_table(&mut reader, &change.base)
-            || has_debtgate_table(&mut reader, &change.head);
-        if edited && relevant {
-            notices.push(Notice {
-                path: Some((*name).to_string()),
-                level: Severity::Warning,
-                message: format!(
-                    "this change edits {name}; it was judged with the configuration at {label}. The new configuration applies once merged (or pass --config-from head)."
-                ),
-                blocking: false,
-            });
-        }
-    }
+    notices.extend(edited_configurations(repo, &mut reader, change, label));
     for name in CONFIG_FILE_NAMES {
         let Some(blob) = repo.blob_id(rev, name) else {
             continue;
@@ -215,13 +185,62 @@ pub(crate) fn load_settings(
         let text =
             String::from_utf8(bytes).map_err(|_| anyhow!("{name} at {label} {} is not UTF-8", short(rev)))?;
         let origin = format!("{name} (at {label} {})", short(rev));
-        if *name == "pyproject.toml" {
-            match Settings::from_pyproject(&text, &origin)? {
-                Some(settings) => return Ok(settings),
-                None => continue,
-            }
+        if *name != "pyproject.toml" {
+            return Settings::from_toml(&text, &origin);
         }
-        return Settings::from_toml(&text, &origin);
+        if let Some(settings) = Settings::from_pyproject(&text, &origin)? {
+            return Ok(settings);
+        }
     }
     Settings::defaults()
+}
+
+/// `--config FILE`: a debtgate.toml, or a pyproject.toml with a `[tool.debtgate]` table.
+fn settings_from_disk(path: &std::path::Path) -> Result<Settings> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the configuration file {}", path.display()))?;
+    let origin = path.display().to_string();
+    if path.file_name().is_some_and(|n| n == "pyproject.toml") {
+        return Settings::from_pyproject(&text, &origin)?
+            .with_context(|| format!("{origin} has no [tool.debtgate] table"));
+    }
+    Settings::from_toml(&text, &origin)
+}
+
+/// A warning for each configuration file the change edits (a pyproject.toml only where it has
+/// a `[tool.debtgate]` table on either side): the change is judged by the other side's.
+fn edited_configurations(
+    repo: &Repo,
+    reader: &mut crate::git::BlobReader,
+    change: &ChangeSet,
+    label: &str,
+) -> Vec<Notice> {
+    let mut has_debtgate_table = |rev: &str| -> bool {
+        repo.blob_id(rev, "pyproject.toml")
+            .and_then(|b| reader.read(&b).ok())
+            .is_some_and(|t| String::from_utf8_lossy(&t).contains("[tool.debtgate"))
+    };
+    let mut out = Vec::new();
+    for name in CONFIG_FILE_NAMES {
+        let edited = change
+            .files
+            .iter()
+            .any(|f| f.path == *name || f.old_path.as_deref() == Some(name));
+        if !edited
+            || (*name == "pyproject.toml"
+                && !has_debtgate_table(&change.base)
+                && !has_debtgate_table(&change.head))
+        {
+            continue;
+        }
+        out.push(Notice {
+            path: Some((*name).to_string()),
+            level: Severity::Warning,
+            message: format!(
+                "this change edits {name}; it was judged with the configuration at {label}. The new configuration applies once merged (or pass --config-from head)."
+            ),
+            blocking: false,
+        });
+    }
+    out
 }
