@@ -178,21 +178,34 @@ pub(crate) fn load_settings(
     let mut reader = repo.blob_reader()?;
     notices.extend(edited_configurations(repo, &mut reader, change, label));
     for name in CONFIG_FILE_NAMES {
-        let Some(blob) = repo.blob_id(rev, name) else {
-            continue;
-        };
-        let bytes = reader.read(&blob)?;
-        let text =
-            String::from_utf8(bytes).map_err(|_| anyhow!("{name} at {label} {} is not UTF-8", short(rev)))?;
-        let origin = format!("{name} (at {label} {})", short(rev));
-        if *name != "pyproject.toml" {
-            return Settings::from_toml(&text, &origin);
-        }
-        if let Some(settings) = Settings::from_pyproject(&text, &origin)? {
+        if let Some(settings) = settings_at(repo, &mut reader, rev, label, name)? {
             return Ok(settings);
         }
     }
     Settings::defaults()
+}
+
+/// The settings configuration file `name` holds at `rev`, if it is there (and, for a
+/// pyproject.toml, has a `[tool.debtgate]` table).
+fn settings_at(
+    repo: &Repo,
+    reader: &mut crate::git::BlobReader,
+    rev: &str,
+    label: &str,
+    name: &str,
+) -> Result<Option<Settings>> {
+    let Some(blob) = repo.blob_id(rev, name) else {
+        return Ok(None);
+    };
+    let bytes = reader.read(&blob)?;
+    let text =
+        String::from_utf8(bytes).map_err(|_| anyhow!("{name} at {label} {} is not UTF-8", short(rev)))?;
+    let origin = format!("{name} (at {label} {})", short(rev));
+    if name == "pyproject.toml" {
+        Settings::from_pyproject(&text, &origin)
+    } else {
+        Settings::from_toml(&text, &origin).map(Some)
+    }
 }
 
 /// `--config FILE`: a debtgate.toml, or a pyproject.toml with a `[tool.debtgate]` table.

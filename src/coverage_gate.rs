@@ -178,14 +178,7 @@ fn changed_files<'c>(
         if file.status == Status::Deleted || file.new_kind != EntryKind::File || file.added.is_empty() {
             continue;
         }
-        // Only a file the change adds can have been never imported: a modified file the report
-        // does not list was left out of the measurement, and is not measured here either.
-        let (dir, name) = file.path.rsplit_once('/').unwrap_or(("", &file.path));
-        let unmeasured = !mapped.contains_key(file.path.as_str())
-            && file.status == Status::Added
-            && measured
-                .get(dir)
-                .is_some_and(|exts| exts.contains(extension(name)));
+        let unmeasured = never_imported(file, mapped, &measured);
         let code_lines = match (unmeasured, Language::detect(&file.path, None), &file.new_blob) {
             (true, Some(language), Some(blob)) => {
                 code_lines(language, reader.read(blob)?, &file.added, limits)
@@ -195,6 +188,22 @@ fn changed_files<'c>(
         changed.push((file, code_lines));
     }
     Ok(changed)
+}
+
+/// A file the change adds, in a directory (and of an extension) the report measured, that the
+/// report does not know. Only an added file can have been never imported: a modified file the
+/// report does not list was left out of the measurement, and is not measured here either.
+fn never_imported(
+    file: &ChangedFile,
+    mapped: &BTreeMap<&str, FileCoverage>,
+    measured: &BTreeMap<&str, BTreeSet<&str>>,
+) -> bool {
+    let (dir, name) = file.path.rsplit_once('/').unwrap_or(("", &file.path));
+    file.status == Status::Added
+        && !mapped.contains_key(file.path.as_str())
+        && measured
+            .get(dir)
+            .is_some_and(|exts| exts.contains(extension(name)))
 }
 
 fn extension(name: &str) -> &str {

@@ -315,56 +315,76 @@ fn match_near(files: &[Sides<'_>], identity: &mut Identity) {
             if identity.before[fi][k].is_some() || file.head_bodies[k].hash.is_none() {
                 continue;
             }
-            let body = &file.head_bodies[k];
-            let holder = |at: At, identity: &Identity| {
-                let (bf, _) = at;
-                (0..files[bf].head.len())
-                    .find(|&h| identity.before[bf][h] == Some(at) && !identity.secondary[bf][h])
-                    .map(|h| (bf, h))
-            };
-            let own = (0..file.base.len()).map(|b| (fi, b));
             let others = free_bases.iter().copied().filter(|&(bf, _)| cross && bf != fi);
-            // Another file's base function counts only if nothing continues it; one of this
-            // file may be continued already (a body wrapped in a new closure, or a function
-            // renamed beside a new wrapper of its old name).
-            let best = own
-                .chain(others)
-                .filter(|&(bf, b)| files[bf].base_bodies[b].hash.is_some())
-                // Two bodies can be no more alike than the smaller is of the larger: most
-                // pairs are ruled out by their sizes, without comparing tokens.
-                .filter(|&(bf, b)| body.may_reach(&files[bf].base_bodies[b], NEAR))
-                .map(|(bf, b)| ((bf, b), body.similarity(&files[bf].base_bodies[b])))
-                .filter(|&((bf, b), s)| s >= NEAR && holder((bf, b), identity).is_none_or(|(hf, _)| hf == fi))
-                // A base function of the same name wins over a more alike one of another name
-                // (a file split in two, its functions edited on the way).
-                .max_by(|a, b| {
-                    let same_name =
-                        |at: At| files[at.0].base[at.1].qualified_name == file.head[k].qualified_name;
-                    same_name(a.0)
-                        .cmp(&same_name(b.0))
-                        .then(a.1.total_cmp(&b.1))
-                        .then(b.0.cmp(&a.0))
-                });
-            let Some((at, s)) = best else { continue };
-            // Both continue the base function; the more alike one is its heir, whose debt
-            // accounting it carries, the other a wrapper judged against it too. A function no
-            // more alike than the one that already continues it is new (a test that happens to
-            // read like a small helper).
-            if let Some((hf, h)) = holder(at, identity) {
-                let held = files[hf].head_bodies[h].similarity(&files[at.0].base_bodies[at.1]);
-                if held >= s {
-                    continue;
-                } else if held < s / 2.0 {
-                    identity.secondary[hf][h] = true;
-                } else {
-                    identity.secondary[fi][k] = true;
-                }
+            let Some((at, s)) = nearest_base(files, identity, (fi, k), others) else {
+                continue;
+            };
+            if share_continuation(files, identity, at, (fi, k), s) {
+                identity.before[fi][k] = Some(at);
+                identity.continued[at.0][at.1] = true;
+                identity.moves.push(moved(files, at, (fi, k), false));
             }
-            identity.before[fi][k] = Some(at);
-            identity.continued[at.0][at.1] = true;
-            identity.moves.push(moved(files, at, (fi, k), false));
         }
     }
+}
+
+/// The head function that continues base function `at` as its heir, if one does.
+fn holder(files: &[Sides<'_>], identity: &Identity, at: At) -> Option<At> {
+    let (bf, _) = at;
+    (0..files[bf].head.len())
+        .find(|&h| identity.before[bf][h] == Some(at) && !identity.secondary[bf][h])
+        .map(|h| (bf, h))
+}
+
+/// The base function head function `(fi, k)` is nearest to, at least `NEAR` alike: one of its
+/// own file's, or of `others` (other files' base functions nothing continues). One of its own
+/// file may be continued already (a body wrapped in a new closure, or a function renamed
+/// beside a new wrapper of its old name). A base function of the same name wins over a more
+/// alike one of another name (a file split in two, its functions edited on the way).
+fn nearest_base(
+    files: &[Sides<'_>],
+    identity: &Identity,
+    (fi, k): At,
+    others: impl Iterator<Item = At>,
+) -> Option<(At, f64)> {
+    let body = &files[fi].head_bodies[k];
+    let name = &files[fi].head[k].qualified_name;
+    let same_name = |at: At| files[at.0].base[at.1].qualified_name == *name;
+    (0..files[fi].base.len())
+        .map(|b| (fi, b))
+        .chain(others)
+        .filter(|&(bf, b)| files[bf].base_bodies[b].hash.is_some())
+        // Two bodies can be no more alike than the smaller is of the larger: most pairs are
+        // ruled out by their sizes, without comparing tokens.
+        .filter(|&(bf, b)| body.may_reach(&files[bf].base_bodies[b], NEAR))
+        .map(|(bf, b)| ((bf, b), body.similarity(&files[bf].base_bodies[b])))
+        .filter(|&(at, s)| s >= NEAR && holder(files, identity, at).is_none_or(|(hf, _)| hf == fi))
+        .max_by(|a, b| {
+            same_name(a.0)
+                .cmp(&same_name(b.0))
+                .then(a.1.total_cmp(&b.1))
+                .then(b.0.cmp(&a.0))
+        })
+}
+
+/// Whether head function `new`, `s` alike to base function `at`, continues it beside the one
+/// that already does: the more alike one is the heir, whose debt accounting it carries, the
+/// other a wrapper judged against it too. A function no more alike than the one that already
+/// continues it is new (a test that happens to read like a small helper).
+fn share_continuation(files: &[Sides<'_>], identity: &mut Identity, at: At, new: At, s: f64) -> bool {
+    let Some((hf, h)) = holder(files, identity, at) else {
+        return true;
+    };
+    let held = files[hf].head_bodies[h].similarity(&files[at.0].base_bodies[at.1]);
+    if held >= s {
+        return false;
+    }
+    if held < s / 2.0 {
+        identity.secondary[hf][h] = true;
+    } else {
+        identity.secondary[new.0][new.1] = true;
+    }
+    true
 }
 
 fn moved(files: &[Sides<'_>], (bf, bk): At, (fi, k): At, exact: bool) -> Move {

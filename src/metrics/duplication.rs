@@ -381,11 +381,27 @@ pub fn is_repetitive_or_data(tokens: &Tokens, range: &Range<usize>) -> bool {
     if literals * 5 >= (slice.len() - punctuation) * 3 {
         return true;
     }
-    // The shape of each line the run holds whole: the hash of its tokens, in order. (The first
-    // and last lines may hold only part of theirs.)
+    let shapes = line_shapes(tokens, range);
+    // A few shapes make at least 80 % of the lines: a chain of like statements, accessors,
+    // `case` rows, the rows of a table in any order (a few odd lines between). "A few" is one
+    // for every three lines, at most four, so a short run must be nearly all one shape.
+    if shapes.len() < 4 {
+        return false;
+    }
+    let mut counts: HashMap<u64, usize> = HashMap::new();
+    for shape in &shapes {
+        *counts.entry(*shape).or_default() += 1;
+    }
+    let mut counts: Vec<usize> = counts.into_values().collect();
+    counts.sort_unstable_by(|a, b| b.cmp(a));
+    let few = (shapes.len() / 3).clamp(1, 4);
+    counts.iter().take(few).sum::<usize>() * 5 >= shapes.len() * 4
+}
+
+/// The shape of each line `range` holds whole, in order: the hash of its tokens. (The first
+/// and last lines may hold only part of theirs.)
+fn line_shapes(tokens: &Tokens, range: &Range<usize>) -> Vec<u64> {
     let line_of = |i: usize| tokens.lines[i];
-    let first_partial = range.start > 0 && line_of(range.start - 1) == line_of(range.start);
-    let last_partial = range.end < tokens.len() && line_of(range.end) == line_of(range.end - 1);
     let mut shapes: Vec<(u32, u64)> = Vec::new();
     for i in range.clone() {
         match shapes.last_mut() {
@@ -395,26 +411,13 @@ pub fn is_repetitive_or_data(tokens: &Tokens, range: &Range<usize>) -> bool {
             _ => shapes.push((line_of(i), (fnv1a(b"") ^ tokens.hashes[i]).wrapping_mul(BASE))),
         }
     }
-    if last_partial {
+    if range.end < tokens.len() && line_of(range.end) == line_of(range.end - 1) {
         shapes.pop();
     }
-    if first_partial && !shapes.is_empty() {
+    if range.start > 0 && line_of(range.start - 1) == line_of(range.start) && !shapes.is_empty() {
         shapes.remove(0);
     }
-    // A few shapes make at least 80 % of the lines: a chain of like statements, accessors,
-    // `case` rows, the rows of a table in any order (a few odd lines between). "A few" is one
-    // for every three lines, at most four, so a short run must be nearly all one shape.
-    if shapes.len() < 4 {
-        return false;
-    }
-    let mut counts: HashMap<u64, usize> = HashMap::new();
-    for (_, shape) in &shapes {
-        *counts.entry(*shape).or_default() += 1;
-    }
-    let mut counts: Vec<usize> = counts.into_values().collect();
-    counts.sort_unstable_by(|a, b| b.cmp(a));
-    let few = (shapes.len() / 3).clamp(1, 4);
-    counts.iter().take(few).sum::<usize>() * 5 >= shapes.len() * 4
+    shapes.into_iter().map(|(_, shape)| shape).collect()
 }
 
 /// The most tokens of `range` that lie in one piece of code (`spans`: each function's first
