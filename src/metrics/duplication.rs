@@ -572,6 +572,53 @@ mod tests {
         assert!(!is_repetitive_or_data(&t, &(0..t.len())));
     }
 
+    fn hashes(values: &[u64]) -> Tokens {
+        Tokens {
+            hashes: values.to_vec(),
+            lines: (1..=values.len() as u32).collect(),
+        }
+    }
+
+    /// Every window match of `t` against itself at `distance` tokens back.
+    fn self_matches(t: &Tokens, n: usize, distance: usize) -> Vec<Match> {
+        (distance..=t.len() - n)
+            .map(|np| (0, np, 0, np - distance))
+            .collect()
+    }
+
+    fn spans(pairs: &[ClonePair]) -> Vec<(Range<usize>, Range<usize>)> {
+        pairs
+            .iter()
+            .map(|p| (p.new.tokens.clone(), p.other.tokens.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn a_run_overlapping_itself_keeps_its_last_stretch_that_does_not() {
+        // Period 4, windows of 3: the run at distance 4 overlaps itself; the last four tokens
+        // copy the four before them.
+        let t = hashes(&[10, 11, 12, 13, 10, 11, 12, 13, 10, 11, 12, 13]);
+        let pairs = extend_matches(self_matches(&t, 3, 4), &[&t], 3);
+        assert_eq!(spans(&pairs), [(8..12, 4..8)]);
+        // Period 3, windows of 3: what is left is exactly one window, which is kept.
+        let t = hashes(&[1, 2, 3, 1, 2, 3, 1, 2, 3]);
+        let pairs = extend_matches(self_matches(&t, 3, 3), &[&t], 3);
+        assert_eq!(spans(&pairs), [(6..9, 3..6)]);
+        // Period 2, windows of 3: a self-repeat leaves less than a window: no copy.
+        let t = hashes(&[1, 2, 1, 2, 1, 2, 1, 2]);
+        assert!(extend_matches(self_matches(&t, 3, 2), &[&t], 3).is_empty());
+    }
+
+    #[test]
+    fn matches_on_different_diagonals_are_not_joined() {
+        // Window 0 of the new file matches the other at 0, window 1 matches it at 5:
+        // consecutive in the new file, but two copies, not one run.
+        let new = hashes(&[1, 2, 3, 4]);
+        let other = hashes(&[1, 2, 3, 9, 9, 2, 3, 4]);
+        let pairs = extend_matches(vec![(0, 0, 1, 0), (0, 1, 1, 5)], &[&new, &other], 3);
+        assert_eq!(spans(&pairs), [(0..3, 0..3), (1..4, 5..8)]);
+    }
+
     pub(crate) fn sample_function() -> String {
         "def totals(orders, rates):\n    s = 0\n    for order in orders:\n        if order.status == \"paid\" and order.amount > 0:\n            rate = rates.get(order.currency, 1.0)\n            s += order.amount * rate\n        elif order.status == \"refunded\":\n            s -= order.amount\n        else:\n            continue\n    return s\n".to_string()
     }
