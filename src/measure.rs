@@ -73,28 +73,11 @@ pub(crate) fn find_duplication(
             rule.threshold
         );
     }
-    let mut targets = HashMap::new();
-    for file in measured
+    let targets: HashMap<String, clones::Target> = measured
         .iter()
         .filter(|m| !m.deleted && !settings.is_excluded(&m.file.path))
-    {
-        let path = &file.file.path;
-        let enabled = |test: bool| {
-            rules::of_metric(&settings.rules_for(path, test), Metric::DuplicatedTokens)
-                .is_some_and(|r| r.enabled)
-        };
-        let mut judged = LineSet::new();
-        if enabled(false) {
-            judged = file.file.added.difference(&file.test_lines);
-        }
-        if enabled(true) {
-            for r in file.file.added.intersection(&file.test_lines).ranges() {
-                judged.insert_range(r.start, r.end);
-            }
-        }
-        let functions = file.head.iter().map(|f| (f.start_line, f.end_line)).collect();
-        targets.insert(path.clone(), clones::Target { judged, functions });
-    }
+        .map(|file| (file.file.path.clone(), duplication_target(settings, file)))
+        .collect();
     if !rule.enabled && targets.values().all(|t| t.judged.is_empty()) {
         return Ok(None);
     }
@@ -159,6 +142,27 @@ struct Job {
     head: Option<Vec<u8>>,
     base: Option<Vec<u8>>,
     test_path: bool,
+}
+
+/// Where the copies a changed file adds are looked for: its added lines where the
+/// duplicated-block rule applies (source and test lines each by the settings for them), and its
+/// functions' spans.
+fn duplication_target(settings: &Settings, file: &MeasuredFile) -> clones::Target {
+    let path = &file.file.path;
+    let enabled = |test: bool| {
+        rules::of_metric(&settings.rules_for(path, test), Metric::DuplicatedTokens).is_some_and(|r| r.enabled)
+    };
+    let mut judged = LineSet::new();
+    if enabled(false) {
+        judged = file.file.added.difference(&file.test_lines);
+    }
+    if enabled(true) {
+        for r in file.file.added.intersection(&file.test_lines).ranges() {
+            judged.insert_range(r.start, r.end);
+        }
+    }
+    let functions = file.head.iter().map(|f| (f.start_line, f.end_line)).collect();
+    clones::Target { judged, functions }
 }
 
 /// Reads the changed files at both sides and measures them. Files left out of judgement
@@ -418,6 +422,7 @@ fn base_not_analysed(path: &str, problem: &ParseProblem) -> Notice {
 }
 
 /// What one side of a file measures to.
+#[derive(Default)]
 struct Side {
     comments: Vec<std::ops::Range<usize>>,
     functions: Vec<FunctionMetrics>,
@@ -440,6 +445,25 @@ fn measure_side(parsed: &lang::ParsedFile) -> Side {
 
 /// Parses and measures one file at head and base. No file when the head could not be
 /// measured (its notice says why).
+/// A file that cannot be parsed at head: a binary file is skipped with a note; anything else
+/// (too large, too deep, not text) cannot be judged.
+fn not_analysed_at_head(file: &ChangedFile, language: Language, problem: &ParseProblem) -> Notice {
+    let blocking = !matches!(problem, ParseProblem::Binary);
+    Notice {
+        path: Some(file.path.clone()),
+        level: if blocking { Severity::Error } else { Severity::Note },
+        message: if blocking {
+            format!(
+                "not analysed at head: {problem} ({})",
+                language.spec().grammar_version
+            )
+        } else {
+            format!("{problem}: skipped")
+        },
+        blocking,
+    }
+}
+
 fn measure_job(job: Job, limits: ParseLimits) -> (Option<MeasuredFile>, Vec<Notice>) {
     let Job {
         file,
@@ -454,36 +478,15 @@ fn measure_job(job: Job, limits: ParseLimits) -> (Option<MeasuredFile>, Vec<Noti
     let mut suppressions = crate::suppress::scan(&head);
     let head_source: std::sync::Arc<[u8]> = head.as_slice().into();
     let head = if deleted {
-        Side {
-            comments: Vec::new(),
-            functions: Vec::new(),
-            bodies: Vec::new(),
-            code_lines: LineSet::new(),
-            test_regions: LineSet::new(),
-        }
+        Side::default()
     } else {
         match lang::parse(language, head, limits) {
             Ok(parsed) => {
-                if let Some(notice) = syntax_error_notice(&parsed, &file) {
-                    notices.push(notice);
-                }
+                notices.extend(syntax_error_notice(&parsed, &file));
                 measure_side(&parsed)
             }
             Err(problem) => {
-                let blocking = !matches!(problem, ParseProblem::Binary);
-                notices.push(Notice {
-                    path: Some(file.path.clone()),
-                    level: if blocking { Severity::Error } else { Severity::Note },
-                    message: if blocking {
-                        format!(
-                            "not analysed at head: {problem} ({})",
-                            language.spec().grammar_version
-                        )
-                    } else {
-                        format!("{problem}: skipped")
-                    },
-                    blocking,
-                });
+                notices.push(not_analysed_at_head(&file, language, &problem));
                 return (None, notices);
             }
         }
