@@ -293,8 +293,48 @@ impl<'a> Planner<'a> {
             message: message.to_string(),
             blocking: false,
         };
+        let Some((language, content)) = self.source_at_head(file, notices)? else {
+            return Ok(None);
+        };
+        if let Some(reason) = self.left_out(&file.path) {
+            notices.push(note(&format!("not judged: {reason}")));
+            return Ok(None);
+        }
+        if file.binary {
+            notices.push(note("binary content: skipped"));
+            return Ok(None);
+        }
+        let head = match (content, &file.new_blob) {
+            (Some(c), _) => c,
+            (None, Some(blob)) => self
+                .reader
+                .read(blob)
+                .with_context(|| format!("cannot read {} at head", file.path))?,
+            (None, None) => return Ok(None),
+        };
+        let base = self.base_of(file, language, notices)?;
+        if let Some(message) = not_source_code(file, &head, base.as_deref()) {
+            notices.push(note(message));
+            return Ok(None);
+        }
+        Ok(Some(self.job(file, language, Some(head), base)))
+    }
+
+    /// The language of a file at head, and its content where recognising it took reading it (a
+    /// file without an extension, recognised by its `#!` line); `None` for a file that is not
+    /// source code, not a file, or too large (which says so).
+    fn source_at_head(
+        &mut self,
+        file: &ChangedFile,
+        notices: &mut Vec<Notice>,
+    ) -> Result<Option<(Language, Option<Vec<u8>>)>> {
         if let Some(message) = not_a_file(file) {
-            notices.extend(message.map(note));
+            notices.extend(message.map(|m| Notice {
+                path: Some(file.path.clone()),
+                level: Severity::Note,
+                message: m.to_string(),
+                blocking: false,
+            }));
             return Ok(None);
         }
         let Some(blob) = &file.new_blob else {
@@ -311,50 +351,13 @@ impl<'a> Planner<'a> {
             }
             return Ok(None);
         }
-        // A file without an extension is recognised by its `#!` line, so it is read first.
         let has_extension = file.path.rsplit('/').next().is_some_and(|n| n.contains('.'));
         let content = match has_extension {
             true if Language::detect(&file.path, None).is_none() => return Ok(None),
             true => None,
             false => Some(self.reader.read(blob)?),
         };
-        let Some(language) = Language::detect(&file.path, content.as_deref()) else {
-            return Ok(None);
-        };
-        if let Some(reason) = self.left_out(&file.path) {
-            notices.push(note(&format!("not judged: {reason}")));
-            return Ok(None);
-        }
-        if file.binary {
-            notices.push(note("binary content: skipped"));
-            return Ok(None);
-        }
-        let head = match content {
-            Some(c) => c,
-            None => self
-                .reader
-                .read(blob)
-                .with_context(|| format!("cannot read {} at head", file.path))?,
-        };
-        let base = self.base_of(file, language, notices)?;
-        if head.starts_with(b"version https://git-lfs.github.com/spec/") {
-            notices.push(note(
-                "Git LFS pointer: the content is not in the repository, so it is not analysed",
-            ));
-            return Ok(None);
-        }
-        // Generated code says so in its leading comment: at base where the file exists there.
-        let marked = match (&file.old_blob, file.status) {
-            (Some(_), Status::Modified | Status::Renamed) => base.as_deref(),
-            _ => Some(head.as_slice()),
-        };
-        if marked.is_some_and(classify::has_generated_marker) {
-            notices.push(note(
-                "not judged: generated code (a marker in its leading comment)",
-            ));
-            return Ok(None);
-        }
-        Ok(Some(self.job(file, language, Some(head), base)))
+        Ok(Language::detect(&file.path, content.as_deref()).map(|language| (language, content)))
     }
 
     /// Why a file is not judged though it is source code: the configuration, `.gitattributes`
@@ -395,6 +398,21 @@ impl<'a> Planner<'a> {
             .with_context(|| format!("cannot read {path} at base"))?;
         Ok(Some(base))
     }
+}
+
+/// Why content in a source file's place is not source code to judge: a Git LFS pointer, or
+/// generated code (a marker in its leading comment, read at base where the file exists there).
+fn not_source_code(file: &ChangedFile, head: &[u8], base: Option<&[u8]>) -> Option<&'static str> {
+    if head.starts_with(b"version https://git-lfs.github.com/spec/") {
+        return Some("Git LFS pointer: the content is not in the repository, so it is not analysed");
+    }
+    let marked = match (&file.old_blob, file.status) {
+        (Some(_), Status::Modified | Status::Renamed) => base,
+        _ => Some(head),
+    };
+    marked
+        .is_some_and(classify::has_generated_marker)
+        .then_some("not judged: generated code (a marker in its leading comment)")
 }
 
 /// What is at head is not a file to read: `Some(None)` for nothing to say, `Some(message)` for
