@@ -120,40 +120,13 @@ pub fn read_cobertura(input: impl BufRead, report: &mut Report) -> Result<()> {
                 }
                 "methods" => in_methods += 1,
                 "class" => {
-                    let filename = required(e, "filename")?.replace('\\', "/");
-                    let path = match &sources[..] {
-                        [one] if !filename.starts_with('/') && !one.is_empty() => {
-                            format!(
-                                "{}/{filename}",
-                                one.trim_end_matches(['/', '\\']).replace('\\', "/")
-                            )
-                        }
-                        _ => filename,
-                    };
+                    let path = cobertura_path(&sources, required(e, "filename")?);
                     report.file(&path);
                     class = Some(path);
                 }
                 "line" if in_methods == 0 => {
-                    let Some(path) = &class else { return Ok(()) };
-                    let line: u64 = num(e, "number")?.context("<line> has no number=\"…\"")?;
-                    let line = valid_line(line)?;
-                    let hits = match attr(e, "hits")? {
-                        Some(v) => super::hit_count(v.as_bytes(), "hits")?,
-                        None => 0,
-                    };
-                    let file = report.file(path);
-                    file.hit(line, hits);
-                    if attr(e, "branch")?.as_deref() == Some("true") {
-                        if let Some(cc) = attr(e, "condition-coverage")? {
-                            // "50% (1/2)"
-                            let inner = cc.split('(').nth(1).and_then(|s| s.strip_suffix(')'));
-                            if let Some((taken, total)) = inner.and_then(|s| s.split_once('/')) {
-                                let taken: u32 = taken.trim().parse().unwrap_or(0);
-                                let total: u32 = total.trim().parse().unwrap_or(0);
-                                let entry = file.branches.entry(line).or_insert((0, 0));
-                                *entry = (entry.0.max(taken), entry.1.max(total));
-                            }
-                        }
+                    if let Some(path) = &class {
+                        cobertura_line(e, report.file(path))?;
                     }
                 }
                 _ => {}
@@ -177,6 +150,47 @@ pub fn read_cobertura(input: impl BufRead, report: &mut Report) -> Result<()> {
     })?;
     if !saw_root {
         bail!("no <coverage> root element");
+    }
+    Ok(())
+}
+
+/// A `<class filename>` relative to the report's one `<source>`, where it has exactly one.
+fn cobertura_path(sources: &[String], filename: String) -> String {
+    let filename = filename.replace('\\', "/");
+    match sources {
+        [one] if !filename.starts_with('/') && !one.is_empty() => {
+            format!(
+                "{}/{filename}",
+                one.trim_end_matches(['/', '\\']).replace('\\', "/")
+            )
+        }
+        _ => filename,
+    }
+}
+
+/// One `<line number hits branch condition-coverage>`.
+fn cobertura_line(e: &BytesStart<'_>, file: &mut super::FileCoverage) -> Result<()> {
+    let line: u64 = num(e, "number")?.context("<line> has no number=\"…\"")?;
+    let line = valid_line(line)?;
+    let hits = match attr(e, "hits")? {
+        Some(v) => super::hit_count(v.as_bytes(), "hits")?,
+        None => 0,
+    };
+    file.hit(line, hits);
+    if attr(e, "branch")?.as_deref() != Some("true") {
+        return Ok(());
+    }
+    // "50% (1/2)"
+    let coverage = attr(e, "condition-coverage")?;
+    let inner = coverage
+        .as_deref()
+        .and_then(|cc| cc.split('(').nth(1))
+        .and_then(|s| s.strip_suffix(')'));
+    if let Some((taken, total)) = inner.and_then(|s| s.split_once('/')) {
+        let taken: u32 = taken.trim().parse().unwrap_or(0);
+        let total: u32 = total.trim().parse().unwrap_or(0);
+        let entry = file.branches.entry(line).or_insert((0, 0));
+        *entry = (entry.0.max(taken), entry.1.max(total));
     }
     Ok(())
 }
