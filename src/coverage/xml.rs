@@ -172,27 +172,33 @@ fn cobertura_path(sources: &[String], filename: String) -> String {
 fn cobertura_line(e: &BytesStart<'_>, file: &mut super::FileCoverage) -> Result<()> {
     let line: u64 = num(e, "number")?.context("<line> has no number=\"…\"")?;
     let line = valid_line(line)?;
-    let hits = match attr(e, "hits")? {
-        Some(v) => super::hit_count(v.as_bytes(), "hits")?,
-        None => 0,
-    };
-    file.hit(line, hits);
+    file.hit(line, hits_of(e)?);
     if attr(e, "branch")?.as_deref() != Some("true") {
         return Ok(());
     }
-    // "50% (1/2)"
-    let coverage = attr(e, "condition-coverage")?;
-    let inner = coverage
+    if let Some((taken, total)) = attr(e, "condition-coverage")?
         .as_deref()
-        .and_then(|cc| cc.split('(').nth(1))
-        .and_then(|s| s.strip_suffix(')'));
-    if let Some((taken, total)) = inner.and_then(|s| s.split_once('/')) {
-        let taken: u32 = taken.trim().parse().unwrap_or(0);
-        let total: u32 = total.trim().parse().unwrap_or(0);
+        .and_then(condition_coverage)
+    {
         let entry = file.branches.entry(line).or_insert((0, 0));
         *entry = (entry.0.max(taken), entry.1.max(total));
     }
     Ok(())
+}
+
+/// A `<line>`'s `hits`, 0 when it has none.
+fn hits_of(e: &BytesStart<'_>) -> Result<u64> {
+    attr(e, "hits")?.map_or(Ok(0), |v| super::hit_count(v.as_bytes(), "hits"))
+}
+
+/// `50% (1/2)`: branches taken, of all.
+fn condition_coverage(text: &str) -> Option<(u32, u32)> {
+    let inner = text.split('(').nth(1)?.strip_suffix(')')?;
+    let (taken, total) = inner.split_once('/')?;
+    Some((
+        taken.trim().parse().unwrap_or(0),
+        total.trim().parse().unwrap_or(0),
+    ))
 }
 
 /// JaCoCo: `<package name="a/b">` holds `<sourcefile name="C.java">` with
