@@ -477,6 +477,33 @@ mod tests {
         }]
     }
 
+    /// `a.py`, whose functions the change takes away, and `b.py`, new at head.
+    fn moved_to_another_file<'a>(
+        base: &'a [FunctionMetrics],
+        base_bodies: &'a [Body],
+        head: &'a [FunctionMetrics],
+        head_bodies: &'a [Body],
+    ) -> [Sides<'a>; 2] {
+        [
+            Sides {
+                path: "a.py",
+                base_path: Some("a.py"),
+                head: &[],
+                head_bodies: &[],
+                base,
+                base_bodies,
+            },
+            Sides {
+                path: "b.py",
+                base_path: None,
+                head,
+                head_bodies,
+                base: &[],
+                base_bodies: &[],
+            },
+        ]
+    }
+
     const BODY: &str = "    total = 0\n    for x in items:\n        if x > limit:\n            total += x\n    return total\n";
 
     #[test]
@@ -532,24 +559,7 @@ mod tests {
         let (base, base_bodies, _) = side(&format!("def merge(items, limit):\n{BODY}"), Language::Python);
         let edited = BODY.replace("return total", "total += 1\n    return total");
         let (head, head_bodies, _) = side(&format!("def merge(items, limit):\n{edited}"), Language::Python);
-        let files = [
-            Sides {
-                path: "a.py",
-                base_path: Some("a.py"),
-                head: &[],
-                head_bodies: &[],
-                base: &base,
-                base_bodies: &base_bodies,
-            },
-            Sides {
-                path: "b.py",
-                base_path: None,
-                head: &head,
-                head_bodies: &head_bodies,
-                base: &[],
-                base_bodies: &[],
-            },
-        ];
+        let files = moved_to_another_file(&base, &base_bodies, &head, &head_bodies);
         let identity = match_functions(&files);
         assert_eq!(identity.before[1][0], Some((0, 0)));
         assert_eq!(identity.moves[0].from_path, "a.py");
@@ -579,24 +589,7 @@ mod tests {
         // `second` is edited to read like `first` did; it is still `second`.
         let edited = BODY.replace("return total", "total += 1\n    return total");
         let (head, head_bodies, _) = side(&format!("def second(items, limit):\n{edited}"), Language::Python);
-        let files = [
-            Sides {
-                path: "a.py",
-                base_path: Some("a.py"),
-                head: &[],
-                head_bodies: &[],
-                base: &base,
-                base_bodies: &base_bodies,
-            },
-            Sides {
-                path: "b.py",
-                base_path: None,
-                head: &head,
-                head_bodies: &head_bodies,
-                base: &[],
-                base_bodies: &[],
-            },
-        ];
+        let files = moved_to_another_file(&base, &base_bodies, &head, &head_bodies);
         let identity = match_functions(&files);
         assert_eq!(identity.before[1][0], Some((0, 1)), "{identity:?}");
     }

@@ -34,22 +34,7 @@ fn origin_with_pull_request() -> (Repo, String, String) {
 #[test]
 fn the_action_judges_a_pull_request_from_a_shallow_clone() {
     let (origin, base, head) = origin_with_pull_request();
-    let work = tempfile::tempdir().unwrap();
-    let clone = work.path().join("clone");
-    let url = format!("file://{}", origin.path().display());
-    git_in(
-        work.path(),
-        &[
-            "clone",
-            "-q",
-            "--depth",
-            "1",
-            "--branch",
-            "feature",
-            &url,
-            clone.to_str().unwrap(),
-        ],
-    );
+    let (work, clone) = crate::support::shallow_clone(&origin, &["--branch", "feature"]);
     assert_eq!(
         git_in(&clone, &["rev-parse", "--is-shallow-repository"]).trim(),
         "true"
@@ -408,23 +393,7 @@ fn the_installer_never_reuses_a_binary_it_did_not_build_or_verify() {
 #[test]
 fn a_push_that_creates_a_branch_is_judged_from_the_default_branch() {
     let (origin, _, _) = origin_with_pull_request();
-    let work = tempfile::tempdir().unwrap();
-    let clone = work.path().join("clone");
-    let url = format!("file://{}", origin.path().display());
-    git_in(
-        work.path(),
-        &[
-            "clone",
-            "-q",
-            "--depth",
-            "1",
-            "--single-branch",
-            "--branch",
-            "feature",
-            &url,
-            clone.to_str().unwrap(),
-        ],
-    );
+    let (work, clone) = crate::support::shallow_clone(&origin, &["--single-branch", "--branch", "feature"]);
     let event = work.path().join("event.json");
     std::fs::write(
         &event,

@@ -109,13 +109,7 @@ fn the_base_comes_from_the_github_event_in_the_binary_itself() {
         format!(r#"{{"pull_request":{{"base":{{"sha":"{later}"}}}}}}"#),
     )
     .unwrap();
-    let out = git_env(&mut Command::new(bin()))
-        .current_dir(repo.path())
-        .env("GITHUB_EVENT_NAME", "pull_request")
-        .env("GITHUB_EVENT_PATH", &event)
-        .args(["check", "--format", "json"])
-        .output()
-        .unwrap();
+    let out = crate::support::check_on_pull_request(repo.path(), &event);
     let report: serde_json::Value =
         serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
     assert_eq!(report["base"], later.as_str(), "{}", stderr(&out));

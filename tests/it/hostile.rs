@@ -272,19 +272,7 @@ fn repository_cases() -> Vec<Case> {
         origin.write("a.py", format!("x = {i}\n"));
         origin.commit("more");
     }
-    let work = tempfile::tempdir().unwrap();
-    let clone = work.path().join("c");
-    git_in(
-        work.path(),
-        &[
-            "clone",
-            "-q",
-            "--depth",
-            "1",
-            &format!("file://{}", origin.path().display()),
-            clone.to_str().unwrap(),
-        ],
-    );
+    let (work, clone) = crate::support::shallow_clone(&origin, &[]);
     out.push(Case {
         name: "a shallow clone without the base",
         dir: clone,

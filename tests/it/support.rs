@@ -92,6 +92,31 @@ pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_debtgate"))
 }
 
+/// A `--depth 1` clone of `origin` (plus `extra` clone options) in a new temporary folder:
+/// the folder, which keeps it, and the clone's path.
+pub fn shallow_clone(origin: &Repo, extra: &[&str]) -> (TempDir, PathBuf) {
+    let work = tempfile::tempdir().unwrap();
+    let clone = work.path().join("clone");
+    let url = format!("file://{}", origin.path().display());
+    let mut args = vec!["clone", "-q", "--depth", "1"];
+    args.extend_from_slice(extra);
+    args.extend([url.as_str(), clone.to_str().unwrap()]);
+    git_in(work.path(), &args);
+    (work, clone)
+}
+
+/// `debtgate check --format json` in `dir` as GitHub Actions runs it for a `pull_request`
+/// event whose payload is the file `event`.
+pub fn check_on_pull_request(dir: &Path, event: &Path) -> Output {
+    git_env(&mut Command::new(bin()))
+        .current_dir(dir)
+        .env("GITHUB_EVENT_NAME", "pull_request")
+        .env("GITHUB_EVENT_PATH", event)
+        .args(["check", "--format", "json"])
+        .output()
+        .expect("debtgate runs")
+}
+
 pub fn debtgate_in(dir: &Path, args: &[&str]) -> Output {
     git_env(&mut Command::new(bin()))
         .current_dir(dir)

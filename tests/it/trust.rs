@@ -283,13 +283,7 @@ fn a_stale_event_base_does_not_blame_the_base_branchs_changes_on_the_pull_reques
         format!(r#"{{"pull_request": {{"base": {{"sha": "{b0}"}}, "head": {{"sha": "{pr_head}"}}}}}}"#),
     )
     .unwrap();
-    let out = git_env(&mut Command::new(crate::support::bin()))
-        .current_dir(repo.path())
-        .env("GITHUB_EVENT_NAME", "pull_request")
-        .env("GITHUB_EVENT_PATH", &event)
-        .args(["check", "--format", "json"])
-        .output()
-        .unwrap();
+    let out = crate::support::check_on_pull_request(repo.path(), &event);
     let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     let paths: Vec<&str> = report["findings"]
         .as_array()
