@@ -682,34 +682,44 @@ fn unquote_c(quoted: &[u8]) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(inner.len());
     let mut i = 0;
     while i < inner.len() {
-        let b = inner[i];
-        if b != b'\\' {
-            out.push(b);
+        if inner[i] != b'\\' {
+            out.push(inner[i]);
             i += 1;
             continue;
         }
         let esc = *inner.get(i + 1)?;
-        i += 2;
-        match esc {
-            b'n' => out.push(b'\n'),
-            b't' => out.push(b'\t'),
-            b'r' => out.push(b'\r'),
-            b'a' => out.push(7),
-            b'b' => out.push(8),
-            b'f' => out.push(12),
-            b'v' => out.push(11),
-            b'0'..=b'7' => {
-                let digits = inner.get(i - 1..i + 2)?;
-                let value = digits.iter().try_fold(0u32, |acc, &d| {
-                    (b'0'..=b'7').contains(&d).then(|| acc * 8 + u32::from(d - b'0'))
-                })?;
-                out.push(u8::try_from(value).ok()?);
-                i += 2;
-            }
-            other => out.push(other),
+        if (b'0'..=b'7').contains(&esc) {
+            out.push(octal_byte(inner.get(i + 1..i + 4)?)?);
+            i += 4;
+        } else {
+            out.push(c_escape(esc));
+            i += 2;
         }
     }
     Some(out)
+}
+
+/// The byte three octal digits name (`\303` is 0xC3); `None` for a digit past 7 or a value
+/// past a byte.
+fn octal_byte(digits: &[u8]) -> Option<u8> {
+    let value = digits.iter().try_fold(0u32, |acc, &d| {
+        (b'0'..=b'7').contains(&d).then(|| acc * 8 + u32::from(d - b'0'))
+    })?;
+    u8::try_from(value).ok()
+}
+
+/// The byte a one-letter C escape stands for; any other byte stands for itself (`\"`, `\\`).
+fn c_escape(letter: u8) -> u8 {
+    match letter {
+        b'n' => b'\n',
+        b't' => b'\t',
+        b'r' => b'\r',
+        b'a' => 7,
+        b'b' => 8,
+        b'f' => 12,
+        b'v' => 11,
+        other => other,
+    }
 }
 
 /// One long-running `git cat-file --batch` process, watched: if it goes longer than the

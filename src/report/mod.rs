@@ -69,17 +69,25 @@ fn escape_unless(s: &str, keep: impl Fn(char) -> bool) -> std::borrow::Cow<'_, s
     }
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
-        if unsafe_char(c) && is_raw_byte(c) {
-            out.push_str(&format!("\\x{:02x}", u32::from(c) - 0xF700));
-        } else if unsafe_char(c) && is_bidi_control(c) {
-            out.extend(c.escape_unicode());
-        } else if unsafe_char(c) {
-            out.extend(c.escape_default());
+        if unsafe_char(c) {
+            push_escaped(&mut out, c);
         } else {
             out.push(c);
         }
     }
     std::borrow::Cow::Owned(out)
+}
+
+/// A raw byte of a file name as `\xNN`, a bidi control as `\u{...}`, any other control
+/// character the way Rust writes it.
+fn push_escaped(out: &mut String, c: char) {
+    if is_raw_byte(c) {
+        out.push_str(&format!("\\x{:02x}", u32::from(c) - 0xF700));
+    } else if is_bidi_control(c) {
+        out.extend(c.escape_unicode());
+    } else {
+        out.extend(c.escape_default());
+    }
 }
 
 #[cfg(test)]
