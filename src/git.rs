@@ -516,6 +516,19 @@ fn trim_newline(bytes: &[u8]) -> &[u8] {
     b
 }
 
+/// The status of a `--raw` record, and whether it names two paths (renames and copies).
+fn raw_status(status: &str, first: &str) -> Result<(Status, bool)> {
+    Ok(match status.as_bytes().first() {
+        Some(b'A') => (Status::Added, false),
+        Some(b'M') => (Status::Modified, false),
+        Some(b'D') => (Status::Deleted, false),
+        Some(b'T') => (Status::TypeChanged, false),
+        Some(b'R') => (Status::Renamed, true),
+        Some(b'C') => (Status::Copied, true),
+        _ => bail!("unsupported `git diff` status {status:?} for {first}"),
+    })
+}
+
 /// Parses `git diff --raw -z --no-abbrev` output.
 fn parse_raw(raw: &[u8]) -> Result<Vec<ChangedFile>> {
     let mut fields = raw.split(|&b| b == 0).filter(|f| !f.is_empty());
@@ -536,14 +549,11 @@ fn parse_raw(raw: &[u8]) -> Result<Vec<ChangedFile>> {
                 .ok_or_else(|| anyhow!("truncated `git diff --raw` output"))
         };
         let first = next_path()?;
-        let (status, path, old_path) = match status.as_bytes().first() {
-            Some(b'A') => (Status::Added, first, None),
-            Some(b'M') => (Status::Modified, first, None),
-            Some(b'D') => (Status::Deleted, first, None),
-            Some(b'T') => (Status::TypeChanged, first, None),
-            Some(b'R') => (Status::Renamed, next_path()?, Some(first)),
-            Some(b'C') => (Status::Copied, next_path()?, Some(first)),
-            _ => bail!("unsupported `git diff` status {status:?} for {first}"),
+        let (status, two_paths) = raw_status(status, &first)?;
+        let (path, old_path) = if two_paths {
+            (next_path()?, Some(first))
+        } else {
+            (first, None)
         };
         let blob = |id: &str| (!id.bytes().all(|b| b == b'0')).then(|| id.to_string());
         files.push(ChangedFile {
@@ -576,21 +586,11 @@ struct PatchSection {
 /// happens to read `++ x` is never mistaken for a `+++ b/x` header.
 fn parse_patch(patch: &[u8]) -> Result<Vec<PatchSection>> {
     let mut sections: Vec<PatchSection> = Vec::new();
-    let lines = patch.split(|&b| b == b'\n');
     let mut pending: u64 = 0;
-    for line in lines {
+    for line in patch.split(|&b| b == b'\n') {
         if pending > 0 {
-            match line.first() {
-                Some(b'+' | b'-' | b' ') => {
-                    pending -= 1;
-                    continue;
-                }
-                Some(b'\\') => continue,
-                // A hunk that ends before its header's count: the output was cut short.
-                _ => bail!("git diff output ends inside a hunk (it looks truncated); nothing was judged"),
-            }
-        }
-        if let Some(header) = line.strip_prefix(b"diff --git ") {
+            pending -= hunk_line(line)?;
+        } else if let Some(header) = line.strip_prefix(b"diff --git ") {
             let path = header_path(header);
             sections.push(PatchSection {
                 old_path: path.clone(),
@@ -598,36 +598,61 @@ fn parse_patch(patch: &[u8]) -> Result<Vec<PatchSection>> {
                 ..PatchSection::default()
             });
         } else if let Some(section) = sections.last_mut() {
-            if let Some(name) = line.strip_prefix(b"--- ") {
-                section.old_path = parse_header_path(name, b"a/");
-            } else if let Some(name) = line.strip_prefix(b"+++ ") {
-                section.new_path = parse_header_path(name, b"b/");
-            } else if let Some(name) = line
-                .strip_prefix(b"rename to ")
-                .or_else(|| line.strip_prefix(b"copy to "))
-            {
-                section.new_path = parse_header_path(name, b"");
-            } else if let Some(name) = line
-                .strip_prefix(b"rename from ")
-                .or_else(|| line.strip_prefix(b"copy from "))
-            {
-                section.old_path = parse_header_path(name, b"");
-            } else if line.starts_with(b"new file mode") {
-                section.old_path = None;
-            } else if line.starts_with(b"deleted file mode") {
-                section.new_path = None;
-            } else if line.starts_with(b"Binary files ") || line == b"GIT binary patch" {
-                section.binary = true;
-            } else if line.starts_with(b"@@ ") {
-                let (removed, start, count) = parse_hunk_header(line)?;
-                if count > 0 {
-                    section.added.insert_range(start, start + count - 1);
-                }
-                pending = u64::from(removed) + u64::from(count);
-            }
+            pending = section.read_header_line(line)?;
         }
     }
     Ok(sections)
+}
+
+/// How many of a hunk's counted lines one content line is: 1 for `+`, `-` and ` `, 0 for
+/// `\ No newline at end of file`. Anything else means the output was cut short.
+fn hunk_line(line: &[u8]) -> Result<u64> {
+    match line.first() {
+        Some(b'+' | b'-' | b' ') => Ok(1),
+        Some(b'\\') => Ok(0),
+        _ => bail!("git diff output ends inside a hunk (it looks truncated); nothing was judged"),
+    }
+}
+
+impl PatchSection {
+    /// Reads one line of the section outside a hunk's content; returns how many content lines
+    /// follow it (a hunk header's count, otherwise 0).
+    fn read_header_line(&mut self, line: &[u8]) -> Result<u64> {
+        let renamed_to = || {
+            line.strip_prefix(b"rename to ")
+                .or_else(|| line.strip_prefix(b"copy to "))
+        };
+        let renamed_from = || {
+            line.strip_prefix(b"rename from ")
+                .or_else(|| line.strip_prefix(b"copy from "))
+        };
+        if let Some(name) = line.strip_prefix(b"--- ") {
+            self.old_path = parse_header_path(name, b"a/");
+        } else if let Some(name) = line.strip_prefix(b"+++ ") {
+            self.new_path = parse_header_path(name, b"b/");
+        } else if let Some(name) = renamed_to() {
+            self.new_path = parse_header_path(name, b"");
+        } else if let Some(name) = renamed_from() {
+            self.old_path = parse_header_path(name, b"");
+        } else if line.starts_with(b"new file mode") {
+            self.old_path = None;
+        } else if line.starts_with(b"deleted file mode") {
+            self.new_path = None;
+        } else if line.starts_with(b"Binary files ") || line == b"GIT binary patch" {
+            self.binary = true;
+        } else if line.starts_with(b"@@ ") {
+            return self.read_hunk_header(line);
+        }
+        Ok(0)
+    }
+
+    fn read_hunk_header(&mut self, line: &[u8]) -> Result<u64> {
+        let (removed, start, count) = parse_hunk_header(line)?;
+        if count > 0 {
+            self.added.insert_range(start, start + count - 1);
+        }
+        Ok(u64::from(removed) + u64::from(count))
+    }
 }
 
 /// The path of a `diff --git a/P b/P` header where both sides name the same path (renames
