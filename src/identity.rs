@@ -91,47 +91,87 @@ pub fn shape(parsed: &ParsedFile, functions: &[FunctionMetrics]) -> Shape {
     });
     let mut words: Vec<Vec<u64>> = vec![Vec::new(); functions.len()];
     let names: Vec<u64> = functions.iter().map(|f| fnv1a(f.name.as_bytes())).collect();
-    let mut open: Vec<usize> = Vec::new();
-    let mut next = 0;
+    let mut owners = Owners::new(functions);
     for leaf in &leaves {
-        while open.last().is_some_and(|&i| functions[i].bytes.end <= leaf.byte) {
-            open.pop();
-        }
-        while next < order.len() && functions[order[next]].bytes.start <= leaf.byte {
-            let i = order[next];
-            while open
-                .last()
-                .is_some_and(|&o| functions[o].bytes.end <= functions[i].bytes.start)
-            {
-                open.pop();
-            }
-            if functions[i].bytes.end > leaf.byte {
-                open.push(i);
-            }
-            next += 1;
-        }
-        if let Some(&i) = open.last() {
+        if let Some(i) = owners.innermost(leaf.byte) {
             if leaf.hash != names[i] {
                 words[i].push(leaf.hash);
             }
         }
     }
-    let bodies = words
-        .into_iter()
-        .map(|words| {
-            if words.len() < MIN_BODY_LEAVES {
-                return Body::default();
-            }
-            let hash = Some(fnv1a_words(&words));
-            let mut bag = words;
-            bag.sort_unstable();
-            Body { hash, bag }
-        })
-        .collect();
     Shape {
         code_lines,
-        bodies,
+        bodies: words.into_iter().map(Body::of_words).collect(),
         comments,
+    }
+}
+
+impl Body {
+    /// A body of these token hashes; too few tokens to tell a body apart give no body.
+    fn of_words(words: Vec<u64>) -> Body {
+        if words.len() < MIN_BODY_LEAVES {
+            return Body::default();
+        }
+        let hash = Some(fnv1a_words(&words));
+        let mut bag = words;
+        bag.sort_unstable();
+        Body { hash, bag }
+    }
+}
+
+/// The functions open at a byte, swept forward once: asked with rising bytes, it answers the
+/// innermost function holding each, in time linear in the functions however deep they nest.
+struct Owners<'a> {
+    functions: &'a [FunctionMetrics],
+    /// Function indices by start, outermost first.
+    order: Vec<usize>,
+    next: usize,
+    open: Vec<usize>,
+}
+
+impl<'a> Owners<'a> {
+    fn new(functions: &'a [FunctionMetrics]) -> Owners<'a> {
+        let mut order: Vec<usize> = (0..functions.len()).collect();
+        order.sort_by_key(|&i| {
+            (
+                functions[i].bytes.start,
+                std::cmp::Reverse(functions[i].bytes.end),
+                i,
+            )
+        });
+        Owners {
+            functions,
+            order,
+            next: 0,
+            open: Vec::new(),
+        }
+    }
+
+    fn innermost(&mut self, byte: usize) -> Option<usize> {
+        self.close_before(byte);
+        while let Some(&i) = self
+            .order
+            .get(self.next)
+            .filter(|&&i| self.functions[i].bytes.start <= byte)
+        {
+            self.close_before(self.functions[i].bytes.start);
+            if self.functions[i].bytes.end > byte {
+                self.open.push(i);
+            }
+            self.next += 1;
+        }
+        self.open.last().copied()
+    }
+
+    /// Closes the open functions that end at or before `byte`.
+    fn close_before(&mut self, byte: usize) {
+        while self
+            .open
+            .last()
+            .is_some_and(|&o| self.functions[o].bytes.end <= byte)
+        {
+            self.open.pop();
+        }
     }
 }
 
@@ -147,22 +187,16 @@ fn leaves(parsed: &ParsedFile) -> (Vec<Leaf>, Vec<std::ops::Range<usize>>) {
     loop {
         let node = cursor.node();
         if descend {
-            let comment = node.kind().contains("comment");
-            if comment {
+            let is_comment = node.kind().contains("comment");
+            if is_comment {
                 comments.push(node.byte_range());
             }
-            if comment || node.is_missing() || is_docstring(parsed.language, node, ancestors.last().copied())
-            {
-                // not code
-            } else if node.child_count() == 0 || node.kind() == "string" {
-                if node.start_byte() < node.end_byte() {
-                    out.push(Leaf {
-                        byte: node.start_byte(),
-                        line: node.start_position().row as u32 + 1,
-                        hash: fnv1a(&source[node.byte_range()]),
-                    });
-                }
-            } else if cursor.goto_first_child() {
+            let code = !is_comment
+                && !node.is_missing()
+                && !is_docstring(parsed.language, node, ancestors.last().copied());
+            if code && (node.child_count() == 0 || node.kind() == "string") {
+                out.extend(Leaf::of(node, source));
+            } else if code && cursor.goto_first_child() {
                 ancestors.push(node);
                 continue;
             }
@@ -178,6 +212,17 @@ fn leaves(parsed: &ParsedFile) -> (Vec<Leaf>, Vec<std::ops::Range<usize>>) {
         descend = false;
     }
     (out, comments)
+}
+
+impl Leaf {
+    /// A token's leaf; an empty token (one tree-sitter inserted) is none.
+    fn of(node: tree_sitter::Node<'_>, source: &[u8]) -> Option<Leaf> {
+        (node.start_byte() < node.end_byte()).then(|| Leaf {
+            byte: node.start_byte(),
+            line: node.start_position().row as u32 + 1,
+            hash: fnv1a(&source[node.byte_range()]),
+        })
+    }
 }
 
 /// A Python docstring: a string statement first in a module, class or function body.
@@ -410,41 +455,50 @@ fn match_by_name(fi: usize, file: &Sides<'_>, identity: &mut Identity) {
             .or_default()
             .push(k);
     }
-    let mut head_groups: Vec<(&str, Vec<usize>)> = Vec::new();
-    let mut seen: HashMap<&str, usize> = HashMap::new();
-    for (k, f) in file.head.iter().enumerate() {
-        let name = display_name(&f.qualified_name);
-        let slot = *seen.entry(name).or_insert_with(|| {
-            head_groups.push((name, Vec::new()));
-            head_groups.len() - 1
-        });
-        head_groups[slot].1.push(k);
-    }
-    for (name, heads) in head_groups {
-        let Some(bases) = base_groups.get(name) else {
-            continue;
-        };
-        let mut free: Vec<usize> = bases.clone();
-        let mut unmatched = Vec::new();
-        for &k in &heads {
-            let body = file.head_bodies[k].hash;
-            let same = free
-                .iter()
-                .position(|&b| body.is_some() && file.base_bodies[b].hash == body);
-            match same {
-                Some(p) if heads.len() > 1 || bases.len() > 1 => {
-                    let b = free.remove(p);
-                    identity.before[fi][k] = Some((fi, b));
-                    identity.continued[fi][b] = true;
-                }
-                _ => unmatched.push(k),
+    for (name, heads) in head_groups(file.head) {
+        if let Some(bases) = base_groups.get(name) {
+            for (k, b) in pair_same_names(file, &heads, bases) {
+                identity.before[fi][k] = Some((fi, b));
+                identity.continued[fi][b] = true;
             }
         }
-        for (k, b) in unmatched.into_iter().zip(free) {
-            identity.before[fi][k] = Some((fi, b));
-            identity.continued[fi][b] = true;
+    }
+}
+
+/// The head functions grouped by display name, groups in the order their first function comes.
+fn head_groups(head: &[FunctionMetrics]) -> Vec<(&str, Vec<usize>)> {
+    let mut groups: Vec<(&str, Vec<usize>)> = Vec::new();
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (k, f) in head.iter().enumerate() {
+        let name = display_name(&f.qualified_name);
+        let slot = *seen.entry(name).or_insert_with(|| {
+            groups.push((name, Vec::new()));
+            groups.len() - 1
+        });
+        groups[slot].1.push(k);
+    }
+    groups
+}
+
+/// Pairs head and base functions of one name: where several share it, a head takes the base
+/// with its very body first; the rest pair in order.
+fn pair_same_names(file: &Sides<'_>, heads: &[usize], bases: &[usize]) -> Vec<(usize, usize)> {
+    let mut free: Vec<usize> = bases.to_vec();
+    let mut pairs = Vec::new();
+    let mut unmatched = Vec::new();
+    let several = heads.len() > 1 || bases.len() > 1;
+    for &k in heads {
+        let body = file.head_bodies[k].hash;
+        let same = free
+            .iter()
+            .position(|&b| several && body.is_some() && file.base_bodies[b].hash == body);
+        match same {
+            Some(p) => pairs.push((k, free.remove(p))),
+            None => unmatched.push(k),
         }
     }
+    pairs.extend(unmatched.into_iter().zip(free));
+    pairs
 }
 
 #[cfg(test)]
