@@ -10,70 +10,108 @@ use anyhow::{bail, Context, Result};
 use super::{for_each_line, hit_count, number, valid_line, FileCoverage, Report};
 
 pub fn read(input: impl BufRead, report: &mut Report) -> Result<()> {
-    // The record being read, merged into the report at its end_of_record: one map lookup a
-    // record, not one a line.
-    let mut current: Option<(String, FileCoverage)> = None;
-    let mut records = 0usize;
+    let mut tracefile = Tracefile {
+        current: None,
+        records: 0,
+        report,
+    };
     for_each_line(input, |n, line| {
-        let at = || format!("line {n}");
-        if let Some(fields) = line.strip_prefix(b"DA:") {
-            let (_, file) = current
-                .as_mut()
-                .with_context(|| format!("{}: DA: outside a SF: record", at()))?;
-            let mut parts = fields.splitn(3, |&b| b == b',');
-            let (Some(l), Some(h)) = (parts.next(), parts.next()) else {
-                bail!("{}: malformed DA record: expected DA:<line>,<hits>", at());
-            };
-            let line_no = digits(l).map_or_else(|| number::<u32>(l, "DA line").with_context(at), Ok)?;
-            let line_no = valid_line(u64::from(line_no)).with_context(at)?;
-            let hits = match digits(h) {
-                Some(h) => u64::from(h),
-                None => hit_count(h, "DA hits").with_context(at)?,
-            };
-            file.hit(line_no, hits);
-        } else if let Some(path) = line.strip_prefix(b"SF:") {
-            if let Some((open, _)) = &current {
-                bail!(
-                    "{}: SF:{} starts before the record of {open} ends (end_of_record)",
-                    at(),
-                    String::from_utf8_lossy(path)
-                );
-            }
-            let path = String::from_utf8_lossy(path).trim().to_string();
-            if path.is_empty() {
-                bail!("{}: SF: names no file", at());
-            }
-            current = Some((path, FileCoverage::default()));
-        } else if line == b"end_of_record" {
-            let (path, file) = current
-                .take()
-                .with_context(|| format!("{}: end_of_record without a SF: record", at()))?;
-            report.file(&path).merge(file);
-            records += 1;
-        } else if let Some(fields) = line.strip_prefix(b"BRDA:") {
-            let (_, file) = current
-                .as_mut()
-                .with_context(|| format!("{}: BRDA: outside a SF: record", at()))?;
-            let parts: Vec<&[u8]> = fields.split(|&b| b == b',').collect();
-            let [l, _, _, taken] = parts[..] else {
-                bail!(
-                    "{}: malformed BRDA record: expected BRDA:<line>,<block>,<branch>,<taken>",
-                    at()
-                );
-            };
-            let line_no = valid_line(number(l, "BRDA line").with_context(at)?).with_context(at)?;
-            let taken = taken != b"-" && number::<f64>(taken, "BRDA taken").with_context(at)? > 0.0;
-            file.branch(line_no, taken);
-        }
-        Ok(())
+        tracefile.line(line).with_context(|| format!("line {n}"))
     })?;
-    if let Some((open, _)) = current {
+    if let Some((open, _)) = tracefile.current {
         bail!("truncated: the record of {open} has no end_of_record");
     }
-    if records == 0 {
+    if tracefile.records == 0 {
         bail!("no SF: records: the report covers no file");
     }
     Ok(())
+}
+
+/// A tracefile being read.
+struct Tracefile<'r> {
+    /// The record being read, merged into the report at its end_of_record: one map lookup a
+    /// record, not one a line.
+    current: Option<(String, FileCoverage)>,
+    records: usize,
+    report: &'r mut Report,
+}
+
+impl Tracefile<'_> {
+    fn line(&mut self, line: &[u8]) -> Result<()> {
+        if let Some(fields) = line.strip_prefix(b"DA:") {
+            self.line_hits(fields)
+        } else if let Some(path) = line.strip_prefix(b"SF:") {
+            self.start(path)
+        } else if line == b"end_of_record" {
+            self.end()
+        } else if let Some(fields) = line.strip_prefix(b"BRDA:") {
+            self.branch(fields)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// The record a `DA:` or `BRDA:` line belongs to.
+    fn record(&mut self, what: &str) -> Result<&mut FileCoverage> {
+        let (_, file) = self
+            .current
+            .as_mut()
+            .with_context(|| format!("{what} outside a SF: record"))?;
+        Ok(file)
+    }
+
+    /// `DA:<line>,<hits>[,<checksum>]`.
+    fn line_hits(&mut self, fields: &[u8]) -> Result<()> {
+        let file = self.record("DA:")?;
+        let mut parts = fields.splitn(3, |&b| b == b',');
+        let (Some(l), Some(h)) = (parts.next(), parts.next()) else {
+            bail!("malformed DA record: expected DA:<line>,<hits>");
+        };
+        let line_no = digits(l).map_or_else(|| number::<u32>(l, "DA line"), Ok)?;
+        let line_no = valid_line(u64::from(line_no))?;
+        let hits = digits(h).map_or_else(|| hit_count(h, "DA hits"), |h| Ok(u64::from(h)))?;
+        file.hit(line_no, hits);
+        Ok(())
+    }
+
+    /// `SF:<path>`.
+    fn start(&mut self, path: &[u8]) -> Result<()> {
+        if let Some((open, _)) = &self.current {
+            bail!(
+                "SF:{} starts before the record of {open} ends (end_of_record)",
+                String::from_utf8_lossy(path)
+            );
+        }
+        let path = String::from_utf8_lossy(path).trim().to_string();
+        if path.is_empty() {
+            bail!("SF: names no file");
+        }
+        self.current = Some((path, FileCoverage::default()));
+        Ok(())
+    }
+
+    fn end(&mut self) -> Result<()> {
+        let (path, file) = self
+            .current
+            .take()
+            .context("end_of_record without a SF: record")?;
+        self.report.file(&path).merge(file);
+        self.records += 1;
+        Ok(())
+    }
+
+    /// `BRDA:<line>,<block>,<branch>,<taken>`; `-` is a branch never reached.
+    fn branch(&mut self, fields: &[u8]) -> Result<()> {
+        let file = self.record("BRDA:")?;
+        let parts: Vec<&[u8]> = fields.split(|&b| b == b',').collect();
+        let [l, _, _, taken] = parts[..] else {
+            bail!("malformed BRDA record: expected BRDA:<line>,<block>,<branch>,<taken>");
+        };
+        let line_no = valid_line(number(l, "BRDA line")?)?;
+        let taken = taken != b"-" && number::<f64>(taken, "BRDA taken")? > 0.0;
+        file.branch(line_no, taken);
+        Ok(())
+    }
 }
 
 /// A field of ASCII digits as a number (the common case, without UTF-8 or float parsing).
