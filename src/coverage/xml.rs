@@ -57,40 +57,10 @@ fn walk(input: impl BufRead, mut on: impl FnMut(Item<'_, '_>) -> Result<()>) -> 
         let event = reader
             .read_event_into(&mut buf)
             .with_context(|| format!("malformed XML near byte {position}"))?;
+        elements += usize::from(matches!(event, Event::Start(_) | Event::Empty(_)));
         match event {
-            Event::DocType(d) if d.xml10_content().contains("<!ENTITY") => {
-                bail!(
-                    "the document type declares entities; debtgate never expands them (remove the DOCTYPE)"
-                );
-            }
-            Event::Start(e) => {
-                elements += 1;
-                on(Item::Start(&e))?;
-            }
-            Event::Empty(e) => {
-                elements += 1;
-                on(Item::Start(&e))?;
-                on(Item::End(e.name().as_ref()))?;
-            }
-            Event::End(e) => on(Item::End(e.name().as_ref()))?,
-            Event::Text(t) => on(Item::Text(&t.xml10_content()))?,
-            Event::GeneralRef(r) => {
-                let name = r.xml10_content();
-                let resolved = match name.as_ref() {
-                    "amp" => Some('&'),
-                    "lt" => Some('<'),
-                    "gt" => Some('>'),
-                    "quot" => Some('"'),
-                    "apos" => Some('\''),
-                    _ => r.resolve_char_ref().ok().flatten(),
-                };
-                match resolved {
-                    Some(c) => on(Item::Text(&c.to_string()))?,
-                    None => bail!("unknown entity &{name}; (debtgate expands no declared entity)"),
-                }
-            }
             Event::Eof => break,
-            _ => {}
+            event => hand_on(event, &mut on)?,
         }
         buf.clear();
     }
@@ -100,58 +70,113 @@ fn walk(input: impl BufRead, mut on: impl FnMut(Item<'_, '_>) -> Result<()>) -> 
     Ok(())
 }
 
+/// Hands one event to a reader as the items it stands for.
+fn hand_on(event: Event<'_>, on: &mut impl FnMut(Item<'_, '_>) -> Result<()>) -> Result<()> {
+    match event {
+        Event::DocType(d) if d.xml10_content().contains("<!ENTITY") => {
+            bail!("the document type declares entities; debtgate never expands them (remove the DOCTYPE)")
+        }
+        Event::Start(e) => on(Item::Start(&e)),
+        Event::Empty(e) => {
+            on(Item::Start(&e))?;
+            on(Item::End(e.name().as_ref()))
+        }
+        Event::End(e) => on(Item::End(e.name().as_ref())),
+        Event::Text(t) => on(Item::Text(&t.xml10_content())),
+        Event::GeneralRef(r) => {
+            let name = r.xml10_content();
+            match predefined_entity(&name).or_else(|| r.resolve_char_ref().ok().flatten()) {
+                Some(c) => on(Item::Text(&c.to_string())),
+                None => bail!("unknown entity &{name}; (debtgate expands no declared entity)"),
+            }
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The five entities XML predefines.
+fn predefined_entity(name: &str) -> Option<char> {
+    Some(match name {
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "quot" => '"',
+        "apos" => '\'',
+        _ => return None,
+    })
+}
+
 /// Cobertura: `<class filename>` holds `<lines><line number hits branch condition-coverage>`;
 /// the `<lines>` inside `<methods>` repeat them and are skipped. Filenames are relative to the
 /// `<source>` entries; with exactly one, it is joined to them.
 pub fn read_cobertura(input: impl BufRead, report: &mut Report) -> Result<()> {
-    let mut sources: Vec<String> = Vec::new();
-    let mut in_source = false;
-    let mut source_text = String::new();
-    let mut class: Option<String> = None;
-    let mut in_methods = 0usize;
-    let mut saw_root = false;
-    walk(input, |item| {
+    let mut cobertura = Cobertura {
+        report,
+        sources: Vec::new(),
+        source_text: None,
+        class: None,
+        in_methods: 0,
+        saw_root: false,
+    };
+    walk(input, |item| cobertura.on(item))?;
+    if !cobertura.saw_root {
+        bail!("no <coverage> root element");
+    }
+    Ok(())
+}
+
+/// A Cobertura document being read.
+struct Cobertura<'r> {
+    report: &'r mut Report,
+    sources: Vec<String>,
+    /// The text of the `<source>` being read.
+    source_text: Option<String>,
+    /// The path of the `<class>` being read.
+    class: Option<String>,
+    /// How many `<methods>` are open.
+    in_methods: usize,
+    saw_root: bool,
+}
+
+impl Cobertura<'_> {
+    fn on(&mut self, item: Item<'_, '_>) -> Result<()> {
         match item {
-            Item::Start(e) => match e.name().as_ref() {
-                "coverage" => saw_root = true,
-                "source" => {
-                    in_source = true;
-                    source_text.clear();
-                }
-                "methods" => in_methods += 1,
-                "class" => {
-                    let path = cobertura_path(&sources, required(e, "filename")?);
-                    report.file(&path);
-                    class = Some(path);
-                }
-                "line" if in_methods == 0 => {
-                    if let Some(path) = &class {
-                        cobertura_line(e, report.file(path))?;
-                    }
-                }
-                _ => {}
-            },
-            Item::End(name) => match name {
-                "source" => {
-                    in_source = false;
-                    sources.push(source_text.trim().to_string());
-                }
-                "methods" => in_methods = in_methods.saturating_sub(1),
-                "class" => class = None,
-                _ => {}
-            },
+            Item::Start(e) => return self.start(e),
+            Item::End("source") => {
+                let text = self.source_text.take().unwrap_or_default();
+                self.sources.push(text.trim().to_string());
+            }
+            Item::End("methods") => self.in_methods = self.in_methods.saturating_sub(1),
+            Item::End("class") => self.class = None,
+            Item::End(_) => {}
             Item::Text(t) => {
-                if in_source {
-                    source_text.push_str(t);
+                if let Some(text) = &mut self.source_text {
+                    text.push_str(t);
                 }
             }
         }
         Ok(())
-    })?;
-    if !saw_root {
-        bail!("no <coverage> root element");
     }
-    Ok(())
+
+    fn start(&mut self, e: &BytesStart<'_>) -> Result<()> {
+        match e.name().as_ref() {
+            "coverage" => self.saw_root = true,
+            "source" => self.source_text = Some(String::new()),
+            "methods" => self.in_methods += 1,
+            "class" => {
+                let path = cobertura_path(&self.sources, required(e, "filename")?);
+                self.report.file(&path);
+                self.class = Some(path);
+            }
+            "line" if self.in_methods == 0 => {
+                if let Some(path) = &self.class {
+                    cobertura_line(e, self.report.file(path))?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
 }
 
 /// A `<class filename>` relative to the report's one `<source>`, where it has exactly one.
@@ -213,27 +238,13 @@ pub fn read_jacoco(input: impl BufRead, report: &mut Report) -> Result<()> {
                 "report" => saw_root = true,
                 "package" => package = required(e, "name")?,
                 "sourcefile" => {
-                    let name = required(e, "name")?;
-                    let path = if package.is_empty() {
-                        name
-                    } else {
-                        format!("{package}/{name}")
-                    };
+                    let path = jacoco_path(&package, required(e, "name")?);
                     report.file(&path);
                     file = Some(path);
                 }
                 "line" => {
-                    let Some(path) = &file else { return Ok(()) };
-                    let line: u64 = num(e, "nr")?.context("<line> has no nr=\"…\"")?;
-                    let line = valid_line(line)?;
-                    let covered: u64 = num(e, "ci")?.unwrap_or(0);
-                    let (missed_b, covered_b): (u32, u32) =
-                        (num(e, "mb")?.unwrap_or(0), num(e, "cb")?.unwrap_or(0));
-                    let f = report.file(path);
-                    f.hit(line, covered);
-                    if missed_b + covered_b > 0 {
-                        let entry = f.branches.entry(line).or_insert((0, 0));
-                        *entry = (entry.0.max(covered_b), entry.1.max(missed_b + covered_b));
+                    if let Some(path) = &file {
+                        jacoco_line(e, report.file(path))?;
                     }
                 }
                 _ => {}
@@ -246,6 +257,29 @@ pub fn read_jacoco(input: impl BufRead, report: &mut Report) -> Result<()> {
     })?;
     if !saw_root {
         bail!("no <report> root element");
+    }
+    Ok(())
+}
+
+/// A `<sourcefile name>` in its `<package name>`.
+fn jacoco_path(package: &str, name: String) -> String {
+    if package.is_empty() {
+        name
+    } else {
+        format!("{package}/{name}")
+    }
+}
+
+/// One `<line nr mi ci mb cb>`: covered instructions, missed and covered branches.
+fn jacoco_line(e: &BytesStart<'_>, file: &mut super::FileCoverage) -> Result<()> {
+    let line: u64 = num(e, "nr")?.context("<line> has no nr=\"…\"")?;
+    let line = valid_line(line)?;
+    let covered: u64 = num(e, "ci")?.unwrap_or(0);
+    let (missed_b, covered_b): (u32, u32) = (num(e, "mb")?.unwrap_or(0), num(e, "cb")?.unwrap_or(0));
+    file.hit(line, covered);
+    if missed_b + covered_b > 0 {
+        let entry = file.branches.entry(line).or_insert((0, 0));
+        *entry = (entry.0.max(covered_b), entry.1.max(missed_b + covered_b));
     }
     Ok(())
 }
