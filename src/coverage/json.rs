@@ -29,22 +29,25 @@ struct CoveragePyFile {
 pub fn read_coveragepy(input: impl Read, report: &mut Report) -> Result<()> {
     let doc: CoveragePy = serde_json::from_slice(&read_to_end(input)?).context("not coverage.py JSON")?;
     for (path, f) in doc.files {
-        let file = report.file(&path);
-        for l in f.executed_lines {
-            file.hit(valid_line(u64::from(l))?, 1);
-        }
-        for l in f.missing_lines {
-            file.hit(valid_line(u64::from(l))?, 0);
-        }
-        for (taken, branches) in [(true, f.executed_branches), (false, f.missing_branches)] {
-            for (from, _) in branches {
-                if let Ok(line) = u32::try_from(from) {
-                    file.branch(line, taken);
-                }
-            }
-        }
+        f.add_to(report.file(&path))?;
     }
     Ok(())
+}
+
+impl CoveragePyFile {
+    fn add_to(self, file: &mut super::FileCoverage) -> Result<()> {
+        let lines = self.executed_lines.iter().map(|&l| (l, 1));
+        for (l, hits) in lines.chain(self.missing_lines.iter().map(|&l| (l, 0))) {
+            file.hit(valid_line(u64::from(l))?, hits);
+        }
+        let executed = self.executed_branches.iter().map(|b| (b, true));
+        for ((from, _), taken) in executed.chain(self.missing_branches.iter().map(|b| (b, false))) {
+            if let Ok(line) = u32::try_from(*from) {
+                file.branch(line, taken);
+            }
+        }
+        Ok(())
+    }
 }
 
 #[derive(Deserialize)]
@@ -77,40 +80,46 @@ struct Segment {
 
 pub fn read_llvm(input: impl Read, report: &mut Report) -> Result<()> {
     let doc: Llvm = serde_json::from_slice(&read_to_end(input)?).context("not llvm-cov export JSON")?;
-    for export in doc.data {
-        for f in export.files {
-            let mut segments = Vec::with_capacity(f.segments.len());
-            for s in &f.segments {
-                let n = |i: usize| s.get(i).and_then(serde_json::Value::as_u64);
-                let b = |i: usize| s.get(i).and_then(serde_json::Value::as_bool).unwrap_or(false);
-                let (Some(line), Some(count)) = (n(0), n(2)) else {
-                    bail!("{}: malformed segment {s:?}", f.filename);
-                };
-                segments.push(Segment {
-                    line: valid_line(line)?,
-                    count,
-                    has_count: b(3),
-                    region_entry: b(4),
-                    gap: b(5),
-                });
-            }
-            // llvm-cov writes segments in order; a report that does not is put in order.
-            segments.sort_by_key(|s| s.line);
-            let file = report.file(&f.filename);
-            for (line, hits) in llvm_lines(&segments) {
-                file.hit(line, hits);
-            }
-            for br in &f.branches {
-                let n = |i: usize| br.get(i).and_then(serde_json::Value::as_u64);
-                if let (Some(line), Some(t), Some(fa)) = (n(0), n(4), n(5)) {
-                    let line = u32::try_from(line).unwrap_or(u32::MAX);
-                    file.branch(line, t > 0);
-                    file.branch(line, fa > 0);
-                }
+    for f in doc.data.iter().flat_map(|export| &export.files) {
+        let segments = f.segments()?;
+        let file = report.file(&f.filename);
+        for (line, hits) in llvm_lines(&segments) {
+            file.hit(line, hits);
+        }
+        for br in &f.branches {
+            let n = |i: usize| br.get(i).and_then(serde_json::Value::as_u64);
+            if let (Some(line), Some(t), Some(fa)) = (n(0), n(4), n(5)) {
+                let line = u32::try_from(line).unwrap_or(u32::MAX);
+                file.branch(line, t > 0);
+                file.branch(line, fa > 0);
             }
         }
     }
     Ok(())
+}
+
+impl LlvmFile {
+    /// The file's segments, in line order (llvm-cov writes them so; a report that does not is
+    /// put in order).
+    fn segments(&self) -> Result<Vec<Segment>> {
+        let mut segments = Vec::with_capacity(self.segments.len());
+        for s in &self.segments {
+            let n = |i: usize| s.get(i).and_then(serde_json::Value::as_u64);
+            let b = |i: usize| s.get(i).and_then(serde_json::Value::as_bool).unwrap_or(false);
+            let (Some(line), Some(count)) = (n(0), n(2)) else {
+                bail!("{}: malformed segment {s:?}", self.filename);
+            };
+            segments.push(Segment {
+                line: valid_line(line)?,
+                count,
+                has_count: b(3),
+                region_entry: b(4),
+                gap: b(5),
+            });
+        }
+        segments.sort_by_key(|s| s.line);
+        Ok(segments)
+    }
 }
 
 /// Line execution counts from region segments, as `llvm-cov` computes them
@@ -119,34 +128,34 @@ pub fn read_llvm(input: impl Read, report: &mut Report) -> Result<()> {
 /// regions that start on it and the one that wraps into it.
 fn llvm_lines(segments: &[Segment]) -> Vec<(u32, u64)> {
     let mut out = Vec::new();
-    let Some(last_line) = segments.last().map(|s| s.line) else {
+    let (Some(first), Some(last)) = (segments.first(), segments.last()) else {
         return out;
     };
-    let first_line = segments[0].line;
     let mut wrapped: Option<&Segment> = None;
     let mut i = 0;
-    for line in first_line..=last_line {
+    for line in first.line..=last.line {
         let start = i;
         while i < segments.len() && segments[i].line == line {
             i += 1;
         }
         let on_line = &segments[start..i];
-        let is_start = |s: &Segment| !s.gap && s.has_count && s.region_entry;
-        let starts = on_line.iter().filter(|s| is_start(s)).count();
-        let skipped = on_line.first().is_some_and(|s| !s.has_count && s.region_entry);
-        let mapped = !skipped && (wrapped.is_some_and(|w| w.has_count) || starts > 0);
-        if mapped {
-            let mut count = wrapped.map_or(0, |w| w.count);
-            for s in on_line.iter().filter(|s| is_start(s)) {
-                count = count.max(s.count);
-            }
-            out.push((line, count));
-        }
-        if let Some(last) = on_line.last() {
-            wrapped = Some(last);
-        }
+        out.extend(llvm_line_count(on_line, wrapped).map(|count| (line, count)));
+        wrapped = on_line.last().or(wrapped);
     }
     out
+}
+
+/// The count of a line with these segments on it and this one wrapping into it; `None` for a
+/// line that is not mapped.
+fn llvm_line_count(on_line: &[Segment], wrapped: Option<&Segment>) -> Option<u64> {
+    let is_start = |s: &&Segment| !s.gap && s.has_count && s.region_entry;
+    let skipped = on_line.first().is_some_and(|s| !s.has_count && s.region_entry);
+    let starts = on_line.iter().filter(is_start).map(|s| s.count).max();
+    let counted_wrap = wrapped.is_some_and(|w| w.has_count);
+    if skipped || (!counted_wrap && starts.is_none()) {
+        return None;
+    }
+    Some(wrapped.map_or(0, |w| w.count).max(starts.unwrap_or(0)))
 }
 
 #[derive(Deserialize)]
@@ -186,16 +195,8 @@ pub fn read_istanbul(input: impl Read, report: &mut Report) -> Result<()> {
         bail!("the report covers no file");
     }
     for (key, f) in doc {
-        let path = f.path.clone().unwrap_or(key);
-        // A line's count is the largest of the statements that start on it (istanbul's
-        // getLineCoverage).
-        let mut lines: BTreeMap<u32, u64> = BTreeMap::new();
-        for (id, loc) in &f.statement_map {
-            let hits = f.s.get(id).copied().unwrap_or(0);
-            let entry = lines.entry(valid_line(u64::from(loc.start.line))?).or_insert(0);
-            *entry = (*entry).max(hits);
-        }
-        let file = report.file(&path);
+        let lines = f.line_counts()?;
+        let file = report.file(f.path.as_deref().unwrap_or(&key));
         for (line, hits) in lines {
             file.hit(line, hits);
         }
@@ -209,6 +210,20 @@ pub fn read_istanbul(input: impl Read, report: &mut Report) -> Result<()> {
         }
     }
     Ok(())
+}
+
+impl IstanbulFile {
+    /// A line's count is the largest of the statements that start on it (istanbul's
+    /// getLineCoverage).
+    fn line_counts(&self) -> Result<BTreeMap<u32, u64>> {
+        let mut lines: BTreeMap<u32, u64> = BTreeMap::new();
+        for (id, loc) in &self.statement_map {
+            let hits = self.s.get(id).copied().unwrap_or(0);
+            let entry = lines.entry(valid_line(u64::from(loc.start.line))?).or_insert(0);
+            *entry = (*entry).max(hits);
+        }
+        Ok(lines)
+    }
 }
 
 #[cfg(test)]
