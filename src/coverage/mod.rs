@@ -168,40 +168,36 @@ pub fn read(path: &Path, forced: Option<Format>) -> Result<Report> {
     let mut input = BufReader::with_capacity(1 << 16, file);
     let format = match forced {
         Some(f) => f,
-        None => detect(&mut input).with_context(|| format!("{shown}: cannot read the coverage report"))?.with_context(|| {
-            format!(
-                "{shown}: not a coverage format debtgate recognises (LCOV, Cobertura or JaCoCo XML, coverage.py JSON, Go coverprofile, llvm-cov JSON, Istanbul JSON); name it with --coverage-format"
-            )
-        })?,
+        None => detect(&mut input)
+            .with_context(|| format!("{shown}: cannot read the coverage report"))?
+            .with_context(|| format!("{shown}: {UNKNOWN_FORMAT}"))?,
     };
     let mut report = Report::default();
-    let result = match format {
-        Format::Lcov => lcov::read(input, &mut report),
-        Format::GoCoverprofile => text::read_go(input, &mut report),
-        Format::Cobertura => xml::read_cobertura(input, &mut report),
-        Format::Jacoco => xml::read_jacoco(input, &mut report),
-        Format::CoveragepyJson => json::read_coveragepy(input, &mut report),
-        Format::LlvmJson => json::read_llvm(input, &mut report),
-        Format::Istanbul => json::read_istanbul(input, &mut report),
-    };
-    result.with_context(|| format!("{shown}: invalid {} report", format.name()))?;
+    read_format(input, format, &mut report)
+        .with_context(|| format!("{shown}: invalid {} report", format.name()))?;
     report.sources.push((shown, format));
     Ok(report)
 }
 
+const UNKNOWN_FORMAT: &str = "not a coverage format debtgate recognises (LCOV, Cobertura or JaCoCo XML, coverage.py JSON, Go coverprofile, llvm-cov JSON, Istanbul JSON); name it with --coverage-format";
+
 /// Reads a report held in memory, in a known format (the fuzz targets' entry).
 pub fn read_bytes(bytes: &[u8], format: Format) -> Result<Report> {
     let mut report = Report::default();
-    match format {
-        Format::Lcov => lcov::read(bytes, &mut report),
-        Format::GoCoverprofile => text::read_go(bytes, &mut report),
-        Format::Cobertura => xml::read_cobertura(bytes, &mut report),
-        Format::Jacoco => xml::read_jacoco(bytes, &mut report),
-        Format::CoveragepyJson => json::read_coveragepy(bytes, &mut report),
-        Format::LlvmJson => json::read_llvm(bytes, &mut report),
-        Format::Istanbul => json::read_istanbul(bytes, &mut report),
-    }?;
+    read_format(bytes, format, &mut report)?;
     Ok(report)
+}
+
+fn read_format(input: impl BufRead, format: Format, report: &mut Report) -> Result<()> {
+    match format {
+        Format::Lcov => lcov::read(input, report),
+        Format::GoCoverprofile => text::read_go(input, report),
+        Format::Cobertura => xml::read_cobertura(input, report),
+        Format::Jacoco => xml::read_jacoco(input, report),
+        Format::CoveragepyJson => json::read_coveragepy(input, report),
+        Format::LlvmJson => json::read_llvm(input, report),
+        Format::Istanbul => json::read_istanbul(input, report),
+    }
 }
 
 /// Recognises a report by its first bytes, without consuming them.
@@ -210,44 +206,47 @@ fn detect(input: &mut BufReader<File>) -> Result<Option<Format>> {
     let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
     let text = String::from_utf8_lossy(&head[..head.len().min(8192)]);
     let trimmed = text.trim_start();
-    if trimmed.starts_with('<') {
-        // The root element decides: <coverage> is Cobertura, <report> JaCoCo.
-        let mut rest = trimmed;
-        while let Some(at) = rest.find('<') {
-            rest = &rest[at + 1..];
-            if rest.starts_with('?') || rest.starts_with('!') {
-                continue;
-            }
-            if rest.starts_with("coverage") {
-                return Ok(Some(Format::Cobertura));
-            }
-            if rest.starts_with("report") {
-                return Ok(Some(Format::Jacoco));
-            }
-            return Ok(None);
-        }
-        return Ok(None);
+    Ok(if trimmed.starts_with('<') {
+        xml_format(trimmed)
+    } else if trimmed.starts_with('{') {
+        json_format(trimmed)
+    } else if trimmed.starts_with("mode:") {
+        Some(Format::GoCoverprofile)
+    } else {
+        let lcov = trimmed
+            .lines()
+            .take(20)
+            .any(|l| l.starts_with("SF:") || l.starts_with("TN:"));
+        lcov.then_some(Format::Lcov)
+    })
+}
+
+/// The root element decides: `<coverage>` is Cobertura, `<report>` JaCoCo.
+fn xml_format(head: &str) -> Option<Format> {
+    let root = head
+        .split('<')
+        .skip(1)
+        .find(|tag| !tag.starts_with('?') && !tag.starts_with('!'))?;
+    if root.starts_with("coverage") {
+        Some(Format::Cobertura)
+    } else if root.starts_with("report") {
+        Some(Format::Jacoco)
+    } else {
+        None
     }
-    if trimmed.starts_with('{') {
-        if trimmed.contains("\"llvm.coverage.json.export\"") {
-            return Ok(Some(Format::LlvmJson));
-        }
-        if trimmed.contains("\"meta\"") && trimmed.contains("\"files\"") {
-            return Ok(Some(Format::CoveragepyJson));
-        }
-        if trimmed.contains("\"statementMap\"") || trimmed.contains("\"path\"") || trimmed == "{}" {
-            return Ok(Some(Format::Istanbul));
-        }
-        return Ok(None);
+}
+
+/// The JSON formats, told apart by the keys of their first bytes.
+fn json_format(head: &str) -> Option<Format> {
+    if head.contains("\"llvm.coverage.json.export\"") {
+        Some(Format::LlvmJson)
+    } else if head.contains("\"meta\"") && head.contains("\"files\"") {
+        Some(Format::CoveragepyJson)
+    } else if head.contains("\"statementMap\"") || head.contains("\"path\"") || head == "{}" {
+        Some(Format::Istanbul)
+    } else {
+        None
     }
-    if trimmed.starts_with("mode:") {
-        return Ok(Some(Format::GoCoverprofile));
-    }
-    let lcov = trimmed
-        .lines()
-        .take(20)
-        .any(|l| l.starts_with("SF:") || l.starts_with("TN:"));
-    Ok(lcov.then_some(Format::Lcov))
 }
 
 /// Reads `input` line by line into a reused buffer, handing each line (without its line
