@@ -59,60 +59,11 @@ pub struct ChangedLines<'a> {
 pub fn patch(changed: &[ChangedLines<'_>], coverage: &HashMap<&str, &FileCoverage>) -> Patch {
     let mut out = Patch::default();
     for c in changed {
-        let mut fp = FilePatch {
-            path: c.path.to_string(),
-            ..FilePatch::default()
-        };
-        let mut run: Option<(u32, u32)> = None;
-        let close = |run: &mut Option<(u32, u32)>, fp: &mut FilePatch| {
-            if let Some(r) = run.take() {
-                fp.uncovered.push(r);
-            }
-        };
-        match (coverage.get(c.path), &c.code_lines) {
-            (Some(cov), _) => {
-                for range in c.added.ranges() {
-                    // A run of uncovered lines never crosses lines the change did not add.
-                    close(&mut run, &mut fp);
-                    for line in range.start..=range.end {
-                        match cov.get(line) {
-                            None => fp.not_executable += 1,
-                            Some(true) => {
-                                fp.executable += 1;
-                                fp.covered += 1;
-                                close(&mut run, &mut fp);
-                            }
-                            Some(false) => {
-                                fp.executable += 1;
-                                run = Some(run.map_or((line, line), |(s, _)| (s, line)));
-                            }
-                        }
-                        if let Some(&(t, n)) = cov.branches.get(&line) {
-                            fp.branches.0 += t;
-                            fp.branches.1 += n;
-                        }
-                    }
-                }
-            }
-            (None, Some(code)) => {
-                fp.unmeasured_module = true;
-                for &line in code {
-                    fp.executable += 1;
-                    run = match run {
-                        Some((s, e)) if c.added.count_in(e, line) == line - e + 1 => Some((s, line)),
-                        other => {
-                            if let Some(r) = other {
-                                fp.uncovered.push(r);
-                            }
-                            Some((line, line))
-                        }
-                    };
-                }
-                fp.not_executable = u32::try_from(c.added.len()).unwrap_or(u32::MAX) - fp.executable;
-            }
+        let fp = match (coverage.get(c.path), &c.code_lines) {
+            (Some(cov), _) => measured_file(c, cov),
+            (None, Some(code)) => unmeasured_file(c, code),
             (None, None) => continue,
-        }
-        close(&mut run, &mut fp);
+        };
         out.executable += u64::from(fp.executable);
         out.covered += u64::from(fp.covered);
         out.branches.0 += u64::from(fp.branches.0);
@@ -120,6 +71,86 @@ pub fn patch(changed: &[ChangedLines<'_>], coverage: &HashMap<&str, &FileCoverag
         out.files.push(fp);
     }
     out
+}
+
+/// A changed file the report measured: its added lines as the report lists them.
+fn measured_file(c: &ChangedLines<'_>, cov: &FileCoverage) -> FilePatch {
+    let mut fp = FilePatch {
+        path: c.path.to_string(),
+        ..FilePatch::default()
+    };
+    let mut runs = Runs::default();
+    for range in c.added.ranges() {
+        // A run of uncovered lines never crosses lines the change did not add.
+        runs.close();
+        for line in range.start..=range.end {
+            match cov.get(line) {
+                None => fp.not_executable += 1,
+                Some(covered) => {
+                    fp.executable += 1;
+                    fp.covered += u32::from(covered);
+                    runs.line(line, covered);
+                }
+            }
+            if let Some(&(t, n)) = cov.branches.get(&line) {
+                fp.branches.0 += t;
+                fp.branches.1 += n;
+            }
+        }
+    }
+    fp.uncovered = runs.finish();
+    fp
+}
+
+/// A changed file the report does not know although it measured its directory: its added
+/// code lines are uncovered, in runs that never cross a line the change did not add.
+fn unmeasured_file(c: &ChangedLines<'_>, code: &[u32]) -> FilePatch {
+    let mut runs = Runs::default();
+    let mut last = None;
+    for &line in code {
+        let contiguous = last.is_some_and(|e: u32| c.added.count_in(e, line) == line - e + 1);
+        if !contiguous {
+            runs.close();
+        }
+        runs.line(line, false);
+        last = Some(line);
+    }
+    let executable = u32::try_from(code.len()).unwrap_or(u32::MAX);
+    FilePatch {
+        path: c.path.to_string(),
+        executable,
+        not_executable: u32::try_from(c.added.len()).unwrap_or(u32::MAX) - executable,
+        uncovered: runs.finish(),
+        unmeasured_module: true,
+        ..FilePatch::default()
+    }
+}
+
+/// Runs of uncovered lines (first, last), built a line at a time.
+#[derive(Default)]
+struct Runs {
+    done: Vec<(u32, u32)>,
+    open: Option<(u32, u32)>,
+}
+
+impl Runs {
+    /// A line, covered or not: an uncovered one extends the open run, a covered one ends it.
+    fn line(&mut self, line: u32, covered: bool) {
+        if covered {
+            self.close();
+        } else {
+            self.open = Some(self.open.map_or((line, line), |(s, _)| (s, line)));
+        }
+    }
+
+    fn close(&mut self) {
+        self.done.extend(self.open.take());
+    }
+
+    fn finish(mut self) -> Vec<(u32, u32)> {
+        self.close();
+        self.done
+    }
 }
 
 /// Covered and executable lines over a whole report.
