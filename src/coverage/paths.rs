@@ -42,17 +42,9 @@ impl<'a> RepoFiles<'a> {
 
     /// The tracked file a report path names.
     pub fn map(&self, report_path: &str, rewrites: &[PathMap]) -> Result<&'a str, Unmapped> {
-        let mut path = report_path.replace('\\', "/");
-        for r in rewrites {
-            if let Some(rest) = path.strip_prefix(&r.from) {
-                path = format!("{}{rest}", r.to);
-                break;
-            }
-        }
+        let path = rewrite(report_path, rewrites);
         let components: Vec<&str> = path.split('/').filter(|c| !c.is_empty() && *c != ".").collect();
-        let Some(name) = components.last() else {
-            return Err(Unmapped::NoFile);
-        };
+        let name = components.last().ok_or(Unmapped::NoFile)?;
         let candidates = self.by_name.get(name).ok_or(Unmapped::NoFile)?;
         let shared = |file: &str| {
             file.rsplit('/')
@@ -63,19 +55,24 @@ impl<'a> RepoFiles<'a> {
         let mut scored: Vec<(usize, &str)> = candidates.iter().map(|f| (shared(f), *f)).collect();
         scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
         match scored[..] {
-            [(_, only)] => Ok(only),
-            [(best, file), (second, other), ..] if best == second => {
-                // The whole report path matching one file exactly still decides.
-                if file == path {
-                    Ok(file)
-                } else {
-                    Err(Unmapped::Ambiguous(file.to_string(), other.to_string()))
-                }
+            // The whole report path matching one file exactly still decides a tie.
+            [(best, file), (second, other), ..] if best == second && file != path => {
+                Err(Unmapped::Ambiguous(file.to_string(), other.to_string()))
             }
             [(_, file), ..] => Ok(file),
             [] => Err(Unmapped::NoFile),
         }
     }
+}
+
+/// A report path with `\` as `/` and the first `[coverage] path-map` prefix that matches
+/// rewritten.
+fn rewrite(report_path: &str, rewrites: &[PathMap]) -> String {
+    let path = report_path.replace('\\', "/");
+    rewrites
+        .iter()
+        .find_map(|r| path.strip_prefix(&r.from).map(|rest| format!("{}{rest}", r.to)))
+        .unwrap_or(path)
 }
 
 #[cfg(test)]

@@ -10,43 +10,13 @@ use super::{for_each_line, hit_count, number, valid_line, Report};
 pub fn read_go(input: impl BufRead, report: &mut Report) -> Result<()> {
     let mut blocks = 0usize;
     for_each_line(input, |n, line| {
-        let at = || format!("line {n}");
         if line.is_empty() || line.starts_with(b"mode:") {
             return Ok(()); // concatenated profiles repeat the mode line
         }
         let text = String::from_utf8_lossy(line);
-        let mut fields = text.rsplitn(3, ' ');
-        let (Some(count), Some(_statements), Some(location)) = (fields.next(), fields.next(), fields.next())
-        else {
-            bail!(
-                "{}: malformed block: expected <file>:<start>,<end> <statements> <count>",
-                at()
-            );
-        };
-        let (file, range) = location
-            .rsplit_once(':')
-            .with_context(|| format!("{}: malformed block location {location:?}", at()))?;
-        let (start, end) = range
-            .split_once(',')
-            .with_context(|| format!("{}: malformed block range {range:?}", at()))?;
-        let line_of = |pos: &str| -> Result<u32> {
-            let l = pos.split('.').next().unwrap_or(pos);
-            number(l.as_bytes(), "block line").with_context(at)
-        };
-        let (first, last) = (line_of(start)?, line_of(end)?);
-        let (first, last) = (
-            valid_line(u64::from(first)).with_context(at)?,
-            valid_line(u64::from(last)).with_context(at)?,
-        );
-        if last < first {
-            bail!(
-                "{}: block ends (line {last}) before it starts (line {first})",
-                at()
-            );
-        }
-        let hits = hit_count(count.as_bytes(), "block count").with_context(at)?;
+        let (file, lines, hits) = block(&text).with_context(|| format!("line {n}"))?;
         let coverage = report.file(file);
-        for l in first..=last {
+        for l in lines {
             coverage.hit(l, hits);
         }
         blocks += 1;
@@ -56,6 +26,32 @@ pub fn read_go(input: impl BufRead, report: &mut Report) -> Result<()> {
         bail!("no blocks: the profile covers no file");
     }
     Ok(())
+}
+
+/// One block: `file.go:startLine.startCol,endLine.endCol statements count`, as its file, its
+/// lines and its count.
+fn block(text: &str) -> Result<(&str, std::ops::RangeInclusive<u32>, u64)> {
+    let mut fields = text.rsplitn(3, ' ');
+    let (Some(count), Some(_statements), Some(location)) = (fields.next(), fields.next(), fields.next())
+    else {
+        bail!("malformed block: expected <file>:<start>,<end> <statements> <count>");
+    };
+    let (file, range) = location
+        .rsplit_once(':')
+        .with_context(|| format!("malformed block location {location:?}"))?;
+    let (start, end) = range
+        .split_once(',')
+        .with_context(|| format!("malformed block range {range:?}"))?;
+    let line_of = |pos: &str| -> Result<u32> {
+        let l = pos.split('.').next().unwrap_or(pos);
+        valid_line(u64::from(number::<u32>(l.as_bytes(), "block line")?))
+    };
+    let (first, last) = (line_of(start)?, line_of(end)?);
+    if last < first {
+        bail!("block ends (line {last}) before it starts (line {first})");
+    }
+    let hits = hit_count(count.as_bytes(), "block count")?;
+    Ok((file, first..=last, hits))
 }
 
 #[cfg(test)]
