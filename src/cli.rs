@@ -274,33 +274,58 @@ fn explain(target: &str, stdout: &mut dyn Write) -> Result<i32> {
 
 fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<i32> {
     crate::git::set_deadline(std::time::Duration::from_secs(args.git_timeout));
-    let request = CheckRequest {
-        repo_dir: args.repo,
-        base: args.base,
-        head: args.head,
-        config: args.config,
-        config_from: args.config_from,
-        limits: ParseLimits {
-            max_bytes: args.max_file_bytes,
-            ..ParseLimits::default()
-        },
-        coverage: crate::request::CoverageRequest {
-            head: args.coverage,
-            base: args.base_coverage,
-            format: args.coverage_format,
-        },
-        cache: if args.no_cache {
-            check::Cache::Off
-        } else {
-            args.cache_dir.map_or(check::Cache::Default, check::Cache::Dir)
-        },
-    };
-    let verdict = check::run(&request, &Environment::from_process(), &show_progress)?;
+    let verdict = check::run(&args.request(), &Environment::from_process(), &show_progress)?;
     // Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org).
     let color = args.output.is_none()
         && std::io::IsTerminal::is_terminal(&std::io::stdout())
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let render = |format: Format| report::render(format, &verdict, color);
+    write_report_files(&args, &verdict, color)?;
+    let main_report = report::render(args.format, &verdict, color);
+    if let Some(path) = &args.output {
+        write_file(path, &main_report)?;
+        return Ok(verdict.outcome.exit_code());
+    }
+    // A reader that stops early (`| head`) does not change the verdict.
+    match stdout
+        .write_all(main_report.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(verdict.outcome.exit_code()),
+    }
+}
+
+impl CheckArgs {
+    /// The request these flags make, in the pipeline's own types.
+    fn request(&self) -> CheckRequest {
+        CheckRequest {
+            repo_dir: self.repo.clone(),
+            base: self.base.clone(),
+            head: self.head.clone(),
+            config: self.config.clone(),
+            config_from: self.config_from,
+            limits: ParseLimits {
+                max_bytes: self.max_file_bytes,
+                ..ParseLimits::default()
+            },
+            coverage: crate::request::CoverageRequest {
+                head: self.coverage.clone(),
+                base: self.base_coverage.clone(),
+                format: self.coverage_format,
+            },
+            cache: match (&self.cache_dir, self.no_cache) {
+                (_, true) => check::Cache::Off,
+                (Some(dir), false) => check::Cache::Dir(dir.clone()),
+                (None, false) => check::Cache::Default,
+            },
+        }
+    }
+}
+
+/// The reports `--sarif`, `--json`, `--gitlab`, `--junit`, `--markdown` and `--github-output`
+/// ask for, beside the main one.
+fn write_report_files(args: &CheckArgs, verdict: &crate::verdict::Verdict, color: bool) -> Result<()> {
+    let render = |format: Format| report::render(format, verdict, color);
     for (path, format) in [
         (&args.sarif, Format::Sarif),
         (&args.json, Format::Json),
@@ -317,24 +342,10 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<i32> {
     if let Some(path) = &args.github_output {
         append_file(
             path,
-            &report::github::step_outputs(&verdict, args.sarif.as_deref()),
+            &report::github::step_outputs(verdict, args.sarif.as_deref()),
         )?;
     }
-    let main_report = render(args.format);
-    let written = match &args.output {
-        Some(path) => {
-            write_file(path, &main_report)?;
-            Ok(())
-        }
-        None => stdout
-            .write_all(main_report.as_bytes())
-            .and_then(|()| stdout.flush()),
-    };
-    // A reader that stops early (`| head`) does not change the verdict.
-    match written {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
-        _ => Ok(verdict.outcome.exit_code()),
-    }
+    Ok(())
 }
 
 /// A progress line on an interactive terminal, for the first (uncached) indexing of a large
@@ -384,6 +395,30 @@ fn write_file(path: &std::path::Path, contents: &str) -> Result<()> {
         .with_context(|| format!("cannot write {}", path.display()))
 }
 
+/// One function's row of `debtgate metrics`.
+fn write_row(out: &mut impl Write, row: &metrics_cmd::Row<'_>, format: MetricsFormat) -> Result<()> {
+    match format {
+        MetricsFormat::Jsonl => {
+            serde_json::to_writer(&mut *out, row)?;
+            writeln!(out)?;
+        }
+        MetricsFormat::Text => writeln!(
+            out,
+            "{}:{}: {} cyclomatic={} cognitive={} params={} lines={} nesting={} returns={}",
+            escape_control(row.file),
+            row.start_line,
+            escape_control(row.qualified_name),
+            row.cyclomatic,
+            row.cognitive.map_or_else(|| "-".to_string(), |c| c.to_string()),
+            row.params,
+            row.lines,
+            row.max_nesting,
+            row.returns
+        )?,
+    }
+    Ok(())
+}
+
 fn metrics(args: MetricsArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<i32> {
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
@@ -407,25 +442,7 @@ fn metrics(args: MetricsArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) ->
             )?;
         }
         for row in file.rows(args.increments) {
-            match args.format {
-                MetricsFormat::Jsonl => {
-                    serde_json::to_writer(&mut out, &row)?;
-                    writeln!(out)?;
-                }
-                MetricsFormat::Text => writeln!(
-                    out,
-                    "{}:{}: {} cyclomatic={} cognitive={} params={} lines={} nesting={} returns={}",
-                    escape_control(row.file),
-                    row.start_line,
-                    escape_control(row.qualified_name),
-                    row.cyclomatic,
-                    row.cognitive.map_or_else(|| "-".to_string(), |c| c.to_string()),
-                    row.params,
-                    row.lines,
-                    row.max_nesting,
-                    row.returns
-                )?,
-            }
+            write_row(&mut out, &row, args.format)?;
         }
     }
     out.flush()?;
