@@ -46,58 +46,65 @@ pub struct FileMetrics {
 pub fn measure_paths(paths: &[PathBuf], limits: ParseLimits) -> Result<Vec<FileMetrics>> {
     let mut files: Vec<(String, Option<Language>)> = Vec::new();
     for root in paths {
-        if !root.exists() {
-            bail!("{}: no such file or directory", root.display());
-        }
-        if root.is_file() {
-            files.push((display_path(root), None));
-            continue;
-        }
-        for entry in ignore::WalkBuilder::new(root).build() {
-            let entry = entry?;
-            if !entry.file_type().is_some_and(|t| t.is_file()) {
-                continue;
-            }
-            let path = display_path(entry.path());
-            if let Some(language) = Language::detect(&path, None) {
-                files.push((path, Some(language)));
-            }
-        }
+        source_files(root, &mut files)?;
     }
     files.sort();
     files.dedup();
     let measured: Vec<Option<FileMetrics>> = files
         .par_iter()
-        .map(|(path, language)| -> Result<Option<FileMetrics>> {
-            let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
-            let Some(language) = language.or_else(|| Language::detect(path, Some(&bytes))) else {
-                return Ok(None);
-            };
-            let source_lines = bytes.iter().filter(|&&b| b == b'\n').count();
-            let (functions, problem) = match lang::parse(language, bytes, limits) {
-                Err(problem) => (Vec::new(), Some(problem.to_string())),
-                Ok(parsed) => {
-                    let problem = parsed.syntax_errors.first().map(|e| {
-                        format!(
-                            "syntax error at line {}, column {} ({}): functions containing it are left out",
-                            e.line,
-                            e.column,
-                            language.spec().grammar_version
-                        )
-                    });
-                    (complexity::measure(&parsed), problem)
-                }
-            };
-            Ok(Some(FileMetrics {
-                path: path.clone(),
-                language,
-                functions,
-                problem,
-                source_lines,
-            }))
-        })
+        .map(|(path, language)| measure_file(path, *language, limits))
         .collect::<Result<_>>()?;
     Ok(measured.into_iter().flatten().collect())
+}
+
+/// The source files `root` names: itself when it is a file (its language told from its
+/// content if need be), or the files under it that `.gitignore` keeps, by their names.
+fn source_files(root: &Path, files: &mut Vec<(String, Option<Language>)>) -> Result<()> {
+    if !root.exists() {
+        bail!("{}: no such file or directory", root.display());
+    }
+    if root.is_file() {
+        files.push((display_path(root), None));
+        return Ok(());
+    }
+    for entry in ignore::WalkBuilder::new(root).build() {
+        let entry = entry?;
+        if entry.file_type().is_some_and(|t| t.is_file()) {
+            let path = display_path(entry.path());
+            files.extend(Language::detect(&path, None).map(|language| (path, Some(language))));
+        }
+    }
+    Ok(())
+}
+
+/// Reads and measures one file; `None` for a file in no language debtgate reads.
+fn measure_file(path: &str, language: Option<Language>, limits: ParseLimits) -> Result<Option<FileMetrics>> {
+    let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
+    let Some(language) = language.or_else(|| Language::detect(path, Some(&bytes))) else {
+        return Ok(None);
+    };
+    let source_lines = bytes.iter().filter(|&&b| b == b'\n').count();
+    let (functions, problem) = match lang::parse(language, bytes, limits) {
+        Err(problem) => (Vec::new(), Some(problem.to_string())),
+        Ok(parsed) => {
+            let problem = parsed.syntax_errors.first().map(|e| {
+                format!(
+                    "syntax error at line {}, column {} ({}): functions containing it are left out",
+                    e.line,
+                    e.column,
+                    language.spec().grammar_version
+                )
+            });
+            (complexity::measure(&parsed), problem)
+        }
+    };
+    Ok(Some(FileMetrics {
+        path: path.to_string(),
+        language,
+        functions,
+        problem,
+        source_lines,
+    }))
 }
 
 fn display_path(path: &Path) -> String {
