@@ -115,19 +115,10 @@ impl Language {
         let file_name = path.rsplit('/').next().unwrap_or(path);
         if let Some((_, ext)) = file_name.rsplit_once('.') {
             let ext = ext.to_ascii_lowercase();
-            if let Some(spec) = LANGUAGES.iter().find(|s| s.extensions.contains(&ext.as_str())) {
-                return Some(spec.language);
-            }
-            return None;
+            let spec = LANGUAGES.iter().find(|s| s.extensions.contains(&ext.as_str()))?;
+            return Some(spec.language);
         }
-        let first_line = content?.split(|&b| b == b'\n').next()?;
-        let shebang = std::str::from_utf8(first_line.strip_prefix(b"#!")?).ok()?;
-        let mut words = shebang.split_whitespace();
-        let mut program = words.next()?.rsplit('/').next()?;
-        if program == "env" {
-            program = words.find(|w| !w.starts_with('-'))?;
-        }
-        let program = program.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
+        let program = shebang_program(content?)?;
         LANGUAGES
             .iter()
             .find(|s| {
@@ -137,6 +128,19 @@ impl Language {
             })
             .map(|s| s.language)
     }
+}
+
+/// The program a `#!` line runs, without its directory or version (`#!/usr/bin/env -S
+/// python3.12 -u` is `python`).
+fn shebang_program(content: &[u8]) -> Option<&str> {
+    let first_line = content.split(|&b| b == b'\n').next()?;
+    let shebang = std::str::from_utf8(first_line.strip_prefix(b"#!")?).ok()?;
+    let mut words = shebang.split_whitespace();
+    let mut program = words.next()?.rsplit('/').next()?;
+    if program == "env" {
+        program = words.find(|w| !w.starts_with('-'))?;
+    }
+    Some(program.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.'))
 }
 
 /// Limits on what one file may cost.
@@ -261,37 +265,48 @@ fn syntax_errors(root: Node<'_>) -> Vec<SyntaxError> {
     if !root.has_error() {
         return errors;
     }
-    let at = |node: Node<'_>| {
-        let (start, end) = (node.start_position(), node.end_position());
-        SyntaxError {
-            line: u32::try_from(start.row + 1).unwrap_or(u32::MAX),
-            column: u32::try_from(start.column + 1).unwrap_or(u32::MAX),
-            end_line: u32::try_from(end.row + 1).unwrap_or(u32::MAX),
-            start_byte: node.start_byte(),
-            end_byte: node.end_byte(),
-        }
-    };
     let mut stack = vec![root];
     while let Some(node) = stack.pop() {
         if node.is_missing() || (node.is_error() && node.child_count() == 0) {
-            errors.push(at(node));
+            errors.push(SyntaxError::at(node));
             continue;
         }
-        let mut cursor = node.walk();
-        let children: Vec<Node<'_>> = node
-            .children(&mut cursor)
-            .filter(|c| c.has_error() || (node.is_error() && c.child_count() == 0 && !c.is_extra()))
-            .collect();
-        for child in children.into_iter().rev() {
-            if node.is_error() && child.child_count() == 0 && !child.is_missing() {
-                errors.push(at(child));
-            } else {
-                stack.push(child);
-            }
-        }
+        look_into(node, &mut errors, &mut stack);
     }
     errors.sort_by_key(|e| (e.line, e.column));
     errors
+}
+
+/// A token an ERROR node holds directly is an error; any other child is looked into when it
+/// holds one.
+fn look_into<'t>(node: Node<'t>, errors: &mut Vec<SyntaxError>, stack: &mut Vec<Node<'t>>) {
+    let stray = |c: &Node<'_>| node.is_error() && c.child_count() == 0;
+    let mut cursor = node.walk();
+    let children: Vec<Node<'_>> = node
+        .children(&mut cursor)
+        .filter(|c| c.has_error() || (stray(c) && !c.is_extra()))
+        .collect();
+    for child in children.into_iter().rev() {
+        if stray(&child) && !child.is_missing() {
+            errors.push(SyntaxError::at(child));
+        } else {
+            stack.push(child);
+        }
+    }
+}
+
+impl SyntaxError {
+    fn at(node: Node<'_>) -> SyntaxError {
+        let (start, end) = (node.start_position(), node.end_position());
+        let line = |row: usize| u32::try_from(row + 1).unwrap_or(u32::MAX);
+        SyntaxError {
+            line: line(start.row),
+            column: u32::try_from(start.column + 1).unwrap_or(u32::MAX),
+            end_line: line(end.row),
+            start_byte: node.start_byte(),
+            end_byte: node.end_byte(),
+        }
+    }
 }
 
 #[cfg(test)]
