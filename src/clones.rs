@@ -633,39 +633,8 @@ fn parse_cache(bytes: &[u8]) -> Result<HashMap<String, Option<Tokens>>> {
     );
     let mut entries = HashMap::with_capacity(count);
     for _ in 0..count {
-        let id_len = r.u32()? as usize;
-        let id = String::from_utf8(r.take(id_len)?.to_vec())?;
-        anyhow::ensure!(
-            id.len() == 40 || id.len() == 64,
-            "token cache: {id:?} is not an object id"
-        );
-        let indexed = match r.take(1)?[0] {
-            0 => false,
-            1 => true,
-            other => anyhow::bail!("token cache: bad flag {other}"),
-        };
-        let n = r.u32()? as usize;
-        let hashes = r.take(n.checked_mul(8).context("token cache: too many tokens")?)?;
-        let lines = r.take(n.checked_mul(4).context("token cache: too many tokens")?)?;
-        let tokens = Tokens {
-            hashes: hashes
-                .chunks_exact(8)
-                .map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default()))
-                .collect(),
-            lines: lines
-                .chunks_exact(4)
-                .map(|c| u32::from_le_bytes(c.try_into().unwrap_or_default()))
-                .collect(),
-        };
-        anyhow::ensure!(
-            indexed || n == 0,
-            "token cache: tokens for a blob marked not indexable"
-        );
-        anyhow::ensure!(
-            tokens.lines.windows(2).all(|w| w[0] <= w[1]),
-            "token cache: lines out of order"
-        );
-        entries.insert(id, indexed.then_some(tokens));
+        let (id, tokens) = r.entry()?;
+        entries.insert(id, tokens);
     }
     anyhow::ensure!(r.remaining() == 0, "token cache: trailing bytes");
     Ok(entries)
@@ -720,6 +689,50 @@ impl<'a> Reader<'a> {
 
     fn u32(&mut self) -> Result<u32> {
         Ok(u32::from_le_bytes(self.take(4)?.try_into()?))
+    }
+
+    /// One blob's entry: its object id, whether it is indexed, and its tokens if so.
+    fn entry(&mut self) -> Result<(String, Option<Tokens>)> {
+        let id_len = self.u32()? as usize;
+        let id = String::from_utf8(self.take(id_len)?.to_vec())?;
+        anyhow::ensure!(
+            id.len() == 40 || id.len() == 64,
+            "token cache: {id:?} is not an object id"
+        );
+        let indexed = match self.take(1)?[0] {
+            0 => false,
+            1 => true,
+            other => anyhow::bail!("token cache: bad flag {other}"),
+        };
+        let tokens = self.tokens()?;
+        anyhow::ensure!(
+            indexed || tokens.is_empty(),
+            "token cache: tokens for a blob marked not indexable"
+        );
+        Ok((id, indexed.then_some(tokens)))
+    }
+
+    /// A token count, then the tokens' hashes, then their lines (in order).
+    fn tokens(&mut self) -> Result<Tokens> {
+        let n = self.u32()? as usize;
+        let too_many = || anyhow::anyhow!("token cache: too many tokens");
+        let hashes = self.take(n.checked_mul(8).ok_or_else(too_many)?)?;
+        let lines = self.take(n.checked_mul(4).ok_or_else(too_many)?)?;
+        let tokens = Tokens {
+            hashes: hashes
+                .chunks_exact(8)
+                .map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default()))
+                .collect(),
+            lines: lines
+                .chunks_exact(4)
+                .map(|c| u32::from_le_bytes(c.try_into().unwrap_or_default()))
+                .collect(),
+        };
+        anyhow::ensure!(
+            tokens.lines.windows(2).all(|w| w[0] <= w[1]),
+            "token cache: lines out of order"
+        );
+        Ok(tokens)
     }
 }
 
