@@ -319,44 +319,56 @@ impl Settings {
             };
             o.apply(rule);
         }
-        let globs = |patterns: &[String], what: &str| {
-            crate::classify::globs(patterns.iter().map(String::as_str), &format!("{origin}: {what}"))
-        };
-        settings.exclude = globs(&file.exclude, "exclude")?;
+        settings.exclude = globs(&file.exclude, origin, "exclude")?;
         for (i, o) in file.overrides.into_iter().enumerate() {
-            if o.paths.is_empty() {
-                bail!("{origin}: [[overrides]] #{} has no paths = [...]", i + 1);
-            }
-            if let Some(id) = o
-                .rules
-                .keys()
-                .find(|id| !settings.rules.iter().any(|r| &r.id == *id))
-            {
-                return Err(settings.unknown_rule(origin, "[[overrides]] rules.", id));
-            }
-            settings.overrides.push(PathOverride {
-                globs: globs(&o.paths, "[[overrides]] paths")?,
-                rules: o.rules,
-            });
+            settings.apply_override(o, i, origin)?;
         }
-        if let Some(paths) = &file.tests.paths {
-            settings.tests.globs = globs(paths, "[tests] paths")?;
-        }
-        if let Some(f) = file.tests.limit_factor {
-            settings.tests.limit_factor = within(origin, "[tests] limit-factor", f, 1.0, 100.0)?;
-        }
+        settings.apply_tests(&file.tests, origin)?;
         settings.apply_gate(file.gate, origin)?;
         settings.coverage.path_map = file.coverage.path_map;
-        if let Some(m) = file.coverage.missing_report {
-            settings.coverage.missing_report = m;
-        }
-        let d = file.duplication;
-        settings.duplication.min_lines = d.min_lines.unwrap_or(settings.duplication.min_lines);
-        settings.duplication.normalize = d.normalize.unwrap_or(settings.duplication.normalize);
-        globs(&d.exclude, "[duplication] exclude")?;
-        settings.duplication.exclude = d.exclude;
+        settings.coverage.missing_report = file
+            .coverage
+            .missing_report
+            .unwrap_or(settings.coverage.missing_report);
+        settings.apply_duplication(file.duplication, origin)?;
         settings.source = Some(origin.to_string());
         Ok(settings)
+    }
+
+    fn apply_tests(&mut self, tests: &TestsConfig, origin: &str) -> Result<()> {
+        if let Some(paths) = &tests.paths {
+            self.tests.globs = globs(paths, origin, "[tests] paths")?;
+        }
+        if let Some(f) = tests.limit_factor {
+            self.tests.limit_factor = within(origin, "[tests] limit-factor", f, 1.0, 100.0)?;
+        }
+        Ok(())
+    }
+
+    fn apply_duplication(&mut self, d: DuplicationConfig, origin: &str) -> Result<()> {
+        self.duplication.min_lines = d.min_lines.unwrap_or(self.duplication.min_lines);
+        self.duplication.normalize = d.normalize.unwrap_or(self.duplication.normalize);
+        // Checked here, compiled where the duplication search runs.
+        globs(&d.exclude, origin, "[duplication] exclude")?;
+        self.duplication.exclude = d.exclude;
+        Ok(())
+    }
+
+    /// The `index`-th `[[overrides]]` table (0-based), checked: it names paths, and only rules
+    /// that exist.
+    fn apply_override(&mut self, o: OverrideConfig, index: usize, origin: &str) -> Result<()> {
+        if o.paths.is_empty() {
+            bail!("{origin}: [[overrides]] #{} has no paths = [...]", index + 1);
+        }
+        let known = |id: &&String| self.rules.iter().any(|r| &r.id == *id);
+        if let Some(id) = o.rules.keys().find(|id| !known(id)) {
+            return Err(self.unknown_rule(origin, "[[overrides]] rules.", id));
+        }
+        self.overrides.push(PathOverride {
+            globs: globs(&o.paths, origin, "[[overrides]] paths")?,
+            rules: o.rules,
+        });
+        Ok(())
     }
 
     fn apply_gate(&mut self, gate: GateConfig, origin: &str) -> Result<()> {
@@ -391,6 +403,14 @@ impl Settings {
             ids.join(", ")
         )
     }
+}
+
+/// The globs of one setting, an error naming the file and the setting if one is wrong.
+fn globs(patterns: &[String], origin: &str, setting: &str) -> Result<globset::GlobSet> {
+    crate::classify::globs(
+        patterns.iter().map(String::as_str),
+        &format!("{origin}: {setting}"),
+    )
 }
 
 /// `value` when it lies in `low..=high` (NaN does not), else an error naming the setting.
