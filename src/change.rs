@@ -34,17 +34,9 @@ pub(crate) fn resolve_change(repo: &Repo, request: &CheckRequest, env: &Environm
     let base_commit = repo
         .resolve_commit(&base_spec)
         .ok_or_else(|| missing_base(repo, &base_spec, &base_source))?;
-    let base = repo.merge_base(&base_commit, &head).ok_or_else(|| {
-        if repo.is_shallow() {
-            anyhow!(
-                "this is a shallow clone and the history between base {} and head {} is cut, so their merge-base is unknown.\n\
-                 Fetch more history (`git fetch --deepen=200`, or `fetch-depth: 0` in actions/checkout) and run again.",
-                short(&base_commit), short(&head)
-            )
-        } else {
-            anyhow!("base {} and head {} share no history (no merge-base); pass a --base on the same history", short(&base_commit), short(&head))
-        }
-    })?;
+    let base = repo
+        .merge_base(&base_commit, &head)
+        .ok_or_else(|| no_merge_base(repo, &base_commit, &head))?;
     if base == head {
         bail!(
             "nothing to judge: the base ({base_spec}, from {base_source}) resolves to head {} itself, so the change is empty.\n\
@@ -64,6 +56,22 @@ pub(crate) fn resolve_change(repo: &Repo, request: &CheckRequest, env: &Environm
 
 fn short(id: &str) -> &str {
     &id[..id.len().min(12)]
+}
+
+fn no_merge_base(repo: &Repo, base: &str, head: &str) -> anyhow::Error {
+    if repo.is_shallow() {
+        anyhow!(
+            "this is a shallow clone and the history between base {} and head {} is cut, so their merge-base is unknown.\n\
+             Fetch more history (`git fetch --deepen=200`, or `fetch-depth: 0` in actions/checkout) and run again.",
+            short(base), short(head)
+        )
+    } else {
+        anyhow!(
+            "base {} and head {} share no history (no merge-base); pass a --base on the same history",
+            short(base),
+            short(head)
+        )
+    }
 }
 
 fn missing_base(repo: &Repo, spec: &str, source: &str) -> anyhow::Error {
