@@ -187,18 +187,16 @@ fn leaves(parsed: &ParsedFile) -> (Vec<Leaf>, Vec<std::ops::Range<usize>>) {
     loop {
         let node = cursor.node();
         if descend {
-            let is_comment = node.kind().contains("comment");
-            if is_comment {
-                comments.push(node.byte_range());
-            }
-            let code = !is_comment
-                && !node.is_missing()
-                && !is_docstring(parsed.language, node, ancestors.last().copied());
-            if code && (node.child_count() == 0 || node.kind() == "string") {
-                out.extend(Leaf::of(node, source));
-            } else if code && cursor.goto_first_child() {
-                ancestors.push(node);
-                continue;
+            match node_role(parsed, node, ancestors.last().copied()) {
+                NodeRole::Comment => comments.push(node.byte_range()),
+                NodeRole::NotCode => {}
+                NodeRole::Leaf => out.extend(Leaf::of(node, source)),
+                NodeRole::Inner => {
+                    if cursor.goto_first_child() {
+                        ancestors.push(node);
+                        continue;
+                    }
+                }
             }
         }
         if cursor.goto_next_sibling() {
@@ -212,6 +210,32 @@ fn leaves(parsed: &ParsedFile) -> (Vec<Leaf>, Vec<std::ops::Range<usize>>) {
         descend = false;
     }
     (out, comments)
+}
+
+/// What a node is to the token walk.
+enum NodeRole {
+    Comment,
+    /// A MISSING node or a Python docstring: skipped with what it holds.
+    NotCode,
+    /// A token (or a whole string literal).
+    Leaf,
+    Inner,
+}
+
+fn node_role(
+    parsed: &ParsedFile,
+    node: tree_sitter::Node<'_>,
+    parent: Option<tree_sitter::Node<'_>>,
+) -> NodeRole {
+    if node.kind().contains("comment") {
+        NodeRole::Comment
+    } else if node.is_missing() || is_docstring(parsed.language, node, parent) {
+        NodeRole::NotCode
+    } else if node.child_count() == 0 || node.kind() == "string" {
+        NodeRole::Leaf
+    } else {
+        NodeRole::Inner
+    }
 }
 
 impl Leaf {

@@ -229,36 +229,57 @@ fn condition_coverage(text: &str) -> Option<(u32, u32)> {
 /// JaCoCo: `<package name="a/b">` holds `<sourcefile name="C.java">` with
 /// `<line nr mi ci mb cb>`; a line is covered when one of its instructions ran (ci > 0).
 pub fn read_jacoco(input: impl BufRead, report: &mut Report) -> Result<()> {
-    let mut package = String::new();
-    let mut file: Option<String> = None;
-    let mut saw_root = false;
-    walk(input, |item| {
-        match item {
-            Item::Start(e) => match e.name().as_ref() {
-                "report" => saw_root = true,
-                "package" => package = required(e, "name")?,
-                "sourcefile" => {
-                    let path = jacoco_path(&package, required(e, "name")?);
-                    report.file(&path);
-                    file = Some(path);
-                }
-                "line" => {
-                    if let Some(path) = &file {
-                        jacoco_line(e, report.file(path))?;
-                    }
-                }
-                _ => {}
-            },
-            Item::End("sourcefile") => file = None,
-            Item::End("package") => package.clear(),
-            _ => {}
-        }
-        Ok(())
-    })?;
-    if !saw_root {
+    let mut jacoco = Jacoco {
+        report,
+        package: String::new(),
+        file: None,
+        saw_root: false,
+    };
+    walk(input, |item| jacoco.on(item))?;
+    if !jacoco.saw_root {
         bail!("no <report> root element");
     }
     Ok(())
+}
+
+/// A JaCoCo document being read.
+struct Jacoco<'r> {
+    report: &'r mut Report,
+    package: String,
+    /// The path of the `<sourcefile>` being read.
+    file: Option<String>,
+    saw_root: bool,
+}
+
+impl Jacoco<'_> {
+    fn on(&mut self, item: Item<'_, '_>) -> Result<()> {
+        match item {
+            Item::Start(e) => return self.start(e),
+            Item::End("sourcefile") => self.file = None,
+            Item::End("package") => self.package.clear(),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn start(&mut self, e: &BytesStart<'_>) -> Result<()> {
+        match e.name().as_ref() {
+            "report" => self.saw_root = true,
+            "package" => self.package = required(e, "name")?,
+            "sourcefile" => {
+                let path = jacoco_path(&self.package, required(e, "name")?);
+                self.report.file(&path);
+                self.file = Some(path);
+            }
+            "line" => {
+                if let Some(path) = &self.file {
+                    jacoco_line(e, self.report.file(path))?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
 }
 
 /// A `<sourcefile name>` in its `<package name>`.
