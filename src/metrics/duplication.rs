@@ -110,24 +110,26 @@ fn kind_classes(language: &tree_sitter::Language) -> Vec<u8> {
         .map(|id| {
             let id = id as u16;
             let kind = language.node_kind_for_id(id).unwrap_or("");
-            let named = language.node_kind_is_named(id);
-            if kind.contains("comment") {
-                SKIPPED
-            } else if named && IMPORT_KINDS.contains(&kind) {
-                IMPORT_KIND
-            } else if named && matches!(kind, "lexical_declaration" | "variable_declaration") {
-                DECLARATION_KIND
-            } else if named && kind == "decorated_definition" {
-                DECORATED_KIND
-            } else if named && is_literal(kind) {
-                LITERAL_KIND
-            } else if named && is_identifier(kind) {
-                IDENTIFIER_KIND
-            } else {
-                OTHER
-            }
+            class_of(kind, language.node_kind_is_named(id))
         })
         .collect()
+}
+
+fn class_of(kind: &str, named: bool) -> u8 {
+    if kind.contains("comment") {
+        return SKIPPED;
+    }
+    if !named {
+        return OTHER;
+    }
+    match kind {
+        k if IMPORT_KINDS.contains(&k) => IMPORT_KIND,
+        "lexical_declaration" | "variable_declaration" => DECLARATION_KIND,
+        "decorated_definition" => DECORATED_KIND,
+        k if is_literal(k) => LITERAL_KIND,
+        k if is_identifier(k) => IDENTIFIER_KIND,
+        _ => OTHER,
+    }
 }
 
 fn classes_for(language: crate::lang::Language) -> &'static [u8] {
@@ -193,35 +195,17 @@ pub fn token_lines(file: &ParsedFile) -> Vec<u32> {
 }
 
 fn tokens_of(file: &ParsedFile, normalize: bool, skip_imports: bool) -> Tokens {
-    let classes = classes_for(file.language);
+    let walk = TokenWalk {
+        classes: classes_for(file.language),
+        source: &file.source,
+        normalize,
+        skip_imports,
+    };
     let mut tokens = Tokens::default();
-    let source = &file.source;
     let mut cursor = file.tree.walk();
     let mut descend = true;
     loop {
-        let node = cursor.node();
-        let mut leaf = false;
-        if descend {
-            let class = classes.get(usize::from(node.kind_id())).copied().unwrap_or(OTHER);
-            let import = skip_imports
-                && (class == IMPORT_KIND
-                    || (class == DECLARATION_KIND && is_require_block(node, source, cursor.depth() == 1))
-                    || (class == DECORATED_KIND && is_overload_stub(node, source)));
-            if class == SKIPPED || import || node.is_missing() || node.start_byte() == node.end_byte() {
-                leaf = true;
-            } else if class == LITERAL_KIND || node.child_count() == 0 {
-                // A literal is one token, whatever it holds; any other leaf is one token.
-                let text: &[u8] = match (normalize, class) {
-                    (true, LITERAL_KIND) => LITERAL,
-                    (true, IDENTIFIER_KIND) => IDENTIFIER,
-                    _ => &source[node.byte_range()],
-                };
-                tokens.hashes.push(fnv1a(text));
-                tokens.lines.push(node.start_position().row as u32 + 1);
-                leaf = true;
-            }
-        }
-        if descend && !leaf && cursor.goto_first_child() {
+        if descend && walk.visit(cursor.node(), cursor.depth(), &mut tokens) && cursor.goto_first_child() {
             continue;
         }
         if cursor.goto_next_sibling() {
@@ -234,6 +218,58 @@ fn tokens_of(file: &ParsedFile, normalize: bool, skip_imports: bool) -> Tokens {
         descend = false;
     }
     tokens
+}
+
+/// What the token walk knows of a file.
+struct TokenWalk<'a> {
+    classes: &'a [u8],
+    source: &'a [u8],
+    normalize: bool,
+    skip_imports: bool,
+}
+
+impl TokenWalk<'_> {
+    /// Takes a node's token if it is one; returns whether to look into its children.
+    fn visit(&self, node: tree_sitter::Node<'_>, depth: u32, tokens: &mut Tokens) -> bool {
+        let class = self
+            .classes
+            .get(usize::from(node.kind_id()))
+            .copied()
+            .unwrap_or(OTHER);
+        if class == SKIPPED || node.is_missing() || node.start_byte() == node.end_byte() {
+            return false;
+        }
+        if self.skip_imports && self.is_import(node, class, depth) {
+            return false;
+        }
+        // A literal is one token, whatever it holds; any other leaf is one token.
+        if class == LITERAL_KIND || node.child_count() == 0 {
+            tokens.hashes.push(fnv1a(self.text(node, class)));
+            tokens.lines.push(node.start_position().row as u32 + 1);
+            return false;
+        }
+        true
+    }
+
+    /// An import, a CommonJS `require` block at the top level, or a Python `@overload` stub.
+    fn is_import(&self, node: tree_sitter::Node<'_>, class: u8, depth: u32) -> bool {
+        match class {
+            IMPORT_KIND => true,
+            DECLARATION_KIND => is_require_block(node, self.source, depth == 1),
+            DECORATED_KIND => is_overload_stub(node, self.source),
+            _ => false,
+        }
+    }
+
+    /// The text a token is compared by: in type-2 mode, literals and identifiers are
+    /// placeholders.
+    fn text(&self, node: tree_sitter::Node<'_>, class: u8) -> &[u8] {
+        match (self.normalize, class) {
+            (true, LITERAL_KIND) => LITERAL,
+            (true, IDENTIFIER_KIND) => IDENTIFIER,
+            _ => &self.source[node.byte_range()],
+        }
+    }
 }
 
 const BASE: u64 = crate::hashing::PRIME;
@@ -304,39 +340,19 @@ pub fn extend_matches(mut matches: Vec<Match>, tokens: &[&Tokens], n: usize) -> 
     let mut i = 0;
     while i < matches.len() {
         let (nf, np, of, op) = matches[i];
-        let mut end = np;
-        let mut j = i + 1;
-        while j < matches.len() {
-            let (nf2, np2, of2, op2) = matches[j];
-            if nf2 == nf && of2 == of && op2 as i64 - np2 as i64 == op as i64 - np as i64 && np2 == end + 1 {
-                end = np2;
-                j += 1;
-            } else {
-                break;
-            }
-        }
-        i = j;
-        let mut len = end - np + n;
+        let run = diagonal_run(&matches[i..]);
+        i += run;
+        let mut len = run - 1 + n;
         let (mut np, mut op) = (np, op);
         if nf == of {
-            // Two copies of one file that overlap: a run that repeats itself (`a a a a`), or an
-            // exact copy placed right after its original, which shares one neighbouring token
-            // with it. Keep the last non-overlapping stretch; a self-repeat leaves too little.
-            let distance = np.abs_diff(op);
-            if len > distance {
-                let cut = len - distance;
-                np += cut;
-                op += cut;
-                len = distance;
-            }
-            if len < n {
+            let Some(apart) = apart(np, op, len, n) else {
                 continue;
-            }
+            };
+            (np, op, len) = apart;
         }
         let new = np..np + len;
         let other = op..op + len;
-        let (a, b) = (tokens[nf], tokens[of]);
-        if a.hashes.get(new.clone()) != b.hashes.get(other.clone()) {
+        if tokens[nf].hashes.get(new.clone()) != tokens[of].hashes.get(other.clone()) {
             continue;
         }
         pairs.push(ClonePair {
@@ -351,6 +367,32 @@ pub fn extend_matches(mut matches: Vec<Match>, tokens: &[&Tokens], n: usize) -> 
         });
     }
     pairs
+}
+
+/// How many of the sorted matches, from the first, lie on its diagonal at consecutive
+/// positions.
+fn diagonal_run(matches: &[Match]) -> usize {
+    let (nf, np, of, op) = matches[0];
+    let offset = op as i64 - np as i64;
+    let on_run = |k: usize, &(nf2, np2, of2, op2): &Match| {
+        nf2 == nf && of2 == of && op2 as i64 - np2 as i64 == offset && np2 == np + k
+    };
+    matches
+        .iter()
+        .enumerate()
+        .take_while(|&(k, m)| on_run(k, m))
+        .count()
+}
+
+/// Two copies in one file that overlap: a run that repeats itself (`a a a a`), or an exact
+/// copy placed right after its original, which shares one neighbouring token with it. Keeps
+/// the last non-overlapping stretch, `None` when that is shorter than a window (a self-repeat
+/// leaves too little).
+fn apart(np: usize, op: usize, len: usize, n: usize) -> Option<(usize, usize, usize)> {
+    let distance = np.abs_diff(op);
+    let cut = len.saturating_sub(distance);
+    let len = len - cut;
+    (len >= n).then_some((np + cut, op + cut, len))
 }
 
 /// The hash a literal token gets in type-2 mode.
