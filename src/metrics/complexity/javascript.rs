@@ -35,87 +35,104 @@ pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
     let mut stack: Vec<(Node<'_>, usize, Option<Hint<'_>>)> = vec![(file.tree.root_node(), 0, None)];
     while let Some((node, depth, hint)) = stack.pop() {
         scope.truncate(depth);
-        let kind = node.kind();
-        if is_function(kind) {
-            let name = match node.child_by_field_name("name") {
-                Some(n) if kind != "arrow_function" => rec.text(n),
-                _ => hint
-                    .as_ref()
-                    .map_or_else(|| "<anonymous>".to_string(), |h| h.name.clone()),
-            };
-            scope.push(name.clone());
-            let head = function_head(node, hint.as_ref().and_then(|h| h.head));
-            let mut m = rec.new_function(name, super::qualified(&scope, "."), node, head);
-            m.params = params(node);
-            let (cyclomatic, returns) = cyclomatic_and_returns(node);
-            m.cyclomatic = cyclomatic;
-            m.returns = returns;
-            let cognitive = engine::cognitive(Table::of(file.language), &file.source, own_children(node));
-            m.cognitive = Some(cognitive.total);
-            m.max_nesting = cognitive.max_nesting;
-            m.increments = cognitive.increments;
-            out.push(m);
-        } else if matches!(kind, "class_declaration" | "abstract_class_declaration" | "class") {
-            let name = node
-                .child_by_field_name("name")
-                .map(|n| rec.text(n))
-                .or_else(|| hint.as_ref().map(|h| h.name.clone()))
-                .unwrap_or_else(|| "<anonymous class>".to_string());
-            scope.push(name);
-        } else if matches!(kind, "internal_module" | "module") {
-            // TypeScript `namespace N { ... }` / `module M { ... }`
-            if let Some(name) = node.child_by_field_name("name") {
-                scope.push(rec.text(name));
-            }
-        } else if kind == "object" {
-            if let Some(h) = &hint {
-                scope.push(h.name.clone());
-            }
+        if is_function(node.kind()) {
+            out.push(measure_function(file, &rec, node, hint.as_ref(), &mut scope));
+        } else {
+            scope.extend(scope_name(&rec, node, hint.as_ref()));
         }
         let depth = scope.len();
-        let child_hint = |child: Node<'_>| -> Option<Hint<'_>> {
-            let (name_node, head) = match kind {
-                "variable_declarator" if node.child_by_field_name("value") == Some(child) => {
-                    (node.child_by_field_name("name")?, None)
-                }
-                "assignment_expression" if node.child_by_field_name("right") == Some(child) => {
-                    (node.child_by_field_name("left")?, None)
-                }
-                "pair" if node.child_by_field_name("value") == Some(child) => {
-                    (node.child_by_field_name("key")?, Some(node))
-                }
-                "field_definition" if node.child_by_field_name("value") == Some(child) => {
-                    (node.child_by_field_name("property")?, Some(node))
-                }
-                "public_field_definition" if node.child_by_field_name("value") == Some(child) => {
-                    (node.child_by_field_name("name")?, Some(node))
-                }
-                // A callback takes its name from the call, handed down through `arguments`
-                // (asking a node for its parent costs the depth of the tree).
-                "call_expression" | "new_expression" if child.kind() == "arguments" => {
-                    return Some(Hint {
-                        name: callback_name(&rec, node)?,
-                        head: None,
-                    })
-                }
-                "arguments" if is_function(child.kind()) => return hint.clone(),
-                // `const got = ((url) => {...}) as Got`: the name passes through the wrapping.
-                "parenthesized_expression"
-                | "as_expression"
-                | "satisfies_expression"
-                | "non_null_expression"
-                | "type_assertion" => return hint.clone(),
-                _ => return None,
-            };
-            Some(Hint {
-                name: rec.text(name_node),
-                head,
-            })
-        };
-        let kids: Vec<_> = named_children(node).map(|c| (c, depth, child_hint(c))).collect();
+        let kids: Vec<_> = named_children(node)
+            .map(|c| (c, depth, child_hint(&rec, node, c, hint.as_ref())))
+            .collect();
         stack.extend(kids.into_iter().rev());
     }
     out
+}
+
+/// Measures one function and opens its scope (an arrow takes its name from its hint, as do
+/// anonymous functions).
+fn measure_function<'t>(
+    file: &ParsedFile,
+    rec: &Record<'_>,
+    node: Node<'t>,
+    hint: Option<&Hint<'t>>,
+    scope: &mut Vec<String>,
+) -> FunctionMetrics {
+    let name = match node.child_by_field_name("name") {
+        Some(n) if node.kind() != "arrow_function" => rec.text(n),
+        _ => hint.map_or_else(|| "<anonymous>".to_string(), |h| h.name.clone()),
+    };
+    scope.push(name.clone());
+    let head = function_head(node, hint.and_then(|h| h.head));
+    let mut m = rec.new_function(name, super::qualified(scope, "."), node, head);
+    m.params = params(node);
+    (m.cyclomatic, m.returns) = cyclomatic_and_returns(node);
+    let cognitive = engine::cognitive(Table::of(file.language), &file.source, own_children(node));
+    m.cognitive = Some(cognitive.total);
+    m.max_nesting = cognitive.max_nesting;
+    m.increments = cognitive.increments;
+    m
+}
+
+/// The scope a class, a TypeScript `namespace N { ... }` / `module M { ... }`, or an object
+/// literal with a hint opens.
+fn scope_name(rec: &Record<'_>, node: Node<'_>, hint: Option<&Hint<'_>>) -> Option<String> {
+    let name = || node.child_by_field_name("name").map(|n| rec.text(n));
+    match node.kind() {
+        "class_declaration" | "abstract_class_declaration" | "class" => Some(
+            name()
+                .or_else(|| hint.map(|h| h.name.clone()))
+                .unwrap_or_else(|| "<anonymous class>".to_string()),
+        ),
+        "internal_module" | "module" => name(),
+        "object" => hint.map(|h| h.name.clone()),
+        _ => None,
+    }
+}
+
+/// Where a parent names the function held by one of its fields: (parent kind, the field
+/// holding the value, the field holding the name, whether the parent is the function's head).
+const NAMING_FIELDS: &[(&str, &str, &str, bool)] = &[
+    ("variable_declarator", "value", "name", false),
+    ("assignment_expression", "right", "left", false),
+    ("pair", "value", "key", true),
+    ("field_definition", "value", "property", true),
+    ("public_field_definition", "value", "name", true),
+];
+
+/// The name `node` hands down to its child `child`.
+fn child_hint<'t>(
+    rec: &Record<'_>,
+    node: Node<'t>,
+    child: Node<'t>,
+    hint: Option<&Hint<'t>>,
+) -> Option<Hint<'t>> {
+    let kind = node.kind();
+    if let Some(&(_, value, name, keyed)) = NAMING_FIELDS.iter().find(|f| f.0 == kind) {
+        if node.child_by_field_name(value) != Some(child) {
+            return None;
+        }
+        return Some(Hint {
+            name: rec.text(node.child_by_field_name(name)?),
+            head: keyed.then_some(node),
+        });
+    }
+    match kind {
+        // A callback takes its name from the call, handed down through `arguments`
+        // (asking a node for its parent costs the depth of the tree).
+        "call_expression" | "new_expression" if child.kind() == "arguments" => Some(Hint {
+            name: callback_name(rec, node)?,
+            head: None,
+        }),
+        "arguments" if is_function(child.kind()) => hint.cloned(),
+        // `const got = ((url) => {...}) as Got`: the name passes through the wrapping.
+        "parenthesized_expression"
+        | "as_expression"
+        | "satisfies_expression"
+        | "non_null_expression"
+        | "type_assertion" => hint.cloned(),
+        _ => None,
+    }
 }
 
 /// The name of a function passed to a call, from the call: `describe("res.send")`,
@@ -187,31 +204,31 @@ fn cyclomatic_and_returns(func: Node<'_>) -> (u32, u32) {
     let mut returns = 0;
     let mut stack: Vec<Node<'_>> = own_children(func).collect();
     while let Some(node) = stack.pop() {
-        let kind = node.kind();
-        if is_function(kind) {
+        if is_function(node.kind()) {
             continue;
         }
-        match kind {
-            "if_statement" | "ternary_expression" | "for_statement" | "for_in_statement"
-            | "while_statement" | "do_statement" | "catch_clause" => cyclomatic += 1,
-            "switch_case" if node.child_by_field_name("value").is_some() => cyclomatic += 1,
-            "assignment_pattern" | "object_assignment_pattern" | "optional_chain" => cyclomatic += 1,
-            // The TypeScript grammars leave a call's `?.` an anonymous token.
-            "call_expression" if children(node).any(|c| c.kind() == "?.") => cyclomatic += 1,
-            // TypeScript parameters carry their default as a field, not as a pattern node.
-            "required_parameter" | "optional_parameter" if node.child_by_field_name("value").is_some() => {
-                cyclomatic += 1
-            }
-            "binary_expression" if is_logical(operator(node)) => cyclomatic += 1,
-            "augmented_assignment_expression" if matches!(operator(node), "||=" | "&&=" | "??=") => {
-                cyclomatic += 1
-            }
-            "return_statement" => returns += 1,
-            _ => {}
-        }
+        cyclomatic += u32::from(is_decision(node));
+        returns += u32::from(node.kind() == "return_statement");
         stack.extend(named_children(node));
     }
     (cyclomatic, returns)
+}
+
+fn is_decision(node: Node<'_>) -> bool {
+    let has = |field: &str| node.child_by_field_name(field).is_some();
+    match node.kind() {
+        "if_statement" | "ternary_expression" | "for_statement" | "for_in_statement" | "while_statement"
+        | "do_statement" | "catch_clause" => true,
+        "assignment_pattern" | "object_assignment_pattern" | "optional_chain" => true,
+        "switch_case" => has("value"),
+        // The TypeScript grammars leave a call's `?.` an anonymous token.
+        "call_expression" => children(node).any(|c| c.kind() == "?."),
+        // TypeScript parameters carry their default as a field, not as a pattern node.
+        "required_parameter" | "optional_parameter" => has("value"),
+        "binary_expression" => is_logical(operator(node)),
+        "augmented_assignment_expression" => matches!(operator(node), "||=" | "&&=" | "??="),
+        _ => false,
+    }
 }
 
 fn is_logical(op: &str) -> bool {

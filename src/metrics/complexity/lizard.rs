@@ -46,13 +46,7 @@ pub(crate) fn cyclomatic_and_returns(spec: &Spec, body: Node<'_>) -> (u32, u32) 
         if (spec.is_own_function)(node) || spec.separate_for_cyclomatic.contains(&kind) {
             continue;
         }
-        if kind == spec.if_kind
-            || spec.loops.contains(&kind)
-            || spec.catches.contains(&kind)
-            || spec.ternaries.contains(&kind)
-            || (spec.cases.contains(&kind) && !(spec.is_default_case)(node))
-            || spec.logical_op(node).is_some()
-        {
+        if spec.is_decision(node) {
             cyclomatic += 1;
         } else if spec.returns.contains(&kind) {
             returns += 1;
@@ -60,6 +54,20 @@ pub(crate) fn cyclomatic_and_returns(spec: &Spec, body: Node<'_>) -> (u32, u32) 
         stack.extend(named_children(node));
     }
     (cyclomatic, returns)
+}
+
+impl Spec {
+    /// A branch, loop, catch, ternary, non-default case or logical operator.
+    fn is_decision(&self, node: Node<'_>) -> bool {
+        let kind = node.kind();
+        let case = || self.cases.contains(&kind) && !(self.is_default_case)(node);
+        kind == self.if_kind
+            || [self.loops, self.catches, self.ternaries]
+                .iter()
+                .any(|kinds| kinds.contains(&kind))
+            || case()
+            || self.logical_op(node).is_some()
+    }
 }
 
 /// A switch label that reads `default`.

@@ -87,26 +87,32 @@ fn cyclomatic_and_returns(body: Node<'_>) -> (u32, u32) {
     let mut returns = 0;
     let mut stack = vec![body];
     while let Some(node) = stack.pop() {
-        let kind = node.kind();
-        if is_nested_item(kind) {
+        if is_nested_item(node.kind()) {
             continue;
         }
-        match kind {
-            "if_expression" | "for_expression" | "while_expression" | "try_expression" => cyclomatic += 1,
-            "binary_expression" if matches!(operator(node), "&&" | "||") => cyclomatic += 1,
-            "let_chain" => cyclomatic += children(node).filter(|c| c.kind() == "&&").count() as u32,
-            "match_block" => {
-                let arms = named_children(node).filter(|c| c.kind() == "match_arm").count() as u32;
-                cyclomatic += arms.saturating_sub(1);
-            }
-            "match_pattern" if node.child_by_field_name("condition").is_some() => cyclomatic += 1,
-            "let_declaration" if node.child_by_field_name("alternative").is_some() => cyclomatic += 1,
-            "return_expression" => returns += 1,
-            _ => {}
-        }
+        cyclomatic += decisions(node);
+        returns += u32::from(node.kind() == "return_expression");
         stack.extend(named_children(node));
     }
     (cyclomatic, returns)
+}
+
+/// The decisions one node adds: a branch or loop, a `?`, a `&&` or `||` (each `&&` of a `let`
+/// chain), a match arm past the first, a guard, a `let ... else`.
+fn decisions(node: Node<'_>) -> u32 {
+    let has = |field: &str| u32::from(node.child_by_field_name(field).is_some());
+    match node.kind() {
+        "if_expression" | "for_expression" | "while_expression" | "try_expression" => 1,
+        "binary_expression" => u32::from(matches!(operator(node), "&&" | "||")),
+        "let_chain" => children(node).filter(|c| c.kind() == "&&").count() as u32,
+        "match_block" => {
+            let arms = named_children(node).filter(|c| c.kind() == "match_arm").count() as u32;
+            arms.saturating_sub(1)
+        }
+        "match_pattern" => has("condition"),
+        "let_declaration" => has("alternative"),
+        _ => 0,
+    }
 }
 
 /// The cognitive-complexity table (the white paper). Nothing inside a macro counts; a `let`
