@@ -122,8 +122,10 @@ fn class_of(kind: &str, named: bool) -> u8 {
     if !named {
         return OTHER;
     }
+    if IMPORT_KINDS.contains(&kind) {
+        return IMPORT_KIND;
+    }
     match kind {
-        k if IMPORT_KINDS.contains(&k) => IMPORT_KIND,
         "lexical_declaration" | "variable_declaration" => DECLARATION_KIND,
         "decorated_definition" => DECORATED_KIND,
         k if is_literal(k) => LITERAL_KIND,
