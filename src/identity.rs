@@ -81,14 +81,6 @@ pub fn shape(parsed: &ParsedFile, functions: &[FunctionMetrics]) -> Shape {
     // tokens, its nested functions' are theirs. So a function whose body moved into a closure
     // it now wraps (or out of one) is told apart by what it holds itself, and the work is linear
     // however deep functions nest. One sweep, functions outermost first.
-    let mut order: Vec<usize> = (0..functions.len()).collect();
-    order.sort_by_key(|&i| {
-        (
-            functions[i].bytes.start,
-            std::cmp::Reverse(functions[i].bytes.end),
-            i,
-        )
-    });
     let mut words: Vec<Vec<u64>> = vec![Vec::new(); functions.len()];
     let names: Vec<u64> = functions.iter().map(|f| fnv1a(f.name.as_bytes())).collect();
     let mut owners = Owners::new(functions);
