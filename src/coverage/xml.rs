@@ -106,6 +106,35 @@ fn predefined_entity(name: &str) -> Option<char> {
     })
 }
 
+/// A coverage format read from XML events: its root element, and what it does with starts, ends
+/// and text.
+trait Document {
+    const ROOT: &'static str;
+    fn start(&mut self, e: &BytesStart<'_>) -> Result<()>;
+    fn end(&mut self, name: &str);
+    fn text(&mut self, _text: &str) {}
+}
+
+/// Reads a document; one without the format's root element is an error.
+fn read_document<D: Document>(input: impl BufRead, doc: &mut D) -> Result<()> {
+    let mut saw_root = false;
+    walk(input, |item| {
+        match item {
+            Item::Start(e) => {
+                saw_root |= e.name().as_ref() == D::ROOT;
+                return doc.start(e);
+            }
+            Item::End(name) => doc.end(name),
+            Item::Text(t) => doc.text(t),
+        }
+        Ok(())
+    })?;
+    if !saw_root {
+        bail!("no <{}> root element", D::ROOT);
+    }
+    Ok(())
+}
+
 /// Cobertura: `<class filename>` holds `<lines><line number hits branch condition-coverage>`;
 /// the `<lines>` inside `<methods>` repeat them and are skipped. Filenames are relative to the
 /// `<source>` entries; with exactly one, it is joined to them.
@@ -116,13 +145,8 @@ pub fn read_cobertura(input: impl BufRead, report: &mut Report) -> Result<()> {
         source_text: None,
         class: None,
         in_methods: 0,
-        saw_root: false,
     };
-    walk(input, |item| cobertura.on(item))?;
-    if !cobertura.saw_root {
-        bail!("no <coverage> root element");
-    }
-    Ok(())
+    read_document(input, &mut cobertura)
 }
 
 /// A Cobertura document being read.
@@ -135,38 +159,18 @@ struct Cobertura<'r> {
     class: Option<String>,
     /// How many `<methods>` are open.
     in_methods: usize,
-    saw_root: bool,
 }
 
-impl Cobertura<'_> {
-    fn on(&mut self, item: Item<'_, '_>) -> Result<()> {
-        match item {
-            Item::Start(e) => return self.start(e),
-            Item::End("source") => {
-                let text = self.source_text.take().unwrap_or_default();
-                self.sources.push(text.trim().to_string());
-            }
-            Item::End("methods") => self.in_methods = self.in_methods.saturating_sub(1),
-            Item::End("class") => self.class = None,
-            Item::End(_) => {}
-            Item::Text(t) => {
-                if let Some(text) = &mut self.source_text {
-                    text.push_str(t);
-                }
-            }
-        }
-        Ok(())
-    }
+impl Document for Cobertura<'_> {
+    const ROOT: &'static str = "coverage";
 
     fn start(&mut self, e: &BytesStart<'_>) -> Result<()> {
         match e.name().as_ref() {
-            "coverage" => self.saw_root = true,
             "source" => self.source_text = Some(String::new()),
             "methods" => self.in_methods += 1,
             "class" => {
                 let path = cobertura_path(&self.sources, required(e, "filename")?);
-                self.report.file(&path);
-                self.class = Some(path);
+                self.class = Some(open_file(self.report, path));
             }
             "line" if self.in_methods == 0 => {
                 if let Some(path) = &self.class {
@@ -177,6 +181,43 @@ impl Cobertura<'_> {
         }
         Ok(())
     }
+
+    fn end(&mut self, name: &str) {
+        match name {
+            "source" => {
+                let text = self.source_text.take().unwrap_or_default();
+                self.sources.push(text.trim().to_string());
+            }
+            "methods" => self.in_methods = self.in_methods.saturating_sub(1),
+            "class" => self.class = None,
+            _ => {}
+        }
+    }
+
+    fn text(&mut self, text: &str) {
+        if let Some(source) = &mut self.source_text {
+            source.push_str(text);
+        }
+    }
+}
+
+/// Enters a file in the report, so that a file the tests never ran is known as measured.
+fn open_file(report: &mut Report, path: String) -> String {
+    report.file(&path);
+    path
+}
+
+/// A `<line>`'s line number, from its `attribute`.
+fn line_number(e: &BytesStart<'_>, attribute: &str) -> Result<u32> {
+    let line: u64 = num(e, attribute)?.with_context(|| format!("<line> has no {attribute}=\"…\""))?;
+    valid_line(line)
+}
+
+/// Branch counts a report gives for a line as a whole (taken, of all); two records of the
+/// line keep the larger counts.
+fn branch_counts(file: &mut super::FileCoverage, line: u32, taken: u32, total: u32) {
+    let entry = file.branches.entry(line).or_insert((0, 0));
+    *entry = (entry.0.max(taken), entry.1.max(total));
 }
 
 /// A `<class filename>` relative to the report's one `<source>`, where it has exactly one.
@@ -195,8 +236,7 @@ fn cobertura_path(sources: &[String], filename: String) -> String {
 
 /// One `<line number hits branch condition-coverage>`.
 fn cobertura_line(e: &BytesStart<'_>, file: &mut super::FileCoverage) -> Result<()> {
-    let line: u64 = num(e, "number")?.context("<line> has no number=\"…\"")?;
-    let line = valid_line(line)?;
+    let line = line_number(e, "number")?;
     file.hit(line, hits_of(e)?);
     if attr(e, "branch")?.as_deref() != Some("true") {
         return Ok(());
@@ -205,8 +245,7 @@ fn cobertura_line(e: &BytesStart<'_>, file: &mut super::FileCoverage) -> Result<
         .as_deref()
         .and_then(condition_coverage)
     {
-        let entry = file.branches.entry(line).or_insert((0, 0));
-        *entry = (entry.0.max(taken), entry.1.max(total));
+        branch_counts(file, line, taken, total);
     }
     Ok(())
 }
@@ -233,13 +272,8 @@ pub fn read_jacoco(input: impl BufRead, report: &mut Report) -> Result<()> {
         report,
         package: String::new(),
         file: None,
-        saw_root: false,
     };
-    walk(input, |item| jacoco.on(item))?;
-    if !jacoco.saw_root {
-        bail!("no <report> root element");
-    }
-    Ok(())
+    read_document(input, &mut jacoco)
 }
 
 /// A JaCoCo document being read.
@@ -248,28 +282,17 @@ struct Jacoco<'r> {
     package: String,
     /// The path of the `<sourcefile>` being read.
     file: Option<String>,
-    saw_root: bool,
 }
 
-impl Jacoco<'_> {
-    fn on(&mut self, item: Item<'_, '_>) -> Result<()> {
-        match item {
-            Item::Start(e) => return self.start(e),
-            Item::End("sourcefile") => self.file = None,
-            Item::End("package") => self.package.clear(),
-            _ => {}
-        }
-        Ok(())
-    }
+impl Document for Jacoco<'_> {
+    const ROOT: &'static str = "report";
 
     fn start(&mut self, e: &BytesStart<'_>) -> Result<()> {
         match e.name().as_ref() {
-            "report" => self.saw_root = true,
             "package" => self.package = required(e, "name")?,
             "sourcefile" => {
                 let path = jacoco_path(&self.package, required(e, "name")?);
-                self.report.file(&path);
-                self.file = Some(path);
+                self.file = Some(open_file(self.report, path));
             }
             "line" => {
                 if let Some(path) = &self.file {
@@ -279,6 +302,14 @@ impl Jacoco<'_> {
             _ => {}
         }
         Ok(())
+    }
+
+    fn end(&mut self, name: &str) {
+        match name {
+            "sourcefile" => self.file = None,
+            "package" => self.package.clear(),
+            _ => {}
+        }
     }
 }
 
@@ -293,14 +324,12 @@ fn jacoco_path(package: &str, name: String) -> String {
 
 /// One `<line nr mi ci mb cb>`: covered instructions, missed and covered branches.
 fn jacoco_line(e: &BytesStart<'_>, file: &mut super::FileCoverage) -> Result<()> {
-    let line: u64 = num(e, "nr")?.context("<line> has no nr=\"…\"")?;
-    let line = valid_line(line)?;
+    let line = line_number(e, "nr")?;
     let covered: u64 = num(e, "ci")?.unwrap_or(0);
     let (missed_b, covered_b): (u32, u32) = (num(e, "mb")?.unwrap_or(0), num(e, "cb")?.unwrap_or(0));
     file.hit(line, covered);
     if missed_b + covered_b > 0 {
-        let entry = file.branches.entry(line).or_insert((0, 0));
-        *entry = (entry.0.max(covered_b), entry.1.max(missed_b + covered_b));
+        branch_counts(file, line, covered_b, missed_b + covered_b);
     }
     Ok(())
 }
