@@ -279,6 +279,14 @@ pub struct Notice {
     pub blocking: bool,
 }
 
+impl Notice {
+    /// The notice's path as a writer shows it (escaped, with its punctuation), or nothing for
+    /// a notice about the whole change.
+    pub fn path_shown(&self, show: impl Fn(&str) -> String) -> String {
+        self.path.as_deref().map(show).unwrap_or_default()
+    }
+}
+
 /// Counts for the summary line.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Summary {

@@ -207,7 +207,7 @@ fn tokens_of(file: &ParsedFile, normalize: bool, skip_imports: bool) -> Tokens {
     let mut cursor = file.tree.walk();
     let mut descend = true;
     loop {
-        if descend && walk.visit(cursor.node(), cursor.depth(), &mut tokens) && cursor.goto_first_child() {
+        if descend && walk.visit(&cursor, &mut tokens) && cursor.goto_first_child() {
             continue;
         }
         if cursor.goto_next_sibling() {
@@ -231,8 +231,10 @@ struct TokenWalk<'a> {
 }
 
 impl TokenWalk<'_> {
-    /// Takes a node's token if it is one; returns whether to look into its children.
-    fn visit(&self, node: tree_sitter::Node<'_>, depth: u32, tokens: &mut Tokens) -> bool {
+    /// Takes the cursor's node's token if it is one; returns whether to look into its
+    /// children.
+    fn visit(&self, cursor: &tree_sitter::TreeCursor<'_>, tokens: &mut Tokens) -> bool {
+        let node = cursor.node();
         let class = self
             .classes
             .get(usize::from(node.kind_id()))
@@ -241,7 +243,7 @@ impl TokenWalk<'_> {
         if class == SKIPPED || node.is_missing() || node.start_byte() == node.end_byte() {
             return false;
         }
-        if self.skip_imports && self.is_import(node, class, depth) {
+        if self.skip_imports && self.is_import(cursor, class) {
             return false;
         }
         // A literal is one token, whatever it holds; any other leaf is one token.
@@ -254,11 +256,12 @@ impl TokenWalk<'_> {
     }
 
     /// An import, a CommonJS `require` block at the top level, or a Python `@overload` stub.
-    fn is_import(&self, node: tree_sitter::Node<'_>, class: u8, depth: u32) -> bool {
+    /// (The cursor's depth costs the depth of the tree: it is asked only of declarations.)
+    fn is_import(&self, cursor: &tree_sitter::TreeCursor<'_>, class: u8) -> bool {
         match class {
             IMPORT_KIND => true,
-            DECLARATION_KIND => is_require_block(node, self.source, depth == 1),
-            DECORATED_KIND => is_overload_stub(node, self.source),
+            DECLARATION_KIND => is_require_block(cursor.node(), self.source, cursor.depth() == 1),
+            DECORATED_KIND => is_overload_stub(cursor.node(), self.source),
             _ => false,
         }
     }

@@ -45,11 +45,7 @@ pub fn render(verdict: &Verdict) -> String {
     }
     for n in &verdict.notices {
         let level = if n.blocking { "error" } else { "notice" };
-        let file = n
-            .path
-            .as_deref()
-            .map(|p| format!(" file={}", escape_property(p)))
-            .unwrap_or_default();
+        let file = n.path_shown(|p| format!(" file={}", escape_property(p)));
         let _ = writeln!(out, "::{level}{file}::{}", escape_data(&n.message));
     }
     for c in verdict.conditions.iter().filter(|c| c.judged && !c.passed) {

@@ -62,11 +62,7 @@ pub fn render(verdict: &Verdict) -> String {
         &left_out,
     );
     for n in verdict.notices.iter().filter(|n| n.blocking) {
-        let path = n
-            .path
-            .as_deref()
-            .map(|p| format!("{}: ", escape(p)))
-            .unwrap_or_default();
+        let path = n.path_shown(|p| format!("{}: ", escape(p)));
         let _ = writeln!(out, "> ⚠️ {path}{}\n", escape(&n.message));
     }
     let _ = writeln!(

@@ -39,11 +39,7 @@ pub fn render_with(verdict: &Verdict, color: bool) -> String {
         let _ = writeln!(out, "moved: {}", escape_control(&describe_move(m)));
     }
     for n in &verdict.notices {
-        let place = n
-            .path
-            .as_deref()
-            .map(|p| format!("{}: ", escape_control(p)))
-            .unwrap_or_default();
+        let place = n.path_shown(|p| format!("{}: ", escape_control(p)));
         let _ = writeln!(out, "{place}{}: {}", n.level.as_str(), escape_own(&n.message));
     }
     for c in &verdict.conditions {
