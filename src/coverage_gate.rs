@@ -343,6 +343,7 @@ fn uncovered_findings(rule: &Rule, patch: &Patch) -> Vec<Finding> {
                 path: f.path.clone(),
                 start_line: start,
                 end_line: end,
+                start_column: None,
                 message: format!("uncovered lines {start}-{end}"),
             }];
             findings.push(

@@ -75,6 +75,7 @@ fn file_complexity_finding(rule: &Rule, file: &MeasuredFile, large: f64) -> Opti
         path: path.clone(),
         start_line: 1,
         end_line: end,
+        start_column: None,
         message: format!("{} function(s)", file.head.len()),
     }];
     Some(
@@ -214,6 +215,7 @@ fn duplication_findings(
                 path: path.clone(),
                 start_line: *start,
                 end_line: *end,
+                start_column: None,
                 message: format!(
                     "the code copied: {}:{}",
                     crate::report::escape_control(path),
@@ -308,6 +310,7 @@ fn related_of(rule: &Rule, f: &FunctionMetrics, path: &str, shown: &str) -> Vec<
         path: path.to_string(),
         start_line: f.start_line,
         end_line: f.end_line,
+        start_column: None,
         message: format!("`{shown}` spans lines {}-{}", f.start_line, f.end_line),
     };
     let increments = f.increments.iter().filter(|_| rule.metric == Metric::Cognitive);
@@ -316,6 +319,7 @@ fn related_of(rule: &Rule, f: &FunctionMetrics, path: &str, shown: &str) -> Vec<
             path: path.to_string(),
             start_line: i.line,
             end_line: i.line,
+            start_column: Some(i.column),
             message: i.describe(),
         }))
         .collect()

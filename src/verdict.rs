@@ -202,6 +202,9 @@ pub struct Related {
     pub path: String,
     pub start_line: u32,
     pub end_line: u32,
+    /// 1-based, in UTF-16 code units; for a place on one line (a complexity increment).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_column: Option<u32>,
     pub message: String,
 }
 

@@ -47,12 +47,14 @@ fn findings(rules: &[Rule]) -> Vec<Finding> {
             path: parse.into(),
             start_line: 10,
             end_line: 60,
+            start_column: None,
             message: "`Parser::parse` spans lines 10-60".into(),
         },
         Related {
             path: parse.into(),
             start_line: 22,
             end_line: 22,
+            start_column: Some(13),
             message: "+3 if (incl. 2 for nesting)".into(),
         },
     ]);
@@ -107,6 +109,7 @@ fn findings(rules: &[Rule]) -> Vec<Finding> {
             path: "src/lexer.rs".into(),
             start_line: 40,
             end_line: 51,
+            start_column: None,
             message: "the code copied: src/lexer.rs:40-51".into(),
         }]);
     let suppression = region(140, 140, "140");

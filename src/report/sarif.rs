@@ -80,10 +80,17 @@ fn result(f: &Finding, index: &BTreeMap<&str, i64>) -> SarifResult {
         .iter()
         .enumerate()
         .map(|(i, r)| {
-            let span = Region::builder()
-                .start_line(i64::from(r.start_line))
-                .end_line(i64::from(r.end_line))
-                .build();
+            let span = match r.start_column {
+                Some(column) => Region::builder()
+                    .start_line(i64::from(r.start_line))
+                    .start_column(i64::from(column))
+                    .end_line(i64::from(r.end_line))
+                    .build(),
+                None => Region::builder()
+                    .start_line(i64::from(r.start_line))
+                    .end_line(i64::from(r.end_line))
+                    .build(),
+            };
             Location::builder()
                 .id(i as i64)
                 .physical_location(physical(&r.path, span))
