@@ -32,11 +32,29 @@ if [ -n "$target" ] && [ -n "$expected" ] && [ -n "${DEBTGATE_REPOSITORY:-}" ]; 
         fi
     fi
 fi
+cache=${DEBTGATE_CACHE_DIR:-}
 if [ ! -f "$dest/$asset" ] || [ ! -x "$bin" ]; then
     rm -f "$bin"
-    echo "debtgate: no verified release asset for ${target:-this runner} at $version; building the action's source"
-    cargo install --locked --quiet --path "$here" --root "$dest/cargo"
-    bin=$dest/cargo/bin/debtgate
+    # A build of this very source that actions/cache restored in this job, just now (its key
+    # hashes the source). Anything else at that path — left by code that ran earlier in the
+    # job, or a restore that missed — is never used.
+    if [ -n "$cache" ] && [ "${DEBTGATE_CACHE_HIT:-}" = true ] && [ -f "$cache/debtgate" ] && [ ! -L "$cache/debtgate" ]; then
+        mkdir -p "$dest/cached"
+        cp "$cache/debtgate" "$dest/cached/debtgate"
+        chmod +x "$dest/cached/debtgate"
+        bin=$dest/cached/debtgate
+        echo "debtgate: using the build of this source cached by an earlier run"
+    else
+        echo "debtgate: no verified release asset for ${target:-this runner} at $version; building the action's source"
+        cargo install --locked --quiet --path "$here" --root "$dest/cargo"
+        bin=$dest/cargo/bin/debtgate
+        if [ -n "$cache" ]; then
+            # What actions/cache saves at the end of the job, for the next run.
+            rm -rf "$cache"
+            mkdir -p "$cache"
+            cp "$bin" "$cache/debtgate"
+        fi
+    fi
 fi
 "$bin" --version
 echo "path=$bin" >>"${GITHUB_OUTPUT:-/dev/stdout}"

@@ -6,9 +6,20 @@
 set -uo pipefail
 debtgate=${DEBTGATE:-debtgate}
 
+# The action's own refusals are reported where debtgate's are: an annotation, the step
+# summary and the step outputs, then exit 2 (could not judge).
 fail() {
-    echo "::error title=debtgate::$1"
+    local data=${1//%/%25}
+    data=${data//$'\r'/%0D}
+    echo "::error title=debtgate could not judge the change::${data//$'\n'/%0A}"
     echo "debtgate: $1" >&2
+    if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
+        # Markdown is not interpreted: the message names inputs the workflow gave.
+        printf '## ⚠️ debtgate could not judge the change\n\n```text\n%s\n```\n' "${1//\`/\'}" >>"$GITHUB_STEP_SUMMARY"
+    fi
+    if [ -n "${GITHUB_OUTPUT:-}" ]; then
+        printf 'passed=false\nfindings=0\nexit-code=2\npatch-coverage=\ndebt-minutes=\nsarif-file=\n' >>"$GITHUB_OUTPUT"
+    fi
     exit 2
 }
 
