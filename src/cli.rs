@@ -155,12 +155,19 @@ pub fn run(args: impl IntoIterator<Item = OsString>, stdout: &mut dyn Write, std
         Ok(cli) => cli,
         Err(e) => {
             // Colour only for a person at a terminal.
-            let color = std::io::IsTerminal::is_terminal(&std::io::stderr())
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-            if color {
-                let _ = write!(stderr, "{}", e.render().ansi());
+            let terminal = if e.use_stderr() {
+                std::io::IsTerminal::is_terminal(&std::io::stderr())
             } else {
-                let _ = write!(stderr, "{}", e.render());
+                std::io::IsTerminal::is_terminal(&std::io::stdout())
+            };
+            let color = terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            // Help and the version are what was asked for: standard output, exit 0
+            // (`debtgate --help | less`). A usage error goes to standard error, exit 2.
+            let out: &mut dyn Write = if e.use_stderr() { stderr } else { stdout };
+            if color {
+                let _ = write!(out, "{}", e.render().ansi());
+            } else {
+                let _ = write!(out, "{}", e.render());
             }
             return if e.use_stderr() { 2 } else { 0 };
         }
@@ -212,14 +219,24 @@ fn install_hook(repo: &std::path::Path, force: bool, stdout: &mut dyn Write) -> 
     .trim()
     .to_string();
     let path = PathBuf::from(hooks).join("pre-push");
-    if path.exists() && !force {
-        anyhow::bail!("{} already exists; pass --force to replace it", path.display());
+    let existing = std::fs::read(&path).ok();
+    let own = existing.as_deref().is_some_and(crate::hook::is_own);
+    if existing.is_some() && !own && !force {
+        anyhow::bail!(
+            "{} already exists and is not debtgate's; pass --force to replace it (or call debtgate from it)",
+            path.display()
+        );
     }
     let exe = std::env::current_exe().context("cannot find the debtgate executable")?;
     std::fs::create_dir_all(path.parent().expect("hooks dir"))?;
     write_file(&path, &crate::hook::pre_push(&exe.display().to_string()))?;
     make_executable(&path)?;
-    writeln!(stdout, "installed {}", path.display())?;
+    let done = if existing.is_some() {
+        "updated"
+    } else {
+        "installed"
+    };
+    writeln!(stdout, "{done} {}", path.display())?;
     Ok(0)
 }
 
@@ -257,24 +274,50 @@ fn explain(target: &str, stdout: &mut dyn Write) -> Result<i32> {
         return Ok(0);
     }
     let r = rules::find(&settings.rules, target)?;
+    let severity = match r.severity {
+        rules::Severity::Error => "error: fails the gate",
+        rules::Severity::Warning => {
+            "warning: reported; fails the gate only under `[gate] fail-on = \"warning\"`"
+        }
+        rules::Severity::Note => "note: reported, never fails the gate",
+    };
     writeln!(
         stdout,
-        "{} ({})\n\n{}\n\nmetric: {}, limit: {}, scope: {:?}, severity: {}\n\n{}",
+        "{}: {}\n\n{}.\nJudges: {}.\nSeverity: {severity}.\n\n{}",
         r.id,
-        r.name,
         r.summary,
-        r.metric.label(),
-        r.threshold,
-        r.scope,
-        r.severity.as_str(),
+        limit_in_words(r),
+        r.scope.describe(),
         r.help.trim()
     )?;
     Ok(0)
 }
 
+/// A rule's threshold as a sentence: most are a limit, a copy's size is a minimum.
+fn limit_in_words(r: &rules::Rule) -> String {
+    match r.metric {
+        rules::Metric::DuplicatedTokens => format!(
+            "Finds: a copy of {} tokens or more (and at least six lines; `[duplication] min-lines`)",
+            r.threshold
+        ),
+        rules::Metric::UncoveredLines => "Finds: added code lines that no test runs".to_string(),
+        rules::Metric::Suppressions => {
+            "Finds: a suppression the change adds without a reason or with an unknown rule".to_string()
+        }
+        metric => format!("Limit: {} of at most {}", metric.label(), r.threshold),
+    }
+}
+
 fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<i32> {
     crate::git::set_deadline(std::time::Duration::from_secs(args.git_timeout));
-    let verdict = check::run(&args.request(), &Environment::from_process(), &show_progress)?;
+    let verdict = match check::run(&args.request(), &Environment::from_process(), &show_progress) {
+        Ok(verdict) => verdict,
+        Err(e) => {
+            // The places a CI step reads say why too, not only standard error.
+            write_not_judged(&args, &format!("{e:#}"), stdout)?;
+            return Err(e);
+        }
+    };
     // Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org).
     let color = args.output.is_none()
         && std::io::IsTerminal::is_terminal(&std::io::stdout())
@@ -293,6 +336,21 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<i32> {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
         _ => Ok(verdict.outcome.exit_code()),
     }
+}
+
+/// What a run that could not judge writes where the reports would go: the Markdown summary,
+/// the step outputs, and an error annotation when the main format is GitHub's.
+fn write_not_judged(args: &CheckArgs, message: &str, stdout: &mut dyn Write) -> Result<()> {
+    if let Some(path) = &args.markdown {
+        append_file(path, &report::markdown::not_judged(message))?;
+    }
+    if let Some(path) = &args.github_output {
+        append_file(path, &report::github::not_judged_outputs())?;
+    }
+    if args.format == Format::Github && args.output.is_none() {
+        stdout.write_all(report::github::not_judged_annotation(message).as_bytes())?;
+    }
+    Ok(())
 }
 
 impl CheckArgs {

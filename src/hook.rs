@@ -5,6 +5,17 @@ fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
+/// The line that marks a hook as debtgate's own: `install-hook` replaces such a hook (a new
+/// path to the binary, a newer script) without `--force`.
+pub const MARKER: &str = "# debtgate pre-push hook, written by `debtgate install-hook`.";
+
+/// Whether a hook file is one `install-hook` wrote.
+pub fn is_own(hook: &[u8]) -> bool {
+    hook.split(|&b| b == b'\n')
+        .take(3)
+        .any(|line| line == MARKER.as_bytes())
+}
+
 /// A pre-push hook: git passes `<local ref> <local sha> <remote ref> <remote sha>` lines on
 /// standard input; each pushed range is checked against what the remote has (or, for a new
 /// branch, debtgate's default base). A failed check blocks the push; one that cannot judge
@@ -12,7 +23,7 @@ fn shell_quote(s: &str) -> String {
 pub fn pre_push(debtgate: &str) -> String {
     format!(
         r#"#!/bin/sh
-# debtgate pre-push hook, written by `debtgate install-hook`.
+{MARKER}
 debtgate={exe}
 [ -x "$debtgate" ] || debtgate=debtgate
 status=0

@@ -39,6 +39,17 @@ pub enum Scope {
     All,
 }
 
+impl Scope {
+    /// What the rule judges, in words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Scope::New => "what the change adds",
+            Scope::NewOrWorsened => "what the change adds, and what it makes worse while over the limit",
+            Scope::All => "everything over the limit in the files the change touches",
+        }
+    }
+}
+
 /// A function metric a rule can hold a threshold against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -76,11 +76,27 @@ pub fn step_outputs(verdict: &Verdict, sarif: Option<&std::path::Path>) -> Strin
         .map_or_else(String::new, |p| format!("{p:.2}"));
     let sarif = sarif.map_or_else(String::new, |p| p.display().to_string());
     format!(
-        "passed={}\nfindings={}\npatch-coverage={coverage}\ndebt-minutes={}\nsarif-file={}\n",
+        "passed={}\nfindings={}\nexit-code={}\npatch-coverage={coverage}\ndebt-minutes={}\nsarif-file={}\n",
         verdict.outcome == crate::verdict::Outcome::Passed,
         s.errors + s.warnings + s.notes,
+        verdict.outcome.exit_code(),
         s.debt_minutes,
         sarif.replace(['\n', '\r'], " ")
+    )
+}
+
+/// The step outputs of a run that could not judge the change (exit 2): nothing passed, no
+/// findings, no SARIF log to upload.
+pub fn not_judged_outputs() -> String {
+    let code = crate::verdict::Outcome::NotJudged.exit_code();
+    format!("passed=false\nfindings=0\nexit-code={code}\npatch-coverage=\ndebt-minutes=\nsarif-file=\n")
+}
+
+/// An error annotation saying why the change could not be judged; the message keeps its lines.
+pub fn not_judged_annotation(message: &str) -> String {
+    format!(
+        "::error title=debtgate could not judge the change::{}\n",
+        escape_data(message)
     )
 }
 

@@ -29,6 +29,16 @@ pub fn escape(s: &str) -> String {
     out
 }
 
+/// The summary of a run that could not judge the change (exit 2): why, a line a paragraph.
+pub fn not_judged(message: &str) -> String {
+    let mut out = String::from("## ⚠️ debtgate could not judge the change\n\n");
+    for line in message.lines().filter(|l| !l.trim().is_empty()) {
+        let _ = writeln!(out, "{}\n", escape(line.trim()));
+    }
+    out.push_str("The gate did not pass: fix the cause above and run again.\n");
+    out
+}
+
 pub fn render(verdict: &Verdict) -> String {
     let mut out = String::new();
     headline(&mut out, verdict);
