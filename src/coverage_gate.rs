@@ -344,12 +344,14 @@ fn uncovered_findings(rule: &Rule, patch: &Patch) -> Vec<Finding> {
                 start_line: start,
                 end_line: end,
                 start_column: None,
-                message: format!("uncovered lines {start}-{end}"),
+                message: format!("uncovered {}", crate::lines::describe_lines(start, end)),
             }];
             findings.push(
                 Finding::new(rule, &f.path, subject, lines, None)
                     .with_message(format!(
-                        "added line(s) {start}-{end} are not covered: {why}. {}",
+                        "added {} {} not covered: {why}. {}",
+                        crate::lines::describe_lines(start, end),
+                        if start == end { "is" } else { "are" },
                         rule.advice
                     ))
                     .with_related(related),

@@ -202,10 +202,10 @@ fn duplication_findings(
             .unwrap_or(d.first_added_line);
         let message = format!(
             "{} ({lines} lines, {} tokens) duplicate {}:{}{more}. {}",
-            describe_lines(d.start_line, d.end_line),
+            crate::lines::describe_lines(d.start_line, d.end_line),
             d.tokens,
             crate::report::escape_control(&first.0),
-            describe_range(first.1, first.2),
+            crate::lines::describe_range(first.1, first.2),
             rule.advice
         );
         let related = d
@@ -219,7 +219,7 @@ fn duplication_findings(
                 message: format!(
                     "the code copied: {}:{}",
                     crate::report::escape_control(path),
-                    describe_range(*start, *end)
+                    crate::lines::describe_range(*start, *end)
                 ),
             })
             .collect();
@@ -237,24 +237,6 @@ fn duplication_findings(
         );
     }
     out
-}
-
-/// `lines 3-9`, or `line 3`.
-fn describe_lines(start: u32, end: u32) -> String {
-    if start == end {
-        format!("line {start}")
-    } else {
-        format!("lines {start}-{end}")
-    }
-}
-
-/// `3-9`, or `3`.
-fn describe_range(start: u32, end: u32) -> String {
-    if start == end {
-        start.to_string()
-    } else {
-        format!("{start}-{end}")
-    }
 }
 
 /// The finding `rule` makes of function `f` (with `before`, its version at base), if the
@@ -367,6 +349,7 @@ pub(crate) fn judge(
     attach_source_lines(&mut findings, measured);
     findings.retain(|f| !settings.is_excluded(&f.path));
     findings.sort_by(|a, b| finding_order(a).cmp(&finding_order(b)));
+    make_fingerprints_unique(&mut findings);
     notices.sort();
     notices.dedup();
     conditions.extend(coverage.conditions);
@@ -405,6 +388,22 @@ pub(crate) fn judge(
 }
 
 /// Findings in the order every report lists them.
+/// Two findings of one rule on the same code in one file (two copies of one block, each
+/// reported) would share a fingerprint, and GitLab and code scanning would merge them. The
+/// second and later, in line order, get their occurrence folded in; the first keeps its own,
+/// so adding a copy never changes the fingerprint of the one before it.
+fn make_fingerprints_unique(findings: &mut [Finding]) {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for f in findings.iter_mut() {
+        let occurrence = seen.entry(f.fingerprint.clone()).or_default();
+        if *occurrence > 0 {
+            let index = occurrence.to_string();
+            f.fingerprint = crate::hashing::fingerprint(&[&f.fingerprint, &index]);
+        }
+        *occurrence += 1;
+    }
+}
+
 fn finding_order(f: &Finding) -> (&str, u32, u32, &str, &str) {
     (&f.path, f.line, f.column, &f.rule_id, &f.function)
 }

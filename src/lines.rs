@@ -140,6 +140,24 @@ impl LineSet {
     }
 }
 
+/// `line 3`, or `lines 3-9`.
+pub fn describe_lines(start: u32, end: u32) -> String {
+    if start == end {
+        format!("line {start}")
+    } else {
+        format!("lines {start}-{end}")
+    }
+}
+
+/// `3-9`, or `3`.
+pub fn describe_range(start: u32, end: u32) -> String {
+    if start == end {
+        start.to_string()
+    } else {
+        format!("{start}-{end}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,13 +3,16 @@
 
 use serde::Serialize;
 
-use crate::rules::Severity;
+use crate::rules::{Metric, Severity};
 use crate::verdict::Verdict;
 
 #[derive(Serialize)]
 struct Issue<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
     description: &'a str,
     check_name: &'a str,
+    categories: [&'static str; 1],
     fingerprint: &'a str,
     severity: &'static str,
     location: Location<'a>,
@@ -24,6 +27,17 @@ struct Location<'a> {
 #[derive(Serialize)]
 struct Lines {
     begin: u32,
+    end: u32,
+}
+
+/// The Code Climate category of what a rule measures.
+fn category(metric: Metric) -> &'static str {
+    match metric {
+        Metric::DuplicatedTokens => "Duplication",
+        Metric::UncoveredLines => "Coverage",
+        Metric::Suppressions => "Style",
+        _ => "Complexity",
+    }
 }
 
 pub fn render(verdict: &Verdict) -> String {
@@ -32,8 +46,10 @@ pub fn render(verdict: &Verdict) -> String {
         .iter()
         .filter(|f| f.suppressed.is_none())
         .map(|f| Issue {
+            kind: "issue",
             description: &f.message,
             check_name: &f.rule_id,
+            categories: [category(f.metric)],
             fingerprint: &f.fingerprint,
             severity: match f.severity {
                 Severity::Error => "major",
@@ -42,7 +58,10 @@ pub fn render(verdict: &Verdict) -> String {
             },
             location: Location {
                 path: &f.path,
-                lines: Lines { begin: f.line },
+                lines: Lines {
+                    begin: f.line,
+                    end: f.function_end_line.max(f.line),
+                },
             },
         })
         .collect();

@@ -242,7 +242,23 @@ fn the_pre_push_hook_checks_each_pushed_range() {
     assert!(std::fs::read_to_string(&hook)
         .unwrap()
         .contains("debtgate pre-push hook"));
-    assert_eq!(code(&repo.debtgate(&["install-hook"])), 2, "no silent overwrite");
+    // Its own hook is updated in place; someone else's is never replaced without --force.
+    let again = repo.debtgate(&["install-hook"]);
+    assert_eq!(code(&again), 0, "{}", stderr(&again));
+    assert!(stdout(&again).starts_with("updated "), "{}", stdout(&again));
+    std::fs::write(&hook, "#!/bin/sh\nexec lint-staged\n").unwrap();
+    let theirs = repo.debtgate(&["install-hook"]);
+    assert_eq!(code(&theirs), 2, "no silent overwrite");
+    assert!(
+        stderr(&theirs).contains("is not debtgate's; pass --force"),
+        "{}",
+        stderr(&theirs)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&hook).unwrap(),
+        "#!/bin/sh\nexec lint-staged\n"
+    );
+    assert_eq!(code(&repo.debtgate(&["install-hook", "--force"])), 0);
 
     // A simple change pushes.
     repo.write("a.py", "def simple(a):\n    return a + 1\n");
@@ -296,7 +312,7 @@ fn the_action_never_passes_an_input_or_payload_to_git_as_an_option() {
     assert_eq!(code(&out), 2, "{}{}", stdout(&out), stderr(&out));
     assert!(!marker.exists(), "a base input ran a command");
     assert!(
-        stdout(&out).contains("::error title=debtgate::"),
+        stdout(&out).contains("::error title=debtgate could not judge the change::"),
         "{}",
         stdout(&out)
     );
@@ -409,4 +425,205 @@ fn a_push_that_creates_a_branch_is_judged_from_the_default_branch() {
     );
     assert_eq!(code(&out), 1, "{}{}", stdout(&out), stderr(&out));
     assert!(stdout(&out).contains("app/b.py"), "{}", stdout(&out));
+}
+
+/// The step summary, the step outputs and the annotation a run left, read back.
+fn step_files(work: &Path) -> (String, String) {
+    let read = |name: &str| std::fs::read_to_string(work.join(name)).unwrap_or_default();
+    (read("summary.md"), read("output"))
+}
+
+#[test]
+fn a_run_that_cannot_judge_still_writes_its_summary_outputs_and_annotation() {
+    let (origin, _, _) = origin_with_pull_request();
+    let work = tempfile::tempdir().unwrap();
+    let summary = work.path().join("summary.md");
+    let output = work.path().join("output");
+    let env = |base: &'static str| {
+        vec![
+            ("INPUT_BASE", base.to_string()),
+            ("GITHUB_STEP_SUMMARY", summary.display().to_string()),
+            ("GITHUB_OUTPUT", output.display().to_string()),
+        ]
+    };
+    // debtgate itself cannot judge: the base is head, so the change is empty. Its message has
+    // two lines; they stay two lines everywhere.
+    let vars = env("HEAD");
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let out = run_action(origin.path(), &vars);
+    assert_eq!(code(&out), 2, "{}{}", stdout(&out), stderr(&out));
+    let annotation = stdout(&out)
+        .lines()
+        .find(|l| l.starts_with("::error title=debtgate could not judge the change::"))
+        .map(str::to_string)
+        .unwrap_or_else(|| panic!("no annotation: {}", stdout(&out)));
+    assert!(
+        annotation.contains("so the change is empty.%0APass --base"),
+        "{annotation}"
+    );
+    assert!(!annotation.contains("\\n"), "{annotation}");
+    assert!(
+        stderr(&out).contains("the change is empty.\nPass --base"),
+        "{}",
+        stderr(&out)
+    );
+    let (md, outputs) = step_files(work.path());
+    assert!(
+        md.starts_with("## ⚠️ debtgate could not judge the change\n"),
+        "{md}"
+    );
+    assert!(md.contains("Pass --base with the commit"), "{md}");
+    assert!(
+        outputs.contains("passed=false\n") && outputs.contains("exit-code=2\n"),
+        "{outputs}"
+    );
+
+    // The action refuses on its own (a base that reads as an option): the same three places.
+    std::fs::remove_file(&summary).unwrap();
+    std::fs::remove_file(&output).unwrap();
+    let vars = env("--output=`x`");
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let out = run_action(origin.path(), &vars);
+    assert_eq!(code(&out), 2, "{}{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out).contains("::error title=debtgate could not judge the change::the base input"),
+        "{}",
+        stdout(&out)
+    );
+    let (md, outputs) = step_files(work.path());
+    assert!(md.contains("```text\nthe base input '--output='x''"), "{md}");
+    assert!(outputs.contains("exit-code=2\n"), "{outputs}");
+}
+
+#[test]
+fn every_judged_run_writes_its_exit_code_output() {
+    let (origin, base, _) = origin_with_pull_request();
+    let work = tempfile::tempdir().unwrap();
+    let output = work.path().join("output");
+    let out = run_action(
+        origin.path(),
+        &[
+            ("INPUT_BASE", &base),
+            ("INPUT_ARGS", "--no-cache"),
+            ("GITHUB_OUTPUT", &output.display().to_string()),
+        ],
+    );
+    assert_eq!(code(&out), 1, "{}{}", stdout(&out), stderr(&out));
+    let outputs = std::fs::read_to_string(&output).unwrap();
+    assert!(
+        outputs.contains("passed=false\n") && outputs.contains("exit-code=1\n"),
+        "{outputs}"
+    );
+}
+
+#[test]
+fn two_identical_findings_in_one_file_keep_fingerprints_of_their_own() {
+    let repo = Repo::new();
+    repo.write("a.py", python_function("shop"));
+    let base = repo.commit("base");
+    // The same block, copied twice into one new file: two findings of one rule on the same code.
+    repo.write(
+        "b.py",
+        format!(
+            "{}\n\nx = 1\n\n{}",
+            python_function("shop"),
+            python_function("shop")
+        ),
+    );
+    repo.commit("copies");
+    let run =
+        |format: &str| stdout(&repo.debtgate(&["check", "--base", &base, "--format", format, "--no-cache"]));
+    let gitlab: serde_json::Value = serde_json::from_str(&run("gitlab")).unwrap();
+    let issues = gitlab.as_array().unwrap();
+    let copies: Vec<_> = issues
+        .iter()
+        .filter(|i| i["check_name"] == "duplicated-block")
+        .collect();
+    assert_eq!(copies.len(), 2, "{gitlab:#}");
+    let mut prints: Vec<&str> = issues
+        .iter()
+        .map(|i| i["fingerprint"].as_str().unwrap())
+        .collect();
+    prints.sort_unstable();
+    prints.dedup();
+    assert_eq!(prints.len(), issues.len(), "{gitlab:#}");
+    for i in issues {
+        let lines = &i["location"]["lines"];
+        assert!(lines["end"].as_u64() >= lines["begin"].as_u64(), "{i:#}");
+    }
+    assert!(copies
+        .iter()
+        .all(|i| i["categories"] == serde_json::json!(["Duplication"])));
+
+    let sarif: serde_json::Value = serde_json::from_str(&run("sarif")).unwrap();
+    let mut prints: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["partialFingerprints"]["debtgate/v1"].as_str().unwrap())
+        .collect();
+    let results = prints.len();
+    prints.sort_unstable();
+    prints.dedup();
+    assert_eq!(prints.len(), results, "{sarif:#}");
+}
+
+#[test]
+fn the_installer_uses_a_cached_build_only_when_the_cache_restored_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let temp = tempfile::tempdir().unwrap();
+    let tools = temp.path().join("tools");
+    std::fs::create_dir_all(&tools).unwrap();
+    // `cargo` stands in for the build of the action's source (a real build takes minutes).
+    let fake_cargo = "#!/bin/sh\nwhile [ $# -gt 0 ]; do [ \"$1\" = --root ] && root=$2; shift; done\nmkdir -p \"$root/bin\"\nprintf '#!/bin/sh\\necho built debtgate\\n' > \"$root/bin/debtgate\"\nchmod +x \"$root/bin/debtgate\"\n";
+    std::fs::write(tools.join("cargo"), fake_cargo).unwrap();
+    std::fs::set_permissions(tools.join("cargo"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let cache = temp.path().join("cache");
+    let install = |hit: &str| {
+        let output = temp.path().join("output");
+        let _ = std::fs::remove_file(&output);
+        let out = Command::new("bash")
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("action/install.sh"))
+            .env("RUNNER_TEMP", temp.path())
+            .env("GITHUB_OUTPUT", &output)
+            .env("DEBTGATE_CACHE_DIR", &cache)
+            .env("DEBTGATE_CACHE_HIT", hit)
+            .env(
+                "PATH",
+                format!("{}:{}", tools.display(), std::env::var("PATH").unwrap()),
+            )
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+        stdout(&out)
+    };
+    // The first run builds, and leaves the build where actions/cache saves it from.
+    let first = install("");
+    assert!(
+        first.contains("building the action's source") && first.contains("built debtgate"),
+        "{first}"
+    );
+    assert!(std::fs::read_to_string(cache.join("debtgate"))
+        .unwrap()
+        .contains("built debtgate"));
+    // A run whose cache step restored it uses it, without building.
+    let second = install("true");
+    assert!(
+        second.contains("cached by an earlier run") && !second.contains("building"),
+        "{second}"
+    );
+    // A binary at the cache path that no restore put there is never used.
+    std::fs::write(cache.join("debtgate"), "#!/bin/sh\necho planted\n").unwrap();
+    let third = install("false");
+    assert!(
+        third.contains("built debtgate") && !third.contains("planted"),
+        "{third}"
+    );
+    std::fs::remove_file(cache.join("debtgate")).unwrap();
+    std::os::unix::fs::symlink(tools.join("cargo"), cache.join("debtgate")).unwrap();
+    let fourth = install("true");
+    assert!(
+        fourth.contains("building the action's source"),
+        "a symlink is not a cached build: {fourth}"
+    );
 }

@@ -52,6 +52,82 @@ fn explain_finds_a_function_by_line_and_says_which_names_exist() {
     assert!(stdout(&rule).starts_with("nesting-depth"));
 }
 
+/// The README's synopsis of `check` names every flag `check --help` lists (and no other), and
+/// every report format.
+#[test]
+fn the_check_synopsis_is_the_binarys() {
+    let help = debtgate_in(root(), &["check", "--help"]);
+    assert_eq!(code(&help), 0, "{}", stderr(&help));
+    let help = stdout(&help);
+    let flags = |text: &str| -> std::collections::BTreeSet<String> {
+        text.split(|c: char| c.is_whitespace() || "[]|,.".contains(c))
+            .filter(|w| w.starts_with("--") && w.len() > 2 && w != &"--help")
+            .map(|w| w.split('=').next().unwrap_or(w).to_string())
+            .collect()
+    };
+    let listed: std::collections::BTreeSet<String> = help
+        .lines()
+        .map(str::trim_start)
+        .filter(|l| l.starts_with("--") || l.starts_with("-o, --"))
+        .flat_map(|l| flags(l.split(" <").next().unwrap_or(l)))
+        .collect();
+    let synopsis = block_after("check-synopsis");
+    assert_eq!(flags(&synopsis), listed, "update the README's synopsis of check");
+    let formats = help
+        .split("--format <FORMAT>")
+        .nth(1)
+        .and_then(|rest| rest.split("[default").next())
+        .unwrap_or_default();
+    let formats: Vec<&str> = formats
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("- "))
+        .map(|l| l.split(':').next().unwrap_or(l))
+        .collect();
+    assert_eq!(formats.len(), 7, "{help}");
+    let shown = format!("--format {}", formats.join("|"));
+    assert!(synopsis.contains(&shown), "the synopsis should read `{shown}`");
+}
+
+#[test]
+fn help_and_version_go_to_standard_output() {
+    for args in [
+        &["--help"][..],
+        &["--version"],
+        &["help", "check"],
+        &["check", "--help"],
+    ] {
+        let out = debtgate_in(root(), args);
+        assert_eq!(code(&out), 0, "{args:?}");
+        assert!(!stdout(&out).is_empty(), "{args:?} printed nothing on stdout");
+        assert!(stderr(&out).is_empty(), "{args:?}: {}", stderr(&out));
+    }
+    let wrong = debtgate_in(root(), &["check", "--no-such-flag"]);
+    assert_eq!(code(&wrong), 2);
+    assert!(stdout(&wrong).is_empty() && !stderr(&wrong).is_empty());
+}
+
+#[test]
+fn explain_says_a_rule_in_plain_words() {
+    let out = stdout(&debtgate_in(root(), &["explain", "cognitive-complexity"]));
+    assert!(
+        out.starts_with(
+            "cognitive-complexity: Function is hard to understand (cognitive complexity over the limit)\n\n\
+             Limit: cognitive complexity of at most 15.\n\
+             Judges: what the change adds, and what it makes worse while over the limit.\n\
+             Severity: error: fails the gate.\n"
+        ),
+        "{out}"
+    );
+    let copies = stdout(&debtgate_in(root(), &["explain", "duplicated-block"]));
+    assert!(copies.contains("Finds: a copy of 50 tokens or more"), "{copies}");
+    for rust_name in ["NewOrWorsened", "CognitiveComplexity", "DuplicatedBlock"] {
+        assert!(
+            !out.contains(rust_name) && !copies.contains(rust_name),
+            "{out}{copies}"
+        );
+    }
+}
+
 /// docs/claims.md names the test of each README claim; every test it names exists.
 #[test]
 fn every_test_the_claims_table_names_exists() {
@@ -60,6 +136,8 @@ fn every_test_the_claims_table_names_exists() {
     for dir in [
         "tests/it",
         "src",
+        "src/git",
+        "src/coverage",
         "src/report",
         "src/metrics",
         "src/metrics/complexity",
