@@ -21,36 +21,16 @@ pub fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
+/// GitHub shows at most 10 error, 10 warning and 10 notice annotations of a step.
+const SHOWN_PER_LEVEL: usize = 10;
+
+/// Annotations errors first (failed gate conditions, then what could not be judged, then error
+/// findings), then warnings, then notices; at most what GitHub shows of each level, and a last
+/// notice saying how many more the summary lists.
 pub fn render(verdict: &Verdict) -> String {
-    let mut out = String::new();
-    for f in &verdict.findings {
-        if f.suppressed.is_some() {
-            continue;
-        }
-        let level = match f.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Note => "notice",
-        };
-        let _ = writeln!(
-            out,
-            "::{level} file={},line={},endLine={},col={},title={}::{}",
-            escape_property(&f.path),
-            f.line,
-            f.line,
-            f.column,
-            escape_property(&format!("debtgate {}", f.rule_id)),
-            escape_data(&f.message)
-        );
-    }
-    for n in &verdict.notices {
-        let level = if n.blocking { "error" } else { "notice" };
-        let file = n.path_shown(|p| format!(" file={}", escape_property(p)));
-        let _ = writeln!(out, "::{level}{file}::{}", escape_data(&n.message));
-    }
+    let mut levels: [Vec<String>; 3] = Default::default();
     for c in verdict.conditions.iter().filter(|c| c.judged && !c.passed) {
-        let _ = writeln!(
-            out,
+        levels[0].push(format!(
             "::error title={}::{}",
             escape_property("debtgate gate"),
             escape_data(&format!(
@@ -60,6 +40,51 @@ pub fn render(verdict: &Verdict) -> String {
                 c.shown_limit(),
                 c.detail
             ))
+        ));
+    }
+    for n in verdict.notices.iter().filter(|n| n.blocking) {
+        let file = n.path_shown(|p| format!(" file={}", escape_property(p)));
+        levels[0].push(format!("::error{file}::{}", escape_data(&n.message)));
+    }
+    for f in verdict.findings.iter().filter(|f| f.suppressed.is_none()) {
+        let (level, name) = match f.severity {
+            Severity::Error => (0, "error"),
+            Severity::Warning => (1, "warning"),
+            Severity::Note => (2, "notice"),
+        };
+        levels[level].push(format!(
+            "::{name} file={},line={},endLine={},col={},title={}::{}",
+            escape_property(&f.path),
+            f.line,
+            f.line,
+            f.column,
+            escape_property(&format!("debtgate {}", f.rule_id)),
+            escape_data(&f.message)
+        ));
+    }
+    for n in verdict.notices.iter().filter(|n| !n.blocking) {
+        let file = n.path_shown(|p| format!(" file={}", escape_property(p)));
+        levels[2].push(format!("::notice{file}::{}", escape_data(&n.message)));
+    }
+    let mut out = String::new();
+    let mut more = 0;
+    for (i, lines) in levels.iter().enumerate() {
+        // The last notice slot is kept for the line that says how many were left out.
+        let room = if i == 2 && more + lines.len() > SHOWN_PER_LEVEL {
+            SHOWN_PER_LEVEL - 1
+        } else {
+            SHOWN_PER_LEVEL
+        };
+        for line in lines.iter().take(room) {
+            out.push_str(line);
+            out.push('\n');
+        }
+        more += lines.len().saturating_sub(room);
+    }
+    if more > 0 {
+        let _ = writeln!(
+            out,
+            "::notice title=debtgate::{more} more finding(s) and notice(s) than GitHub shows as annotations; the step summary lists them all"
         );
     }
     out
@@ -103,6 +128,42 @@ pub fn not_judged_annotation(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn annotations_stay_within_what_github_shows_errors_first() {
+        let mut verdict = crate::report::sample::verdict();
+        let first = verdict.findings[0].clone();
+        let mut warning = first.clone();
+        warning.severity = Severity::Warning;
+        verdict.findings = std::iter::repeat_n(warning, 14)
+            .chain(std::iter::repeat_n(first, 25))
+            .collect();
+        let out = render(&verdict);
+        let count = |prefix: &str| out.lines().filter(|l| l.starts_with(prefix)).count();
+        assert_eq!(count("::error"), SHOWN_PER_LEVEL, "{out}");
+        assert_eq!(count("::warning"), SHOWN_PER_LEVEL, "{out}");
+        assert!(count("::notice") <= SHOWN_PER_LEVEL, "{out}");
+        assert!(out
+            .lines()
+            .next()
+            .unwrap()
+            .starts_with("::error title=debtgate gate::"));
+        // Every error (25 findings, the failed gate, what could not be judged) but 10, 4 of the
+        // 14 warnings, and the notices past the room one line leaves them.
+        let last = out.lines().last().unwrap();
+        assert!(last.starts_with("::notice title=debtgate::"), "{last}");
+        let blocking = verdict.notices.iter().filter(|n| n.blocking).count();
+        let failed = verdict
+            .conditions
+            .iter()
+            .filter(|c| c.judged && !c.passed)
+            .count();
+        let notices = verdict.notices.len() - blocking;
+        let left_out = (25 + blocking + failed - SHOWN_PER_LEVEL)
+            + (14 - SHOWN_PER_LEVEL)
+            + notices.saturating_sub(SHOWN_PER_LEVEL - 1);
+        assert!(last.contains(&format!("::{left_out} more")), "{last}");
+    }
 
     #[test]
     fn nothing_hostile_survives() {

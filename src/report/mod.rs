@@ -10,7 +10,7 @@ pub mod sarif;
 pub mod text;
 
 #[cfg(test)]
-mod sample;
+pub(crate) mod sample;
 
 /// Output formats of `debtgate check`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
