@@ -29,5 +29,12 @@ pub fn run(request: &CheckRequest, env: &Environment, progress: OnProgress<'_>) 
         duplication: duplication.as_ref(),
         coverage,
     };
-    Ok(judge::judge(&change, &settings, measurement, notices))
+    let mut verdict = judge::judge(&change, &settings, measurement, notices);
+    verdict.links = crate::verdict::Links::new(
+        env.github_server_url.as_deref(),
+        env.github_repository.as_deref(),
+        &verdict.head,
+        env.docs_url.as_deref(),
+    );
+    Ok(verdict)
 }

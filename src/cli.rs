@@ -274,38 +274,8 @@ fn explain(target: &str, stdout: &mut dyn Write) -> Result<i32> {
         return Ok(0);
     }
     let r = rules::find(&settings.rules, target)?;
-    let severity = match r.severity {
-        rules::Severity::Error => "error: fails the gate",
-        rules::Severity::Warning => {
-            "warning: reported; fails the gate only under `[gate] fail-on = \"warning\"`"
-        }
-        rules::Severity::Note => "note: reported, never fails the gate",
-    };
-    writeln!(
-        stdout,
-        "{}: {}\n\n{}.\nJudges: {}.\nSeverity: {severity}.\n\n{}",
-        r.id,
-        r.summary,
-        limit_in_words(r),
-        r.scope.describe(),
-        r.help.trim()
-    )?;
+    writeln!(stdout, "{}", r.in_words())?;
     Ok(0)
-}
-
-/// A rule's threshold as a sentence: most are a limit, a copy's size is a minimum.
-fn limit_in_words(r: &rules::Rule) -> String {
-    match r.metric {
-        rules::Metric::DuplicatedTokens => format!(
-            "Finds: a copy of {} tokens or more (and at least six lines; `[duplication] min-lines`)",
-            r.threshold
-        ),
-        rules::Metric::UncoveredLines => "Finds: added code lines that no test runs".to_string(),
-        rules::Metric::Suppressions => {
-            "Finds: a suppression the change adds without a reason or with an unknown rule".to_string()
-        }
-        metric => format!("Limit: {} of at most {}", metric.label(), r.threshold),
-    }
 }
 
 fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<i32> {

@@ -384,6 +384,7 @@ pub(crate) fn judge(
         coverage: coverage.summary,
         moves: identity.moves.clone(),
         rules: settings.rules.clone(),
+        links: crate::verdict::Links::default(),
     }
 }
 

@@ -20,6 +20,12 @@ pub struct Environment {
     pub github_event_path: Option<PathBuf>,
     /// The pre-commit framework's pre-push range (`PRE_COMMIT_FROM_REF`, `PRE_COMMIT_TO_REF`).
     pub pre_commit_range: Option<(String, String)>,
+    /// `GITHUB_SERVER_URL` and `GITHUB_REPOSITORY`: where the reports link a finding's line.
+    pub github_server_url: Option<String>,
+    pub github_repository: Option<String>,
+    /// `DEBTGATE_DOCS_URL`: the folder of the rule pages the reports link to (the action sets it
+    /// to its own `docs/rules`); else the package's repository, when it names one.
+    pub docs_url: Option<String>,
 }
 
 impl Environment {
@@ -36,8 +42,19 @@ impl Environment {
                 (Ok(from), Ok(to)) if !from.is_empty() && !to.is_empty() => Some((from, to)),
                 _ => None,
             },
+            github_server_url: non_empty_var("GITHUB_SERVER_URL"),
+            github_repository: non_empty_var("GITHUB_REPOSITORY"),
+            docs_url: non_empty_var("DEBTGATE_DOCS_URL").or_else(|| {
+                let repository = env!("CARGO_PKG_REPOSITORY");
+                (!repository.is_empty())
+                    .then(|| format!("{repository}/blob/v{}/docs/rules", env!("CARGO_PKG_VERSION")))
+            }),
         }
     }
+}
+
+fn non_empty_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
 /// What the user asked for.

@@ -167,6 +167,66 @@ pub struct Rule {
     pub enabled: bool,
 }
 
+impl Rule {
+    /// The threshold as a sentence: most are a limit, a copy's size is a minimum.
+    pub fn limit_in_words(&self) -> String {
+        match self.metric {
+            Metric::DuplicatedTokens => format!(
+                "Finds: a copy of {} tokens or more (and at least six lines; `[duplication] min-lines`)",
+                self.threshold
+            ),
+            Metric::UncoveredLines => "Finds: added code lines that no test runs".to_string(),
+            Metric::Suppressions => {
+                "Finds: a suppression the change adds without a reason or with an unknown rule".to_string()
+            }
+            metric => format!("Limit: {} of at most {}", metric.label(), self.threshold),
+        }
+    }
+
+    /// What the severity means for the gate, in words.
+    pub fn severity_in_words(&self) -> &'static str {
+        match self.severity {
+            Severity::Error => "error: fails the gate",
+            Severity::Warning => {
+                "warning: reported; fails the gate only under `[gate] fail-on = \"warning\"`"
+            }
+            Severity::Note => "note: reported, never fails the gate",
+        }
+    }
+
+    /// The rule in plain words, as `debtgate explain RULE` prints it.
+    pub fn in_words(&self) -> String {
+        format!(
+            "{}: {}\n\n{}.\nJudges: {}.\nSeverity: {}.\n\n{}",
+            self.id,
+            self.summary,
+            self.limit_in_words(),
+            self.scope.describe(),
+            self.severity_in_words(),
+            self.help.trim()
+        )
+    }
+
+    /// The rule's page in the repository's documentation (`docs/rules/<id>.md`), linked from
+    /// the Markdown summary and SARIF's `helpUri`.
+    pub fn doc_page(&self) -> String {
+        format!(
+            "# `{}`\n\n<!-- written from rules/{}.toml by `DEBTGATE_WRITE_DOCS=1 cargo test --locked rule_pages`; edit the rule, not this page -->\n\n{}.\n\n- {}.\n- Judges: {}.\n- Severity: {}.\n\n{}\n\nTo change it, in `debtgate.toml`:\n\n```toml\n[rules.{}]\nthreshold = {}\nseverity = \"{}\"   # error | warning | note\nenabled = true\n```\n\nA line's finding is silenced with a reason: `debtgate: ignore[{}] why`.\n",
+            self.id,
+            self.id,
+            self.summary,
+            self.limit_in_words(),
+            self.scope.describe(),
+            self.severity_in_words(),
+            self.help.trim(),
+            self.id,
+            self.threshold,
+            self.severity.as_str(),
+            self.id
+        )
+    }
+}
+
 fn enabled_by_default() -> bool {
     true
 }
@@ -257,6 +317,31 @@ mod tests {
 #[cfg(test)]
 mod readme {
     use super::*;
+
+    /// Each rule has its page in `docs/rules/`, written from the rule; the pages cannot drift
+    /// from the pack. `DEBTGATE_WRITE_DOCS=1` rewrites them.
+    #[test]
+    fn rule_pages_are_written_from_the_rules() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/rules");
+        let rules = default_rules().unwrap();
+        if std::env::var_os("DEBTGATE_WRITE_DOCS").is_some() {
+            std::fs::create_dir_all(&dir).unwrap();
+            for r in &rules {
+                std::fs::write(dir.join(format!("{}.md", r.id)), r.doc_page()).unwrap();
+            }
+        }
+        for r in &rules {
+            let page = std::fs::read_to_string(dir.join(format!("{}.md", r.id))).unwrap_or_default();
+            assert_eq!(
+                page,
+                r.doc_page(),
+                "docs/rules/{}.md is stale: run `DEBTGATE_WRITE_DOCS=1 cargo test --locked rule_pages`",
+                r.id
+            );
+        }
+        let pages = std::fs::read_dir(&dir).unwrap().count();
+        assert_eq!(pages, rules.len(), "docs/rules/ holds a page for no rule");
+    }
 
     /// The README's rules table is checked against `rules/`, so the two cannot drift.
     #[test]

@@ -331,6 +331,75 @@ pub struct Verdict {
     /// (SARIF's `tool.driver.rules`).
     #[serde(skip)]
     pub rules: Vec<crate::rules::Rule>,
+    /// Where the writers link to, when the run knows (in GitHub Actions).
+    #[serde(skip)]
+    pub links: Links,
+}
+
+/// Where a writer links a finding's line and a rule's page. Both are checked when read from
+/// the environment (`Links::new`): a link is never built from text that could break out of it.
+#[derive(Clone, Debug, Default)]
+pub struct Links {
+    /// The head commit's tree: `https://github.com/owner/repo/blob/<sha>`.
+    source: Option<String>,
+    /// The folder of the rule pages: `…/docs/rules`.
+    docs: Option<String>,
+}
+
+impl Links {
+    /// Links from the GitHub server URL, the `owner/repo` name, the head commit and the rule
+    /// pages' folder; any of them that does not read as what it should is left out.
+    pub fn new(server: Option<&str>, repository: Option<&str>, head: &str, docs: Option<&str>) -> Links {
+        let repository = repository.filter(|r| {
+            let mut parts = r.split('/');
+            let ok = |p: Option<&str>| {
+                p.is_some_and(|p| {
+                    !p.is_empty()
+                        && p.bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+                })
+            };
+            ok(parts.next()) && ok(parts.next()) && parts.next().is_none()
+        });
+        let head = Some(head)
+            .filter(|h| (h.len() == 40 || h.len() == 64) && h.bytes().all(|b| b.is_ascii_hexdigit()));
+        let source = match (server.filter(|s| is_plain_url(s)), repository, head) {
+            (Some(server), Some(repository), Some(head)) => Some(format!(
+                "{}/{repository}/blob/{head}",
+                server.trim_end_matches('/')
+            )),
+            _ => None,
+        };
+        let docs = docs
+            .filter(|d| is_plain_url(d))
+            .map(|d| d.trim_end_matches('/').to_string());
+        Links { source, docs }
+    }
+
+    /// A line of a file at the head commit.
+    pub fn line(&self, path: &str, line: u32) -> Option<String> {
+        let source = self.source.as_ref()?;
+        Some(format!(
+            "{source}/{}#L{line}",
+            crate::report::sarif::encode_uri_path(path)
+        ))
+    }
+
+    /// A rule's page.
+    pub fn rule(&self, id: &str) -> Option<String> {
+        let docs = self.docs.as_ref()?;
+        id.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            .then(|| format!("{docs}/{id}.md"))
+    }
+}
+
+/// An `http(s)://` URL of characters that need no escaping anywhere a writer puts it.
+fn is_plain_url(url: &str) -> bool {
+    (url.starts_with("https://") || url.starts_with("http://"))
+        && url
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~:/%+".contains(&b))
 }
 
 /// The coverage figures a report shows.
@@ -348,3 +417,47 @@ pub struct CoverageSummary {
 }
 
 pub use crate::hashing::fingerprint;
+
+#[cfg(test)]
+mod tests {
+    use super::Links;
+
+    const HEAD: &str = "0123456789abcdef0123456789abcdef01234567";
+
+    #[test]
+    fn links_are_built_only_from_what_reads_as_a_url_a_repository_and_a_commit() {
+        let links = Links::new(
+            Some("https://github.com/"),
+            Some("acme/shop"),
+            HEAD,
+            Some("https://x.test/docs/"),
+        );
+        assert_eq!(
+            links.line("src/a b.py", 7).as_deref(),
+            Some(
+                "https://github.com/acme/shop/blob/0123456789abcdef0123456789abcdef01234567/src/a%20b.py#L7"
+            )
+        );
+        assert_eq!(
+            links.rule("nesting-depth").as_deref(),
+            Some("https://x.test/docs/nesting-depth.md")
+        );
+        assert_eq!(links.rule("a)b"), None);
+        for (server, repository, head, docs) in [
+            ("javascript:alert(1)", "acme/shop", HEAD, "https://x.test/a b"),
+            (
+                "https://github.com",
+                "acme/shop)[x](y",
+                HEAD,
+                "https://x.test/d\")",
+            ),
+            ("https://github.com", "acme/shop/extra", HEAD, "ftp://x.test"),
+            ("https://github.com", "acme/shop", "main", "https://x.test/<b>"),
+        ] {
+            let links = Links::new(Some(server), Some(repository), head, Some(docs));
+            assert_eq!(links.line("a.py", 1), None, "{server} {repository} {head}");
+            assert_eq!(links.rule("nesting-depth"), None, "{docs}");
+        }
+        assert_eq!(Links::default().line("a.py", 1), None);
+    }
+}

@@ -2,7 +2,8 @@
 
 use std::fmt::Write;
 
-use crate::verdict::{Outcome, Verdict};
+use crate::rules::{Metric, Severity};
+use crate::verdict::{Finding, Outcome, Verdict};
 
 /// GitHub refuses a step summary over 1 MiB; the findings stop well before.
 const SIZE_BUDGET: usize = 900 * 1024;
@@ -130,23 +131,79 @@ fn conditions(out: &mut String, verdict: &Verdict) {
     out.push('\n');
 }
 
+/// Rows shown before the rest of the errors and warnings are folded away.
+const SHOWN_ROWS: usize = 30;
+
+/// Errors first, then warnings, in the table; notes (old excess made a little worse, never
+/// failing) and suppressed findings folded below it.
 fn findings(out: &mut String, verdict: &Verdict) {
-    if verdict.findings.is_empty() {
+    let active = |f: &&Finding| f.suppressed.is_none();
+    let mut failing: Vec<&Finding> = verdict
+        .findings
+        .iter()
+        .filter(active)
+        .filter(|f| f.severity > Severity::Note)
+        .collect();
+    failing.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    let notes: Vec<&Finding> = verdict
+        .findings
+        .iter()
+        .filter(|f| f.suppressed.is_none() && f.severity == Severity::Note)
+        .collect();
+    let suppressed: Vec<&Finding> = verdict
+        .findings
+        .iter()
+        .filter(|f| f.suppressed.is_some())
+        .collect();
+    let (shown, more) = failing.split_at(failing.len().min(SHOWN_ROWS));
+    table(out, verdict, shown);
+    if !more.is_empty() {
+        let _ = writeln!(
+            out,
+            "<details><summary>{} more error(s) and warning(s)</summary>\n",
+            more.len()
+        );
+        table(out, verdict, more);
+        let _ = writeln!(out, "</details>\n");
+    }
+    for (list, what) in [
+        (
+            &notes,
+            "note(s): old excess made a little worse, reported, never failing",
+        ),
+        (&suppressed, "suppressed finding(s), with their reasons"),
+    ] {
+        if !list.is_empty() {
+            let _ = writeln!(out, "<details><summary>{} {what}</summary>\n", list.len());
+            table(out, verdict, list);
+            let _ = writeln!(out, "</details>\n");
+        }
+    }
+}
+
+fn table(out: &mut String, verdict: &Verdict, findings: &[&Finding]) {
+    if findings.is_empty() {
         return;
     }
-    let _ = writeln!(out, "| | location | rule | finding |\n| --- | --- | --- | --- |");
-    for (shown, f) in verdict.findings.iter().enumerate() {
+    let _ = writeln!(
+        out,
+        "| | rule | where | base → head | finding |\n| --- | --- | --- | --- | --- |"
+    );
+    for (shown, f) in findings.iter().enumerate() {
         if out.len() > SIZE_BUDGET {
-            let more = verdict.findings.len() - shown;
+            let more = findings.len() - shown;
             let _ = writeln!(out, "\n{more} more finding(s): see the SARIF or JSON report.");
             break;
         }
         let mark = match (f.suppressed.is_some(), f.severity) {
             (true, _) => "🔕",
-            (false, crate::rules::Severity::Error) => "🔴",
-            (false, crate::rules::Severity::Warning) => "🟡",
-            (false, crate::rules::Severity::Note) => "🔵",
+            (false, Severity::Error) => "🔴",
+            (false, Severity::Warning) => "🟡",
+            (false, Severity::Note) => "🔵",
         };
+        let rule = link(&code(&f.rule_id), verdict.links.rule(&f.rule_id));
+        let place = format!("{}:{}", f.path, f.line);
+        let place = link(&code(&place), verdict.links.line(&f.path, f.line));
         let suppressed = f
             .suppressed
             .as_deref()
@@ -154,14 +211,86 @@ fn findings(out: &mut String, verdict: &Verdict) {
             .unwrap_or_default();
         let _ = writeln!(
             out,
-            "| {mark} | {}:{} | `{}` | {}{suppressed} |",
-            escape(&f.path),
-            f.line,
-            f.rule_id,
-            escape(&f.message)
+            "| {mark} | {rule} | {place} | {} | {}{suppressed} |",
+            values(f),
+            message(verdict, f)
         );
     }
     out.push('\n');
+}
+
+/// A function finding's value at base and at head against its limit; a copy's size; the
+/// uncovered lines.
+fn values(f: &Finding) -> String {
+    match f.metric {
+        Metric::DuplicatedTokens => format!("{} tokens", f.value),
+        Metric::UncoveredLines => format!("{} line(s)", f.value),
+        Metric::Suppressions => "—".to_string(),
+        _ => match f.base_value {
+            Some(base) => format!("{base} → **{}** (limit {})", f.value, f.threshold),
+            None => format!("new: **{}** (limit {})", f.value, f.threshold),
+        },
+    }
+}
+
+/// The message without the rule's advice (the rule's page gives it), its function's name as
+/// code, any other `` `quoted` `` span as code too, the rest escaped.
+fn message(verdict: &Verdict, f: &Finding) -> String {
+    let advice = verdict
+        .rules
+        .iter()
+        .find(|r| r.id == f.rule_id)
+        .map(|r| r.advice.as_str());
+    let text = advice
+        .filter(|a| !a.is_empty())
+        .and_then(|a| f.message.strip_suffix(a))
+        .map_or(f.message.as_str(), str::trim_end);
+    if f.function.is_empty() {
+        return with_code(text);
+    }
+    let quoted = format!("`{}`", f.function);
+    text.split(quoted.as_str())
+        .map(with_code)
+        .collect::<Vec<_>>()
+        .join(&code(&f.function))
+}
+
+/// Text whose `` `quoted` `` spans become code; everything escaped.
+fn with_code(text: &str) -> String {
+    text.split('`')
+        .enumerate()
+        .map(|(i, part)| if i % 2 == 1 { code(part) } else { escape(part) })
+        .collect()
+}
+
+/// Untrusted text as inline code: an HTML `<code>` element with every character Markdown or
+/// HTML could read as markup given as a character reference, so a name holding `` ` ``, `|`
+/// or `<` shows as itself.
+fn code(text: &str) -> String {
+    let mut out = String::from("<code>");
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\n' | '\r' => out.push(' '),
+            c if c.is_control() || super::is_bidi_control(c) => out.push_str(&escape(&c.to_string())),
+            c if "`|*_[]\\~#!@$".contains(c) => {
+                let _ = write!(out, "&#{};", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push_str("</code>");
+    out
+}
+
+/// `text` linked to `url` when there is one (`url` was checked when the links were made).
+fn link(text: &str, url: Option<String>) -> String {
+    match url {
+        Some(url) => format!("[{text}]({url})"),
+        None => text.to_string(),
+    }
 }
 
 /// A folded list (`<details>`), written only when it has items.

@@ -72,7 +72,7 @@ fn findings(rules: &[Rule]) -> Vec<Finding> {
     let length = Finding::new(rule(rules, Metric::Lines), hostile, function("render<T>|`x`", 3, 180), 178, Some(170))
         .at(40)
         .with_severity(Severity::Note)
-        .with_message("`render<T>|\\`x\\`` has length (lines) 178 (was 170), over the limit of 100. It was already over the limit at base.".into());
+        .with_message("`render<T>|`x`` has length (lines) 178 (was 170), over the limit of 100. It was already over the limit at base.".into());
     let nesting = Finding::new(
         rule(rules, Metric::MaxNesting),
         parse,
@@ -224,12 +224,19 @@ pub(crate) fn verdict() -> Verdict {
         debt_net_minutes: i64::from(findings.iter().map(|f| f.debt_minutes).sum::<u32>()) - 5,
         new_lines: 128,
     };
+    let head = "2222222222222222222222222222222222222222";
     Verdict {
+        links: crate::verdict::Links::new(
+            Some("https://github.com"),
+            Some("acme/parser"),
+            head,
+            Some("https://github.com/acme/debtgate/blob/v0.1.0/docs/rules"),
+        ),
         outcome: Outcome::Failed,
         base: "1111111111111111111111111111111111111111".into(),
         base_spec: "origin/main".into(),
         base_source: "origin/HEAD".into(),
-        head: "2222222222222222222222222222222222222222".into(),
+        head: head.into(),
         config_source: Some("debtgate.toml at base".into()),
         fail_on: Severity::Error,
         summary,

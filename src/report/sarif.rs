@@ -33,7 +33,10 @@ fn level(s: Severity) -> serde_json::Value {
 pub fn render(verdict: &Verdict) -> String {
     let mut rules: Vec<&Rule> = verdict.rules.iter().collect();
     rules.sort_by(|a, b| a.id.cmp(&b.id));
-    let descriptors: Vec<ReportingDescriptor> = rules.iter().map(|r| descriptor(r)).collect();
+    let descriptors: Vec<ReportingDescriptor> = rules
+        .iter()
+        .map(|r| descriptor(r, verdict.links.rule(&r.id)))
+        .collect();
     let index: BTreeMap<&str, i64> = rules
         .iter()
         .enumerate()
@@ -145,7 +148,8 @@ fn notification(n: &Notice) -> Notification {
     notification
 }
 
-fn descriptor(rule: &Rule) -> ReportingDescriptor {
+/// A rule's descriptor; `help_uri` is its page, when the run knows where the pages are.
+fn descriptor(rule: &Rule, help_uri: Option<String>) -> ReportingDescriptor {
     let mut props = BTreeMap::new();
     props.insert(
         "tags".to_string(),
@@ -153,7 +157,7 @@ fn descriptor(rule: &Rule) -> ReportingDescriptor {
     );
     props.insert("threshold".to_string(), serde_json::json!(rule.threshold));
     props.insert("scope".to_string(), serde_json::json!(rule.scope));
-    ReportingDescriptor::builder()
+    let mut descriptor = ReportingDescriptor::builder()
         .id(rule.id.clone())
         .name(rule.name.clone())
         .short_description(
@@ -179,7 +183,9 @@ fn descriptor(rule: &Rule) -> ReportingDescriptor {
                 .build(),
         )
         .properties(PropertyBag::builder().additional_properties(props).build())
-        .build()
+        .build();
+    descriptor.help_uri = help_uri;
+    descriptor
 }
 
 fn artifact(path: &str) -> ArtifactLocation {

@@ -69,6 +69,12 @@ fn the_action_judges_a_pull_request_from_a_shallow_clone() {
         .env("GITHUB_STEP_SUMMARY", &summary)
         .env("INPUT_SARIF_FILE", work.path().join("out.sarif"))
         .env("INPUT_ARGS", "--no-cache")
+        .env("GITHUB_SERVER_URL", "https://github.com")
+        .env("GITHUB_REPOSITORY", "acme/shop")
+        .env(
+            "DEBTGATE_DOCS_URL",
+            "https://github.com/acme/debtgate/blob/v0/docs/rules",
+        )
         .output()
         .unwrap();
     let (out_text, err_text) = (stdout(&out), stderr(&out));
@@ -97,7 +103,19 @@ fn the_action_judges_a_pull_request_from_a_shallow_clone() {
         md.starts_with("# earlier step\n## ❌ debtgate failed"),
         "appended: {md}"
     );
-    assert!(md.contains("`cognitive-complexity`"), "{md}");
+    // Each finding links its rule's page and its line at the head commit.
+    assert!(
+        md.contains("[<code>cognitive-complexity</code>](https://github.com/acme/debtgate/blob/v0/docs/rules/cognitive-complexity.md)"),
+        "{md}"
+    );
+    assert!(
+        md.contains(&format!("](https://github.com/acme/shop/blob/{head}/app/b.py#L")),
+        "{md}"
+    );
+    assert!(
+        md.contains("<code>tangled</code> has cognitive complexity"),
+        "{md}"
+    );
     let sarif: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(work.path().join("out.sarif")).unwrap()).unwrap();
     assert!(!sarif["runs"][0]["results"].as_array().unwrap().is_empty());
