@@ -6,6 +6,21 @@
 set -uo pipefail
 debtgate=${DEBTGATE:-debtgate}
 
+# debtgate writes its Markdown summary here; it is appended to the step summary and is the
+# pull-request comment's body (action/comment.py).
+if [ -n "${RUNNER_TEMP:-}" ]; then
+    summary_file=$RUNNER_TEMP/debtgate-summary.md
+    rm -f "$summary_file"
+else
+    summary_file=$(mktemp "${TMPDIR:-/tmp}/debtgate-summary.XXXXXXXX")
+fi
+
+publish_summary() {
+    if [ -n "${GITHUB_STEP_SUMMARY:-}" ] && [ -f "$summary_file" ]; then
+        cat "$summary_file" >>"$GITHUB_STEP_SUMMARY"
+    fi
+}
+
 # The action's own refusals are reported where debtgate's are: an annotation, the step
 # summary and the step outputs, then exit 2 (could not judge).
 fail() {
@@ -13,10 +28,9 @@ fail() {
     data=${data//$'\r'/%0D}
     echo "::error title=debtgate could not judge the change::${data//$'\n'/%0A}"
     echo "debtgate: $1" >&2
-    if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
-        # Markdown is not interpreted: the message names inputs the workflow gave.
-        printf '## ⚠️ debtgate could not judge the change\n\n```text\n%s\n```\n' "${1//\`/\'}" >>"$GITHUB_STEP_SUMMARY"
-    fi
+    # Markdown is not interpreted: the message names inputs the workflow gave.
+    printf '## ⚠️ debtgate could not judge the change\n\n```text\n%s\n```\n' "${1//\`/\'}" >"$summary_file"
+    publish_summary
     if [ -n "${GITHUB_OUTPUT:-}" ]; then
         printf 'passed=false\nfindings=0\nexit-code=2\npatch-coverage=\ndebt-minutes=\nsarif-file=\n' >>"$GITHUB_OUTPUT"
     fi
@@ -81,7 +95,7 @@ fi
 
 args=(check --format github --sarif "${INPUT_SARIF_FILE:-debtgate.sarif}")
 [ -n "$base" ] && args+=(--base "$base")
-[ -n "${GITHUB_STEP_SUMMARY:-}" ] && args+=(--markdown "$GITHUB_STEP_SUMMARY")
+args+=(--markdown "$summary_file")
 [ -n "${GITHUB_OUTPUT:-}" ] && args+=(--github-output "$GITHUB_OUTPUT")
 while IFS= read -r report; do
     [ -n "$report" ] && args+=(--coverage "$report")
@@ -96,3 +110,6 @@ set -f
 extra=(${INPUT_ARGS:-})
 set +f
 "$debtgate" "${args[@]}" "${extra[@]}"
+status=$?
+publish_summary
+exit $status

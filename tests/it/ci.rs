@@ -645,3 +645,175 @@ fn the_installer_uses_a_cached_build_only_when_the_cache_restored_it() {
         "a symlink is not a cached build: {fourth}"
     );
 }
+
+/// A stand-in for the GitHub REST API on 127.0.0.1: issue comments kept in memory, every
+/// request recorded. `forbid` answers writes with 403, as GitHub does for a fork's token.
+struct FakeApi {
+    url: String,
+    state: std::sync::Arc<std::sync::Mutex<ApiState>>,
+}
+
+#[derive(Default)]
+struct ApiState {
+    comments: Vec<(u64, String)>,
+    requests: Vec<(String, String, String)>,
+    forbid: bool,
+}
+
+impl FakeApi {
+    fn start() -> FakeApi {
+        use std::io::{BufRead, BufReader, Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let state = std::sync::Arc::new(std::sync::Mutex::new(ApiState::default()));
+        let shared = state.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                let mut parts = line.split_whitespace();
+                let (method, path) = (parts.next().unwrap_or("").to_string(), parts.next().unwrap_or("").to_string());
+                let (mut length, mut auth) = (0usize, String::new());
+                loop {
+                    let mut header = String::new();
+                    reader.read_line(&mut header).unwrap();
+                    if header.trim().is_empty() {
+                        break;
+                    }
+                    let (name, value) = header.split_once(':').unwrap_or((&header, ""));
+                    match name.to_ascii_lowercase().as_str() {
+                        "content-length" => length = value.trim().parse().unwrap_or(0),
+                        "authorization" => auth = value.trim().to_string(),
+                        _ => {}
+                    }
+                }
+                let mut body = vec![0; length];
+                reader.read_exact(&mut body).unwrap();
+                let body = String::from_utf8_lossy(&body).to_string();
+                let text = |v: &serde_json::Value| v["body"].as_str().unwrap_or("").to_string();
+                let mut state = shared.lock().unwrap();
+                state.requests.push((method.clone(), path.clone(), auth));
+                let (status, reply) = if state.forbid && method != "GET" {
+                    (403, serde_json::json!({"message": "Resource not accessible by integration"}))
+                } else if method == "GET" {
+                    let list: Vec<_> = state.comments.iter().map(|(id, b)| serde_json::json!({"id": id, "body": b})).collect();
+                    (200, serde_json::json!(list))
+                } else if method == "POST" {
+                    let id = 100 + state.comments.len() as u64;
+                    state.comments.push((id, text(&serde_json::from_str(&body).unwrap())));
+                    (201, serde_json::json!({"id": id}))
+                } else {
+                    let id: u64 = path.rsplit('/').next().unwrap().parse().unwrap();
+                    let new = text(&serde_json::from_str(&body).unwrap());
+                    match state.comments.iter_mut().find(|(i, _)| *i == id) {
+                        Some(c) => {
+                            c.1 = new;
+                            (200, serde_json::json!({"id": id}))
+                        }
+                        None => (404, serde_json::json!({"message": "Not Found"})),
+                    }
+                };
+                let reply = reply.to_string();
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{reply}",
+                    reply.len()
+                );
+            }
+        });
+        FakeApi { url, state }
+    }
+
+    /// Runs the action's comment step against this API; returns its standard output.
+    fn comment(&self, work: &Path, mode: &str, exit_code: &str, summary: &str) -> String {
+        let event = work.join("event.json");
+        std::fs::write(&event, r#"{"pull_request": {"number": 7}}"#).unwrap();
+        let summary_file = work.join("summary.md");
+        std::fs::write(&summary_file, summary).unwrap();
+        let out = Command::new("python3")
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("action/comment.py"))
+            .env("INPUT_COMMENT", mode)
+            .env("EXIT_CODE", exit_code)
+            .env("SUMMARY_FILE", &summary_file)
+            .env("GITHUB_TOKEN", "s3cret-token")
+            .env("GITHUB_API_URL", &self.url)
+            .env("GITHUB_REPOSITORY", "acme/shop")
+            .env("GITHUB_EVENT_NAME", "pull_request")
+            .env("GITHUB_EVENT_PATH", &event)
+            .env("GITHUB_SHA", "0123456789abcdef0123456789abcdef01234567")
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 0, "the comment never fails the step: {}{}", stdout(&out), stderr(&out));
+        assert!(!stdout(&out).contains("s3cret") && !stderr(&out).contains("s3cret"));
+        stdout(&out)
+    }
+
+    fn comments(&self) -> Vec<String> {
+        self.state.lock().unwrap().comments.iter().map(|(_, b)| b.clone()).collect()
+    }
+
+    fn writes(&self) -> Vec<String> {
+        let state = self.state.lock().unwrap();
+        state
+            .requests
+            .iter()
+            .filter(|(m, _, _)| m != "GET")
+            .map(|(m, p, _)| format!("{m} {p}"))
+            .collect()
+    }
+}
+
+#[test]
+fn the_pull_request_comment_is_one_comment_edited_in_place() {
+    let api = FakeApi::start();
+    let work = tempfile::tempdir().unwrap();
+    // A passing first run under on-failure posts nothing.
+    api.comment(work.path(), "on-failure", "0", "## ✅ debtgate passed\n");
+    assert!(api.writes().is_empty(), "{:?}", api.writes());
+    // A failing push posts the summary, with the hidden marker.
+    let out = api.comment(work.path(), "on-failure", "1", "## ❌ debtgate failed\n\nfirst\n");
+    assert!(out.contains("commented on pull request #7"), "{out}");
+    assert_eq!(api.writes(), ["POST /repos/acme/shop/issues/7/comments"]);
+    // The next push edits that comment; it never adds a second.
+    api.comment(work.path(), "on-failure", "1", "## ❌ debtgate failed\n\nsecond\n");
+    assert_eq!(api.writes()[1], "PATCH /repos/acme/shop/issues/comments/100");
+    let comments = api.comments();
+    assert_eq!(comments.len(), 1);
+    assert!(comments[0].starts_with("<!-- debtgate: pull-request summary -->\n## ❌ debtgate failed"));
+    assert!(comments[0].contains("second") && !comments[0].contains("first"));
+    // Passing again rewrites it to one line.
+    api.comment(work.path(), "on-failure", "0", "## ✅ debtgate passed\n\nlong table\n");
+    let comments = api.comments();
+    assert_eq!(comments.len(), 1);
+    assert_eq!(
+        comments[0],
+        "<!-- debtgate: pull-request summary -->\n✅ debtgate passed at `0123456789ab`."
+    );
+    // Every request carried the token, and only in its Authorization header.
+    let state = api.state.lock().unwrap();
+    assert!(state.requests.iter().all(|(_, _, auth)| auth == "Bearer s3cret-token"));
+    assert!(state.requests.iter().all(|(_, path, _)| !path.contains("s3cret")));
+}
+
+#[test]
+fn the_comment_modes_and_a_forks_read_only_token() {
+    let api = FakeApi::start();
+    let work = tempfile::tempdir().unwrap();
+    api.comment(work.path(), "never", "1", "## ❌ debtgate failed\n");
+    assert!(api.state.lock().unwrap().requests.is_empty(), "never makes no request");
+    // `always` posts the whole summary when the gate passes too.
+    api.comment(work.path(), "always", "0", "## ✅ debtgate passed\n\nthe table\n");
+    assert!(api.comments()[0].contains("the table"), "{:?}", api.comments());
+    // A fork's token may not write: a warning, and the step still succeeds (exit 0 asserted).
+    api.state.lock().unwrap().forbid = true;
+    let out = api.comment(work.path(), "on-failure", "1", "## ❌ debtgate failed\n");
+    assert!(
+        out.contains("::warning title=debtgate comment::could not post the pull-request comment: HTTP 403 (a pull request from a fork gets a read-only token); the check's verdict stands"),
+        "{out}"
+    );
+    // An unknown mode is a warning, not a failure.
+    let out = api.comment(work.path(), "sometimes", "1", "x");
+    assert!(out.contains("is not always, on-failure or never"), "{out}");
+}
