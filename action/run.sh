@@ -96,6 +96,7 @@ fi
 args=(check --format github --sarif "${INPUT_SARIF_FILE:-debtgate.sarif}")
 [ -n "$base" ] && args+=(--base "$base")
 args+=(--markdown "$summary_file")
+[ -n "${INPUT_HTML_FILE:-}" ] && args+=(--html "$INPUT_HTML_FILE")
 [ -n "${GITHUB_OUTPUT:-}" ] && args+=(--github-output "$GITHUB_OUTPUT")
 while IFS= read -r report; do
     [ -n "$report" ] && args+=(--coverage "$report")

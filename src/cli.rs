@@ -94,8 +94,11 @@ struct CheckArgs {
     /// Also write JUnit XML to this file.
     #[arg(long)]
     junit: Option<PathBuf>,
-    /// Append the outcome as step outputs (passed, findings, patch-coverage, debt-minutes,
-    /// sarif-file) to this file: pass "$GITHUB_OUTPUT".
+    /// Also write the HTML report (one self-contained page) to this file.
+    #[arg(long)]
+    html: Option<PathBuf>,
+    /// Append the outcome as step outputs (passed, findings, exit-code, patch-coverage,
+    /// debt-minutes, sarif-file) to this file: pass "$GITHUB_OUTPUT".
     #[arg(long, value_name = "FILE")]
     github_output: Option<PathBuf>,
     /// The repository to check.
@@ -350,7 +353,7 @@ impl CheckArgs {
     }
 }
 
-/// The reports `--sarif`, `--json`, `--gitlab`, `--junit`, `--markdown` and `--github-output`
+/// The reports `--sarif`, `--json`, `--gitlab`, `--junit`, `--html`, `--markdown` and `--github-output`
 /// ask for, beside the main one.
 fn write_report_files(args: &CheckArgs, verdict: &crate::verdict::Verdict, color: bool) -> Result<()> {
     let render = |format: Format| report::render(format, verdict, color);
@@ -359,6 +362,7 @@ fn write_report_files(args: &CheckArgs, verdict: &crate::verdict::Verdict, color
         (&args.json, Format::Json),
         (&args.gitlab, Format::Gitlab),
         (&args.junit, Format::Junit),
+        (&args.html, Format::Html),
     ] {
         if let Some(path) = path {
             write_file(path, &render(format))?;

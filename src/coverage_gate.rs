@@ -345,6 +345,7 @@ fn uncovered_findings(rule: &Rule, patch: &Patch) -> Vec<Finding> {
                 end_line: end,
                 start_column: None,
                 message: format!("uncovered {}", crate::lines::describe_lines(start, end)),
+                source_line: None,
             }];
             findings.push(
                 Finding::new(rule, &f.path, subject, lines, None)

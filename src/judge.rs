@@ -77,6 +77,7 @@ fn file_complexity_finding(rule: &Rule, file: &MeasuredFile, large: f64) -> Opti
         end_line: end,
         start_column: None,
         message: format!("{} function(s)", file.head.len()),
+        source_line: None,
     }];
     Some(
         Finding::new(rule, path, Subject::File { end_line: end }, value, base_value)
@@ -134,15 +135,23 @@ fn attach_source_lines(findings: &mut [Finding], measured: &[MeasuredFile]) {
         .iter()
         .map(|m| (m.file.path.as_str(), &m.head_source[..]))
         .collect();
+    let line_of = |source: &[u8], line: u32| {
+        let text = source.split(|&b| b == b'\n').nth(line.saturating_sub(1) as usize);
+        text.map(|l| String::from_utf8_lossy(l.strip_suffix(b"\r").unwrap_or(l)).into_owned())
+    };
     for f in findings.iter_mut() {
         let Some(source) = by_path.get(f.path.as_str()) else {
             continue;
         };
-        let line = source
-            .split(|&b| b == b'\n')
-            .nth(f.line.saturating_sub(1) as usize);
-        f.source_line =
-            line.map(|l| String::from_utf8_lossy(l.strip_suffix(b"\r").unwrap_or(l)).into_owned());
+        f.source_line = line_of(source, f.line);
+        // A complexity increment's line, for the code frames of the HTML report.
+        for r in f
+            .related
+            .iter_mut()
+            .filter(|r| r.start_column.is_some() && r.path == f.path)
+        {
+            r.source_line = line_of(source, r.start_line);
+        }
     }
 }
 
@@ -221,6 +230,7 @@ fn duplication_findings(
                     crate::report::escape_control(path),
                     crate::lines::describe_range(*start, *end)
                 ),
+                source_line: None,
             })
             .collect();
         let key = format!("{:016x}", d.content_hash);
@@ -294,6 +304,7 @@ fn related_of(rule: &Rule, f: &FunctionMetrics, path: &str, shown: &str) -> Vec<
         end_line: f.end_line,
         start_column: None,
         message: format!("`{shown}` spans lines {}-{}", f.start_line, f.end_line),
+        source_line: None,
     };
     let increments = f.increments.iter().filter(|_| rule.metric == Metric::Cognitive);
     std::iter::once(span)
@@ -303,6 +314,7 @@ fn related_of(rule: &Rule, f: &FunctionMetrics, path: &str, shown: &str) -> Vec<
             end_line: i.line,
             start_column: Some(i.column),
             message: i.describe(),
+            source_line: None,
         }))
         .collect()
 }

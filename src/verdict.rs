@@ -206,6 +206,9 @@ pub struct Related {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start_column: Option<u32>,
     pub message: String,
+    /// The line of code at `start_line`, for the HTML report's code frames (increments only).
+    #[serde(skip)]
+    pub source_line: Option<String>,
 }
 
 /// What a condition's value and limit are counted in.

@@ -3,6 +3,7 @@
 
 pub mod github;
 pub mod gitlab;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
@@ -24,6 +25,8 @@ pub enum Format {
     /// GitLab Code Quality JSON.
     Gitlab,
     Junit,
+    /// One self-contained HTML page, with pictures.
+    Html,
 }
 
 /// Renders `verdict` in `format` (the terminal report with ANSI colour when `color`).
@@ -36,6 +39,7 @@ pub fn render(format: Format, verdict: &crate::verdict::Verdict, color: bool) ->
         Format::Markdown => markdown::render(verdict),
         Format::Gitlab => gitlab::render(verdict),
         Format::Junit => junit::render(verdict),
+        Format::Html => html::render(verdict),
     }
 }
 
@@ -159,5 +163,88 @@ mod snapshots {
     #[test]
     fn junit() {
         insta::assert_snapshot!(junit::render(&sample::verdict()));
+    }
+
+    #[test]
+    fn html() {
+        insta::assert_snapshot!(html::render(&sample::verdict()));
+    }
+
+    /// The HTML report read by an HTML5 tokenizer: no parse error, and nothing that would
+    /// fetch anything (no script, stylesheet link, image, frame, `src`, external `href` or CSS
+    /// `url(`/`@import`), whatever the sample's hostile names hold.
+    #[test]
+    fn the_html_report_is_well_formed_and_self_contained() {
+        use html5ever::tendril::StrTendril;
+        use html5ever::tokenizer::{
+            BufferQueue, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
+        };
+        use std::cell::RefCell;
+
+        /// A tag's name and its attributes' names and values.
+        type Tag = (String, Vec<(String, String)>);
+        #[derive(Default)]
+        struct Seen {
+            errors: RefCell<Vec<String>>,
+            tags: RefCell<Vec<Tag>>,
+            text: RefCell<String>,
+        }
+        impl TokenSink for Seen {
+            type Handle = ();
+            fn process_token(&self, token: Token, line: u64) -> TokenSinkResult<()> {
+                match token {
+                    Token::ParseError(e) => self.errors.borrow_mut().push(format!("line {line}: {e}")),
+                    Token::TagToken(tag) => {
+                        let attrs = tag
+                            .attrs
+                            .iter()
+                            .map(|a| (a.name.local.to_string(), a.value.to_string()))
+                            .collect();
+                        self.tags.borrow_mut().push((tag.name.to_string(), attrs));
+                    }
+                    Token::CharacterTokens(t) => self.text.borrow_mut().push_str(&t),
+                    _ => {}
+                }
+                TokenSinkResult::Continue
+            }
+        }
+        let page = html::render(&sample::verdict());
+        let tokenizer = Tokenizer::new(Seen::default(), TokenizerOpts::default());
+        let input = BufferQueue::default();
+        input.push_back(StrTendril::from(page.as_str()));
+        let _ = tokenizer.feed(&input);
+        tokenizer.end();
+        let seen = &tokenizer.sink;
+        assert_eq!(*seen.errors.borrow(), Vec::<String>::new());
+        for (name, attrs) in seen.tags.borrow().iter() {
+            assert!(
+                !matches!(
+                    name.as_str(),
+                    "script" | "link" | "img" | "iframe" | "object" | "embed" | "base"
+                ),
+                "<{name}> in the report"
+            );
+            for (attr, value) in attrs {
+                assert!(
+                    !matches!(attr.as_str(), "src" | "srcset" | "href" | "action"),
+                    "{name} {attr}={value}"
+                );
+                assert!(!attr.starts_with("on"), "{name} {attr}");
+            }
+        }
+        let text = seen.text.borrow();
+        assert!(
+            !text.contains("url(") && !text.contains("@import"),
+            "CSS fetches nothing"
+        );
+        // The hostile name arrives as text, not markup.
+        assert!(text.contains("render<T>|`x`"), "{text}");
+        // The pictures are there: a bar per judged condition, the code frame with its increment.
+        let svgs = seen.tags.borrow().iter().filter(|(n, _)| n == "svg").count();
+        assert!(svgs >= 3, "{svgs} pictures");
+        assert!(
+            text.contains("if depth > limit && !self.lenient {")
+                && text.contains("+3 if (incl. 2 for nesting)")
+        );
     }
 }

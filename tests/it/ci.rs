@@ -68,6 +68,7 @@ fn the_action_judges_a_pull_request_from_a_shallow_clone() {
         .env("GITHUB_OUTPUT", &output)
         .env("GITHUB_STEP_SUMMARY", &summary)
         .env("INPUT_SARIF_FILE", work.path().join("out.sarif"))
+        .env("INPUT_HTML_FILE", work.path().join("report.html"))
         .env("INPUT_ARGS", "--no-cache")
         .env("GITHUB_SERVER_URL", "https://github.com")
         .env("GITHUB_REPOSITORY", "acme/shop")
@@ -115,6 +116,15 @@ fn the_action_judges_a_pull_request_from_a_shallow_clone() {
     assert!(
         md.contains("<code>tangled</code> has cognitive complexity"),
         "{md}"
+    );
+    let html = std::fs::read_to_string(work.path().join("report.html")).unwrap();
+    assert!(
+        html.starts_with("<!DOCTYPE html>") && html.contains("<code>tangled</code>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("Where the cognitive complexity comes from"),
+        "{html}"
     );
     let sarif: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(work.path().join("out.sarif")).unwrap()).unwrap();
@@ -674,7 +684,10 @@ impl FakeApi {
                 let mut line = String::new();
                 reader.read_line(&mut line).unwrap();
                 let mut parts = line.split_whitespace();
-                let (method, path) = (parts.next().unwrap_or("").to_string(), parts.next().unwrap_or("").to_string());
+                let (method, path) = (
+                    parts.next().unwrap_or("").to_string(),
+                    parts.next().unwrap_or("").to_string(),
+                );
                 let (mut length, mut auth) = (0usize, String::new());
                 loop {
                     let mut header = String::new();
@@ -696,13 +709,22 @@ impl FakeApi {
                 let mut state = shared.lock().unwrap();
                 state.requests.push((method.clone(), path.clone(), auth));
                 let (status, reply) = if state.forbid && method != "GET" {
-                    (403, serde_json::json!({"message": "Resource not accessible by integration"}))
+                    (
+                        403,
+                        serde_json::json!({"message": "Resource not accessible by integration"}),
+                    )
                 } else if method == "GET" {
-                    let list: Vec<_> = state.comments.iter().map(|(id, b)| serde_json::json!({"id": id, "body": b})).collect();
+                    let list: Vec<_> = state
+                        .comments
+                        .iter()
+                        .map(|(id, b)| serde_json::json!({"id": id, "body": b}))
+                        .collect();
                     (200, serde_json::json!(list))
                 } else if method == "POST" {
                     let id = 100 + state.comments.len() as u64;
-                    state.comments.push((id, text(&serde_json::from_str(&body).unwrap())));
+                    state
+                        .comments
+                        .push((id, text(&serde_json::from_str(&body).unwrap())));
                     (201, serde_json::json!({"id": id}))
                 } else {
                     let id: u64 = path.rsplit('/').next().unwrap().parse().unwrap();
@@ -745,13 +767,25 @@ impl FakeApi {
             .env("GITHUB_SHA", "0123456789abcdef0123456789abcdef01234567")
             .output()
             .unwrap();
-        assert_eq!(code(&out), 0, "the comment never fails the step: {}{}", stdout(&out), stderr(&out));
+        assert_eq!(
+            code(&out),
+            0,
+            "the comment never fails the step: {}{}",
+            stdout(&out),
+            stderr(&out)
+        );
         assert!(!stdout(&out).contains("s3cret") && !stderr(&out).contains("s3cret"));
         stdout(&out)
     }
 
     fn comments(&self) -> Vec<String> {
-        self.state.lock().unwrap().comments.iter().map(|(_, b)| b.clone()).collect()
+        self.state
+            .lock()
+            .unwrap()
+            .comments
+            .iter()
+            .map(|(_, b)| b.clone())
+            .collect()
     }
 
     fn writes(&self) -> Vec<String> {
@@ -777,14 +811,24 @@ fn the_pull_request_comment_is_one_comment_edited_in_place() {
     assert!(out.contains("commented on pull request #7"), "{out}");
     assert_eq!(api.writes(), ["POST /repos/acme/shop/issues/7/comments"]);
     // The next push edits that comment; it never adds a second.
-    api.comment(work.path(), "on-failure", "1", "## ❌ debtgate failed\n\nsecond\n");
+    api.comment(
+        work.path(),
+        "on-failure",
+        "1",
+        "## ❌ debtgate failed\n\nsecond\n",
+    );
     assert_eq!(api.writes()[1], "PATCH /repos/acme/shop/issues/comments/100");
     let comments = api.comments();
     assert_eq!(comments.len(), 1);
     assert!(comments[0].starts_with("<!-- debtgate: pull-request summary -->\n## ❌ debtgate failed"));
     assert!(comments[0].contains("second") && !comments[0].contains("first"));
     // Passing again rewrites it to one line.
-    api.comment(work.path(), "on-failure", "0", "## ✅ debtgate passed\n\nlong table\n");
+    api.comment(
+        work.path(),
+        "on-failure",
+        "0",
+        "## ✅ debtgate passed\n\nlong table\n",
+    );
     let comments = api.comments();
     assert_eq!(comments.len(), 1);
     assert_eq!(
@@ -793,7 +837,10 @@ fn the_pull_request_comment_is_one_comment_edited_in_place() {
     );
     // Every request carried the token, and only in its Authorization header.
     let state = api.state.lock().unwrap();
-    assert!(state.requests.iter().all(|(_, _, auth)| auth == "Bearer s3cret-token"));
+    assert!(state
+        .requests
+        .iter()
+        .all(|(_, _, auth)| auth == "Bearer s3cret-token"));
     assert!(state.requests.iter().all(|(_, path, _)| !path.contains("s3cret")));
 }
 
@@ -802,7 +849,10 @@ fn the_comment_modes_and_a_forks_read_only_token() {
     let api = FakeApi::start();
     let work = tempfile::tempdir().unwrap();
     api.comment(work.path(), "never", "1", "## ❌ debtgate failed\n");
-    assert!(api.state.lock().unwrap().requests.is_empty(), "never makes no request");
+    assert!(
+        api.state.lock().unwrap().requests.is_empty(),
+        "never makes no request"
+    );
     // `always` posts the whole summary when the gate passes too.
     api.comment(work.path(), "always", "0", "## ✅ debtgate passed\n\nthe table\n");
     assert!(api.comments()[0].contains("the table"), "{:?}", api.comments());

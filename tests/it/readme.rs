@@ -83,7 +83,7 @@ fn the_check_synopsis_is_the_binarys() {
         .filter_map(|l| l.trim().strip_prefix("- "))
         .map(|l| l.split(':').next().unwrap_or(l))
         .collect();
-    assert_eq!(formats.len(), 7, "{help}");
+    assert_eq!(formats.len(), 8, "{help}");
     let shown = format!("--format {}", formats.join("|"));
     assert!(synopsis.contains(&shown), "the synopsis should read `{shown}`");
 }
