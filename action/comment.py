@@ -80,40 +80,56 @@ def body_for(passed, summary, head):
     return f"{MARKER}\n{summary}"
 
 
-def main():
+def settings():
+    """What the comment needs from the environment, or None (with a warning where the workflow
+    asked for something that cannot be done)."""
     mode = os.environ.get("INPUT_COMMENT", "on-failure")
     if mode not in ("always", "on-failure", "never"):
         warn(f"comment: {mode[:40]!r} is not always, on-failure or never; no comment posted")
-        return 0
+        return None
     number = pull_request_number()
     if mode == "never" or number is None:
-        return 0
+        return None
     repository = os.environ.get("GITHUB_REPOSITORY", "")
     if not re.fullmatch(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", repository):
         warn("GITHUB_REPOSITORY is not owner/name; no comment posted")
-        return 0
+        return None
     token = os.environ.get("GITHUB_TOKEN", "")
     if not token:
         warn("no GITHUB_TOKEN (input github-token); no comment posted")
-        return 0
-    passed = os.environ.get("EXIT_CODE") == "0"
+        return None
+    return mode, number, repository, token
+
+
+def read_summary():
     try:
         with open(os.environ.get("SUMMARY_FILE", ""), encoding="utf-8") as f:
-            summary = f.read()
+            return f.read()
     except OSError:
-        summary = "debtgate wrote no summary: see the job's log."
+        return "debtgate wrote no summary: see the job's log."
+
+
+def publish(api, mode, number, passed):
+    existing = api.existing(number)
+    if passed and mode == "on-failure" and existing is None:
+        return
+    body = body_for(passed and mode == "on-failure", read_summary(), os.environ.get("GITHUB_SHA", ""))
+    if existing is None:
+        api.call("POST", f"/repos/{api.repository}/issues/{number}/comments", body)
+        print(f"debtgate: commented on pull request #{number}")
+    else:
+        api.call("PATCH", f"/repos/{api.repository}/issues/comments/{int(existing)}", body)
+        print(f"debtgate: updated its comment on pull request #{number}")
+
+
+def main():
+    wanted = settings()
+    if wanted is None:
+        return 0
+    mode, number, repository, token = wanted
     api = Api(os.environ.get("GITHUB_API_URL", "https://api.github.com"), repository, token)
     try:
-        existing = api.existing(number)
-        if passed and mode == "on-failure" and existing is None:
-            return 0
-        body = body_for(passed and mode == "on-failure", summary, os.environ.get("GITHUB_SHA", ""))
-        if existing is None:
-            api.call("POST", f"/repos/{repository}/issues/{number}/comments", body)
-            print(f"debtgate: commented on pull request #{number}")
-        else:
-            api.call("PATCH", f"/repos/{repository}/issues/comments/{int(existing)}", body)
-            print(f"debtgate: updated its comment on pull request #{number}")
+        publish(api, mode, number, os.environ.get("EXIT_CODE") == "0")
     except urllib.error.HTTPError as e:
         hint = " (a pull request from a fork gets a read-only token)" if e.code in (403, 404) else ""
         warn(f"could not post the pull-request comment: HTTP {e.code}{hint}; the check's verdict stands")

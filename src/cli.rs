@@ -156,24 +156,7 @@ enum MetricsFormat {
 pub fn run(args: impl IntoIterator<Item = OsString>, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
-        Err(e) => {
-            // Colour only for a person at a terminal.
-            let terminal = if e.use_stderr() {
-                std::io::IsTerminal::is_terminal(&std::io::stderr())
-            } else {
-                std::io::IsTerminal::is_terminal(&std::io::stdout())
-            };
-            let color = terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-            // Help and the version are what was asked for: standard output, exit 0
-            // (`debtgate --help | less`). A usage error goes to standard error, exit 2.
-            let out: &mut dyn Write = if e.use_stderr() { stderr } else { stdout };
-            if color {
-                let _ = write!(out, "{}", e.render().ansi());
-            } else {
-                let _ = write!(out, "{}", e.render());
-            }
-            return if e.use_stderr() { 2 } else { 0 };
-        }
+        Err(e) => return show_clap_outcome(&e, stdout, stderr),
     };
     match dispatch(cli, stdout, stderr) {
         Ok(code) => code,
@@ -188,6 +171,27 @@ pub fn run(args: impl IntoIterator<Item = OsString>, stdout: &mut dyn Write, std
             );
             2
         }
+    }
+}
+
+/// Help and the version are what was asked for: standard output, exit 0 (`debtgate --help |
+/// less`). A usage error goes to standard error, exit 2. Colour only for a person at a terminal.
+fn show_clap_outcome(e: &clap::Error, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32 {
+    let (out, terminal): (&mut dyn Write, bool) = if e.use_stderr() {
+        (stderr, std::io::IsTerminal::is_terminal(&std::io::stderr()))
+    } else {
+        (stdout, std::io::IsTerminal::is_terminal(&std::io::stdout()))
+    };
+    let color = terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let _ = if color {
+        write!(out, "{}", e.render().ansi())
+    } else {
+        write!(out, "{}", e.render())
+    };
+    if e.use_stderr() {
+        2
+    } else {
+        0
     }
 }
 
@@ -212,19 +216,9 @@ fn dispatch(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<
 }
 
 fn install_hook(repo: &std::path::Path, force: bool, stdout: &mut dyn Write) -> Result<i32> {
-    let repo = crate::git::Repo::discover(repo)?;
-    let hooks = String::from_utf8_lossy(&repo.git(&[
-        "rev-parse",
-        "--path-format=absolute",
-        "--git-path",
-        "hooks",
-    ])?)
-    .trim()
-    .to_string();
-    let path = PathBuf::from(hooks).join("pre-push");
+    let path = pre_push_path(&crate::git::Repo::discover(repo)?)?;
     let existing = std::fs::read(&path).ok();
-    let own = existing.as_deref().is_some_and(crate::hook::is_own);
-    if existing.is_some() && !own && !force {
+    if existing.as_deref().is_some_and(|hook| !crate::hook::is_own(hook)) && !force {
         anyhow::bail!(
             "{} already exists and is not debtgate's; pass --force to replace it (or call debtgate from it)",
             path.display()
@@ -241,6 +235,12 @@ fn install_hook(repo: &std::path::Path, force: bool, stdout: &mut dyn Write) -> 
     };
     writeln!(stdout, "{done} {}", path.display())?;
     Ok(0)
+}
+
+/// Where git looks for the repository's pre-push hook (`core.hooksPath` respected).
+fn pre_push_path(repo: &crate::git::Repo) -> Result<PathBuf> {
+    let hooks = repo.git(&["rev-parse", "--path-format=absolute", "--git-path", "hooks"])?;
+    Ok(PathBuf::from(String::from_utf8_lossy(&hooks).trim()).join("pre-push"))
 }
 
 fn init(path: &std::path::Path, force: bool, stdout: &mut dyn Write) -> Result<i32> {

@@ -40,6 +40,11 @@ pub fn scan(source: &[u8]) -> Vec<Suppression> {
         };
         let text = String::from_utf8_lossy(line);
         let Some(at) = text.find(MARKER) else { continue };
+        // Quoted as inline code (`` `debtgate: ignore[rule] why` ``), the marker is the syntax
+        // being documented, not a suppression.
+        if text[..at].matches('`').count() % 2 == 1 {
+            continue;
+        }
         let rest = &text[at + MARKER.len()..];
         let (ids, reason) = match rest.split_once(']') {
             Some((ids, reason)) => (ids, reason),
@@ -69,6 +74,13 @@ pub fn scan(source: &[u8]) -> Vec<Suppression> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_marker_quoted_as_inline_code_documents_the_syntax() {
+        let src = b"/// Write `debtgate: ignore[rule-id] the reason` above it.\n// debtgate: ignore[nesting-depth] a table\n# see `x` then debtgate: ignore[a] b\n";
+        let found = scan(src);
+        assert_eq!(found.iter().map(|s| s.line).collect::<Vec<_>>(), [2, 3]);
+    }
 
     #[test]
     fn parses_rules_and_reasons_in_any_comment_syntax() {

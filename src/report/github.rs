@@ -28,53 +28,72 @@ const SHOWN_PER_LEVEL: usize = 10;
 /// findings), then warnings, then notices; at most what GitHub shows of each level, and a last
 /// notice saying how many more the summary lists.
 pub fn render(verdict: &Verdict) -> String {
+    // Errors, warnings, notices.
     let mut levels: [Vec<String>; 3] = Default::default();
     for c in verdict.conditions.iter().filter(|c| c.judged && !c.passed) {
-        levels[0].push(format!(
-            "::error title={}::{}",
-            escape_property("debtgate gate"),
-            escape_data(&format!(
-                "{}: {} (limit {}): {}",
-                c.name,
-                c.shown_value(),
-                c.shown_limit(),
-                c.detail
-            ))
-        ));
+        levels[0].push(condition_annotation(c));
     }
     for n in verdict.notices.iter().filter(|n| n.blocking) {
-        let file = n.path_shown(|p| format!(" file={}", escape_property(p)));
-        levels[0].push(format!("::error{file}::{}", escape_data(&n.message)));
+        levels[0].push(notice_annotation(n));
     }
     for f in verdict.findings.iter().filter(|f| f.suppressed.is_none()) {
-        let (level, name) = match f.severity {
-            Severity::Error => (0, "error"),
-            Severity::Warning => (1, "warning"),
-            Severity::Note => (2, "notice"),
-        };
-        levels[level].push(format!(
-            "::{name} file={},line={},endLine={},col={},title={}::{}",
-            escape_property(&f.path),
-            f.line,
-            f.line,
-            f.column,
-            escape_property(&format!("debtgate {}", f.rule_id)),
-            escape_data(&f.message)
-        ));
+        let (level, line) = finding_annotation(f);
+        levels[level].push(line);
     }
     for n in verdict.notices.iter().filter(|n| !n.blocking) {
-        let file = n.path_shown(|p| format!(" file={}", escape_property(p)));
-        levels[2].push(format!("::notice{file}::{}", escape_data(&n.message)));
+        levels[2].push(notice_annotation(n));
     }
+    within_limits(&levels)
+}
+
+fn condition_annotation(c: &crate::verdict::Condition) -> String {
+    format!(
+        "::error title={}::{}",
+        escape_property("debtgate gate"),
+        escape_data(&format!(
+            "{}: {} (limit {}): {}",
+            c.name,
+            c.shown_value(),
+            c.shown_limit(),
+            c.detail
+        ))
+    )
+}
+
+fn notice_annotation(n: &crate::verdict::Notice) -> String {
+    let level = if n.blocking { "error" } else { "notice" };
+    let file = n.path_shown(|p| format!(" file={}", escape_property(p)));
+    format!("::{level}{file}::{}", escape_data(&n.message))
+}
+
+/// A finding's annotation, and its level's place (0 error, 1 warning, 2 notice).
+fn finding_annotation(f: &crate::verdict::Finding) -> (usize, String) {
+    let (level, name) = match f.severity {
+        Severity::Error => (0, "error"),
+        Severity::Warning => (1, "warning"),
+        Severity::Note => (2, "notice"),
+    };
+    let line = format!(
+        "::{name} file={},line={},endLine={},col={},title={}::{}",
+        escape_property(&f.path),
+        f.line,
+        f.line,
+        f.column,
+        escape_property(&format!("debtgate {}", f.rule_id)),
+        escape_data(&f.message)
+    );
+    (level, line)
+}
+
+/// At most what GitHub shows of each level, in order, and a last notice saying how many more
+/// the summary lists (it takes the last notice's place when the notices are full too).
+fn within_limits(levels: &[Vec<String>; 3]) -> String {
+    let dropped = |lines: &Vec<String>| lines.len().saturating_sub(SHOWN_PER_LEVEL);
+    let over = dropped(&levels[0]) + dropped(&levels[1]) + dropped(&levels[2]) > 0;
     let mut out = String::new();
     let mut more = 0;
     for (i, lines) in levels.iter().enumerate() {
-        // The last notice slot is kept for the line that says how many were left out.
-        let room = if i == 2 && more + lines.len() > SHOWN_PER_LEVEL {
-            SHOWN_PER_LEVEL - 1
-        } else {
-            SHOWN_PER_LEVEL
-        };
+        let room = SHOWN_PER_LEVEL - usize::from(i == 2 && over && lines.len() >= SHOWN_PER_LEVEL);
         for line in lines.iter().take(room) {
             out.push_str(line);
             out.push('\n');

@@ -270,12 +270,9 @@ fn code(text: &str) -> String {
     let mut out = String::from("<code>");
     for c in text.chars() {
         match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
             '\n' | '\r' => out.push(' '),
             c if c.is_control() || super::is_bidi_control(c) => out.push_str(&escape(&c.to_string())),
-            c if "`|*_[]\\~#!@$".contains(c) => {
+            c if "&<>`|*_[]\\~#!@$".contains(c) => {
                 let _ = write!(out, "&#{};", u32::from(c));
             }
             c => out.push(c),
