@@ -218,12 +218,7 @@ fn dispatch(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<
 fn install_hook(repo: &std::path::Path, force: bool, stdout: &mut dyn Write) -> Result<i32> {
     let path = pre_push_path(&crate::git::Repo::discover(repo)?)?;
     let existing = std::fs::read(&path).ok();
-    if existing.as_deref().is_some_and(|hook| !crate::hook::is_own(hook)) && !force {
-        anyhow::bail!(
-            "{} already exists and is not debtgate's; pass --force to replace it (or call debtgate from it)",
-            path.display()
-        );
-    }
+    refuse_a_foreign_hook(&path, existing.as_deref(), force)?;
     let exe = std::env::current_exe().context("cannot find the debtgate executable")?;
     std::fs::create_dir_all(path.parent().expect("hooks dir"))?;
     write_file(&path, &crate::hook::pre_push(&exe.display().to_string()))?;
@@ -235,6 +230,17 @@ fn install_hook(repo: &std::path::Path, force: bool, stdout: &mut dyn Write) -> 
     };
     writeln!(stdout, "{done} {}", path.display())?;
     Ok(0)
+}
+
+/// Someone else's hook is replaced only with `--force`; debtgate's own is updated.
+fn refuse_a_foreign_hook(path: &std::path::Path, existing: Option<&[u8]>, force: bool) -> Result<()> {
+    if existing.is_some_and(|hook| !crate::hook::is_own(hook)) && !force {
+        anyhow::bail!(
+            "{} already exists and is not debtgate's; pass --force to replace it (or call debtgate from it)",
+            path.display()
+        );
+    }
+    Ok(())
 }
 
 /// Where git looks for the repository's pre-push hook (`core.hooksPath` respected).

@@ -68,11 +68,10 @@ fn notice_annotation(n: &crate::verdict::Notice) -> String {
 
 /// A finding's annotation, and its level's place (0 error, 1 warning, 2 notice).
 fn finding_annotation(f: &crate::verdict::Finding) -> (usize, String) {
-    let (level, name) = match f.severity {
-        Severity::Error => (0, "error"),
-        Severity::Warning => (1, "warning"),
-        Severity::Note => (2, "notice"),
-    };
+    let levels = [Severity::Error, Severity::Warning, Severity::Note];
+    let level = levels.iter().position(|&s| s == f.severity).unwrap_or(2);
+    // A note is what GitHub calls a notice.
+    let name = ["error", "warning", "notice"][level];
     let line = format!(
         "::{name} file={},line={},endLine={},col={},title={}::{}",
         escape_property(&f.path),
