@@ -84,7 +84,7 @@ pub(crate) fn find_duplication(
     let dir = match &request.cache {
         Cache::Off => None,
         Cache::Dir(dir) => Some(dir.clone()),
-        Cache::Default => Some(repo.git_common_dir()?.join("debtgate")),
+        Cache::Default => Some(repo.git_common_dir().join("debtgate")),
     };
     let patterns = classify::VENDORED_PATHS
         .iter()

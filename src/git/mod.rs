@@ -22,7 +22,15 @@ pub use diff::combine_diff;
 #[derive(Debug, Clone)]
 pub struct Repo {
     root: PathBuf,
+    /// The git directory shared by all worktrees, absolute (where the cache lives).
+    common_dir: PathBuf,
+    /// The root files every run asks for (the configuration, `.gitattributes`), listed with one
+    /// `ls-tree` per commit the first time one is asked for: commit → path → blob id.
+    root_files: std::sync::Arc<std::sync::Mutex<HashMap<String, HashMap<String, String>>>>,
 }
+
+/// The files at a tree's root that a run reads: the configuration and `.gitattributes`.
+const ROOT_FILES: &[&str] = &["debtgate.toml", ".debtgate.toml", "pyproject.toml", ".gitattributes"];
 
 /// How a file changed between base and head.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -102,22 +110,32 @@ pub struct ChangeSet {
 impl Repo {
     /// Finds the repository that contains `dir`.
     pub fn discover(dir: &Path) -> Result<Repo> {
-        // A bare repository (a CI mirror, a server-side hook) has no work tree; everything is
-        // read from objects anyway, so its git directory serves.
-        let bare =
-            run_git(dir, &["rev-parse", "--is-bare-repository"]).is_ok_and(|o| trim_newline(&o) == b"true");
-        let query = if bare {
-            "--absolute-git-dir"
-        } else {
-            "--show-toplevel"
+        // One call in a work tree; a bare repository (a CI mirror, a server-side hook) has no
+        // work tree, so `--show-toplevel` fails there and its git directory serves: everything
+        // is read from objects anyway.
+        let worktree = run_git(
+            dir,
+            &["rev-parse", "--path-format=absolute", "--git-common-dir", "--show-toplevel"],
+        );
+        let out = match worktree {
+            Ok(out) => out,
+            Err(_) => run_git(
+                dir,
+                &["rev-parse", "--path-format=absolute", "--git-common-dir", "--absolute-git-dir"],
+            )
+            .map_err(|e| {
+                anyhow!("{} is not inside a git repository (or git could not read it): {e:#}\nRun debtgate from a git checkout, or pass --repo DIR.", dir.display())
+            })?,
         };
-        let out = run_git(dir, &["rev-parse", query]).map_err(|e| {
-            anyhow!("{} is not inside a git repository (or git could not read it): {e:#}\nRun debtgate from a git checkout, or pass --repo DIR.", dir.display())
-        })?;
-        let top = String::from_utf8(trim_newline(&out).to_vec())
-            .context("the repository path is not valid UTF-8")?;
+        let text = String::from_utf8(trim_newline(&out).to_vec()).context("the repository path is not valid UTF-8")?;
+        let mut lines = text.lines();
+        let (Some(common_dir), Some(top)) = (lines.next(), lines.next()) else {
+            bail!("git rev-parse gave no repository path for {}", dir.display());
+        };
         Ok(Repo {
             root: PathBuf::from(top),
+            common_dir: PathBuf::from(common_dir),
+            root_files: Default::default(),
         })
     }
 
@@ -242,11 +260,8 @@ impl Repo {
     }
 
     /// The git directory shared by all worktrees, absolute.
-    pub fn git_common_dir(&self) -> Result<PathBuf> {
-        let out = self.git(&["rev-parse", "--path-format=absolute", "--git-common-dir"])?;
-        Ok(PathBuf::from(
-            String::from_utf8_lossy(trim_newline(&out)).into_owned(),
-        ))
+    pub fn git_common_dir(&self) -> &Path {
+        &self.common_dir
     }
 
     /// Every regular file tracked at `rev`, with its blob id (symlinks and submodules left out).
@@ -278,17 +293,33 @@ impl Repo {
 
     /// The blob id of `path` at `rev`, if the path holds a regular file there.
     pub fn blob_id(&self, rev: &str, path: &str) -> Option<String> {
-        let out = self
-            .git(&["ls-tree", "-z", "--full-tree", rev, "--", path])
-            .ok()?;
-        let entry = out.split(|&b| b == 0).next()?;
-        let text = std::str::from_utf8(entry).ok()?;
-        let (meta, _) = text.split_once('\t')?;
-        let mut parts = meta.split(' ');
-        let mode = parts.next()?;
-        let kind = parts.next()?;
-        let id = parts.next()?;
-        (kind == "blob" && EntryKind::from_mode(mode) == EntryKind::File).then(|| id.to_string())
+        if !ROOT_FILES.contains(&path) {
+            return self.blob_ids(rev, &[path]).remove(path);
+        }
+        let mut known = self.root_files.lock().unwrap_or_else(|e| e.into_inner());
+        if !known.contains_key(rev) {
+            known.insert(rev.to_string(), self.blob_ids(rev, ROOT_FILES));
+        }
+        known.get(rev)?.get(path).cloned()
+    }
+
+    /// The blob ids of those of `paths` that hold a regular file at `rev`, with one `ls-tree`.
+    fn blob_ids(&self, rev: &str, paths: &[&str]) -> HashMap<String, String> {
+        let mut args = vec!["ls-tree", "-z", "--full-tree", rev, "--"];
+        args.extend(paths);
+        let Ok(out) = self.git(&args) else {
+            return HashMap::new();
+        };
+        out.split(|&b| b == 0)
+            .filter_map(|entry| {
+                let tab = entry.iter().position(|&b| b == b'\t')?;
+                let meta = std::str::from_utf8(&entry[..tab]).ok()?;
+                let mut parts = meta.split(' ');
+                let (mode, kind, id) = (parts.next()?, parts.next()?, parts.next()?);
+                (kind == "blob" && EntryKind::from_mode(mode) == EntryKind::File)
+                    .then(|| (path_from_bytes(&entry[tab + 1..]), id.to_string()))
+            })
+            .collect()
     }
 
     pub fn blob_reader(&self) -> Result<BlobReader> {
