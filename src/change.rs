@@ -183,7 +183,7 @@ pub(crate) fn load_settings(
         ConfigFrom::Base => (&change.base, "base"),
         ConfigFrom::Head => (&change.head, "head"),
     };
-    let mut reader = repo.blob_reader()?;
+    let mut reader = repo.lazy_reader();
     notices.extend(edited_configurations(repo, &mut reader, change, label));
     for name in CONFIG_FILE_NAMES {
         if let Some(settings) = settings_at(repo, &mut reader, rev, label, name)? {
@@ -197,7 +197,7 @@ pub(crate) fn load_settings(
 /// pyproject.toml, has a `[tool.debtgate]` table).
 fn settings_at(
     repo: &Repo,
-    reader: &mut crate::git::BlobReader,
+    reader: &mut crate::git::LazyReader<'_>,
     rev: &str,
     label: &str,
     name: &str,
@@ -232,7 +232,7 @@ fn settings_from_disk(path: &std::path::Path) -> Result<Settings> {
 /// a `[tool.debtgate]` table on either side): the change is judged by the other side's.
 fn edited_configurations(
     repo: &Repo,
-    reader: &mut crate::git::BlobReader,
+    reader: &mut crate::git::LazyReader<'_>,
     change: &ChangeSet,
     label: &str,
 ) -> Vec<Notice> {

@@ -325,6 +325,15 @@ impl Repo {
     pub fn blob_reader(&self) -> Result<BlobReader> {
         BlobReader::start(&self.root)
     }
+
+    /// A reader that starts git only when it is first asked for a blob: most runs read no
+    /// configuration at all.
+    pub fn lazy_reader(&self) -> LazyReader<'_> {
+        LazyReader {
+            repo: self,
+            reader: None,
+        }
+    }
 }
 /// Runs git with the settings debtgate relies on and returns its standard output.
 fn run_git(dir: &Path, args: &[&str]) -> Result<Vec<u8>> {
@@ -510,6 +519,21 @@ fn trim_newline(bytes: &[u8]) -> &[u8] {
         b = rest;
     }
     b
+}
+
+/// A [`BlobReader`] started on first use.
+pub struct LazyReader<'r> {
+    repo: &'r Repo,
+    reader: Option<BlobReader>,
+}
+
+impl LazyReader<'_> {
+    pub fn read(&mut self, id: &str) -> Result<Vec<u8>> {
+        if self.reader.is_none() {
+            self.reader = Some(self.repo.blob_reader()?);
+        }
+        self.reader.as_mut().expect("started above").read(id)
+    }
 }
 
 /// One long-running `git cat-file --batch` process, watched: if it goes longer than the
