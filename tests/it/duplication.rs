@@ -129,6 +129,27 @@ fn the_density_limit_is_configurable_and_the_finding_stays_a_warning() {
 }
 
 #[test]
+fn with_the_rule_off_the_repository_is_never_indexed() {
+    let (repo, base) = repo_with(&[
+        ("a.py", function("one")),
+        ("debtgate.toml", "[rules.duplicated-block]\nenabled = false\n".to_string()),
+    ]);
+    repo.write("b.py", function("two"));
+    repo.commit("copy");
+    let cache = repo.path().join("cache");
+    let (exit, report) = check(&repo, &base, &["--cache-dir", cache.to_str().unwrap()]);
+    assert!(duplicates(&report).is_empty(), "{report:#}");
+    assert_eq!(exit, 0, "{report:#}");
+    // No token was read: no cache was written, and the density condition was not measured.
+    assert!(!cache.exists(), "the repository was tokenized");
+    let conditions = report["conditions"].as_array().unwrap();
+    assert!(
+        conditions.iter().all(|c| c["name"] != "duplicated lines in new code"),
+        "{conditions:#?}"
+    );
+}
+
+#[test]
 fn a_short_copy_is_not_a_clone() {
     let (repo, base) = repo_with(&[("a.py", "def f(a, b):\n    return a + b\n".to_string())]);
     repo.write("b.py", "def g(a, b):\n    return a + b\n");
