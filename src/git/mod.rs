@@ -30,7 +30,12 @@ pub struct Repo {
 }
 
 /// The files at a tree's root that a run reads: the configuration and `.gitattributes`.
-const ROOT_FILES: &[&str] = &["debtgate.toml", ".debtgate.toml", "pyproject.toml", ".gitattributes"];
+const ROOT_FILES: &[&str] = &[
+    "debtgate.toml",
+    ".debtgate.toml",
+    "pyproject.toml",
+    ".gitattributes",
+];
 
 /// How a file changed between base and head.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -115,7 +120,12 @@ impl Repo {
         // is read from objects anyway.
         let worktree = run_git(
             dir,
-            &["rev-parse", "--path-format=absolute", "--git-common-dir", "--show-toplevel"],
+            &[
+                "rev-parse",
+                "--path-format=absolute",
+                "--git-common-dir",
+                "--show-toplevel",
+            ],
         );
         let out = match worktree {
             Ok(out) => out,
@@ -127,7 +137,8 @@ impl Repo {
                 anyhow!("{} is not inside a git repository (or git could not read it): {e:#}\nRun debtgate from a git checkout, or pass --repo DIR.", dir.display())
             })?,
         };
-        let text = String::from_utf8(trim_newline(&out).to_vec()).context("the repository path is not valid UTF-8")?;
+        let text = String::from_utf8(trim_newline(&out).to_vec())
+            .context("the repository path is not valid UTF-8")?;
         let mut lines = text.lines();
         let (Some(common_dir), Some(top)) = (lines.next(), lines.next()) else {
             bail!("git rev-parse gave no repository path for {}", dir.display());

@@ -132,7 +132,10 @@ fn the_density_limit_is_configurable_and_the_finding_stays_a_warning() {
 fn with_the_rule_off_the_repository_is_never_indexed() {
     let (repo, base) = repo_with(&[
         ("a.py", function("one")),
-        ("debtgate.toml", "[rules.duplicated-block]\nenabled = false\n".to_string()),
+        (
+            "debtgate.toml",
+            "[rules.duplicated-block]\nenabled = false\n".to_string(),
+        ),
     ]);
     repo.write("b.py", function("two"));
     repo.commit("copy");
@@ -144,7 +147,9 @@ fn with_the_rule_off_the_repository_is_never_indexed() {
     assert!(!cache.exists(), "the repository was tokenized");
     let conditions = report["conditions"].as_array().unwrap();
     assert!(
-        conditions.iter().all(|c| c["name"] != "duplicated lines in new code"),
+        conditions
+            .iter()
+            .all(|c| c["name"] != "duplicated lines in new code"),
         "{conditions:#?}"
     );
 }
