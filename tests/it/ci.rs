@@ -867,3 +867,68 @@ fn the_comment_modes_and_a_forks_read_only_token() {
     let out = api.comment(work.path(), "sometimes", "1", "x");
     assert!(out.contains("is not always, on-failure or never"), "{out}");
 }
+
+/// action.yml and .pre-commit-hooks.yaml are YAML a runner can read (a plain scalar holding
+/// `: ` is not), every input and step an expression names exists, and every script a step runs
+/// is in the repository.
+#[test]
+fn the_action_and_the_hooks_are_valid_yaml_that_names_only_what_exists() {
+    use yaml_rust2::YamlLoader;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("action.yml")).unwrap();
+    let action = &YamlLoader::load_from_str(&text).expect("action.yml is YAML")[0];
+    let inputs: Vec<&str> = action["inputs"]
+        .as_hash()
+        .unwrap()
+        .keys()
+        .filter_map(|k| k.as_str())
+        .collect();
+    let steps = action["runs"]["steps"].as_vec().unwrap();
+    let ids: Vec<&str> = steps.iter().filter_map(|s| s["id"].as_str()).collect();
+    for name in text.split("inputs.").skip(1).map(|rest| {
+        rest.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+            .next()
+            .unwrap()
+    }) {
+        assert!(
+            inputs.contains(&name),
+            "action.yml names input `{name}`, which it does not declare"
+        );
+    }
+    for name in text
+        .split("steps.")
+        .skip(1)
+        .map(|rest| rest.split('.').next().unwrap())
+    {
+        assert!(
+            ids.contains(&name),
+            "action.yml names step `{name}`, which it does not have"
+        );
+    }
+    for step in steps {
+        if let Some(run) = step["run"].as_str() {
+            for script in run
+                .split_whitespace()
+                .filter_map(|w| w.trim_matches('"').strip_prefix("$GITHUB_ACTION_PATH/"))
+            {
+                assert!(
+                    root.join(script).is_file(),
+                    "a step runs {script}, which is not in the repository"
+                );
+            }
+        }
+    }
+    for (name, output) in action["outputs"].as_hash().unwrap() {
+        let value = output["value"].as_str().unwrap();
+        assert!(value.contains("steps.check.outputs."), "{name:?}: {value}");
+    }
+    let hooks = std::fs::read_to_string(root.join(".pre-commit-hooks.yaml")).unwrap();
+    let hooks = &YamlLoader::load_from_str(&hooks).expect(".pre-commit-hooks.yaml is YAML")[0];
+    let languages: Vec<&str> = hooks
+        .as_vec()
+        .unwrap()
+        .iter()
+        .filter_map(|h| h["language"].as_str())
+        .collect();
+    assert_eq!(languages, ["rust", "system"]);
+}
