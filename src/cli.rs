@@ -276,15 +276,59 @@ fn list_rules(stdout: &mut dyn Write) -> Result<i32> {
 }
 
 fn explain(target: &str, stdout: &mut dyn Write) -> Result<i32> {
-    let settings = Settings::defaults()?;
+    let (settings, root) = working_tree_settings()?;
     if let Some(function) = crate::explain::Target::parse(target) {
-        let text = crate::explain::function(&function, &settings.rules, ParseLimits::default())?;
+        // The limits that hold for this file: its overrides, and test code's relaxed limits.
+        let path = repository_path(function.path, root.as_deref());
+        let test = settings.is_test_path(&path);
+        let rules = settings.rules_for(&path, test);
+        let note = if test {
+            "test code: [tests] limit-factor times the limits, as `check` judges it"
+        } else {
+            ""
+        };
+        let text = crate::explain::function(&function, &rules, note, ParseLimits::default())?;
         stdout.write_all(text.as_bytes())?;
         return Ok(0);
     }
     let r = rules::find(&settings.rules, target)?;
     writeln!(stdout, "{}", r.in_words())?;
     Ok(0)
+}
+
+/// The configuration in the working tree of the repository around the current directory
+/// (what `explain` and a reader at the terminal see), else the defaults; and that root.
+fn working_tree_settings() -> Result<(Settings, Option<PathBuf>)> {
+    let Ok(repo) = crate::git::Repo::discover(std::path::Path::new(".")) else {
+        return Ok((Settings::defaults()?, None));
+    };
+    let root = repo.root().to_path_buf();
+    for name in crate::config::CONFIG_FILE_NAMES {
+        let path = root.join(name);
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let origin = path.display().to_string();
+        let settings = if *name == "pyproject.toml" {
+            Settings::from_pyproject(&text, &origin)?
+        } else {
+            Some(Settings::from_toml(&text, &origin)?)
+        };
+        if let Some(settings) = settings {
+            return Ok((settings, Some(root)));
+        }
+    }
+    Ok((Settings::defaults()?, Some(root)))
+}
+
+/// A path given on the command line as the repository names it (`/`-separated, from its root).
+fn repository_path(path: &std::path::Path, root: Option<&std::path::Path>) -> String {
+    let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let relative = root
+        .and_then(|r| std::fs::canonicalize(r).ok())
+        .and_then(|r| absolute.strip_prefix(r).ok().map(std::path::Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf());
+    relative.to_string_lossy().replace('\\', "/")
 }
 
 fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<i32> {

@@ -28,7 +28,8 @@ impl<'a> Target<'a> {
 }
 
 /// The explanation of one function, as text.
-pub fn function(target: &Target<'_>, rules: &[Rule], limits: ParseLimits) -> Result<String> {
+/// `note`, when not empty, says where the limits come from (test code's, an override's).
+pub fn function(target: &Target<'_>, rules: &[Rule], note: &str, limits: ParseLimits) -> Result<String> {
     let shown_path = escape_control(&target.path.to_string_lossy()).into_owned();
     let source = std::fs::read(target.path).with_context(|| format!("cannot read {shown_path}"))?;
     let Some(language) = Language::detect(&target.path.to_string_lossy(), Some(&source)) else {
@@ -47,6 +48,9 @@ pub fn function(target: &Target<'_>, rules: &[Rule], limits: ParseLimits) -> Res
         f.start_line,
         f.end_line
     );
+    if !note.is_empty() {
+        let _ = writeln!(out, "  ({note})");
+    }
     for rule in rules.iter().filter(|r| r.enabled && r.metric.of(f).is_some()) {
         let value = rule.metric.of(f).unwrap_or(0);
         let verdict = if value > rule.threshold { "over" } else { "within" };

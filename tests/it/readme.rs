@@ -128,6 +128,28 @@ fn explain_says_a_rule_in_plain_words() {
     }
 }
 
+#[test]
+fn explain_shows_the_limits_the_repository_configures() {
+    let repo = crate::support::Repo::new();
+    repo.write("app/a.py", crate::support::nested_python("deep", 3));
+    repo.write("debtgate.toml", "[rules.nesting-depth]\nthreshold = 2\n");
+    repo.commit("base");
+    let out = repo.debtgate(&["explain", "app/a.py:deep"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("nesting depth               3  over the limit of 2 (nesting-depth)"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(!stdout(&out).contains("test code"), "{}", stdout(&out));
+    let rule = repo.debtgate(&["explain", "nesting-depth"]);
+    assert!(
+        stdout(&rule).contains("Limit: nesting depth of at most 2."),
+        "{}",
+        stdout(&rule)
+    );
+}
+
 /// docs/claims.md names the test of each README claim; every test it names exists.
 #[test]
 fn every_test_the_claims_table_names_exists() {
