@@ -435,9 +435,6 @@ pub fn is_repetitive_or_data(tokens: &Tokens, range: &Range<usize>) -> bool {
     if shapes.len() < 4 {
         return false;
     }
-    if is_records(&shapes) {
-        return true;
-    }
     let mut counts: HashMap<u64, usize> = HashMap::new();
     for shape in &shapes {
         *counts.entry(*shape).or_default() += 1;
@@ -450,18 +447,6 @@ pub fn is_repetitive_or_data(tokens: &Tokens, range: &Range<usize>) -> bool {
 
 /// The shape of each line `range` holds whole, in order: the hash of its tokens. (The first
 /// and last lines may hold only part of theirs.)
-/// A run of records: its lines repeat one layout of `p` lines (a struct literal in a table of
-/// them, a dict in a list), at least two records, two of three lines equal to the line one
-/// record later. Adding records to such a table writes no copy worth extracting.
-fn is_records(shapes: &[u64]) -> bool {
-    (2..=shapes.len() / 2).any(|p| {
-        let same = (0..shapes.len() - p)
-            .filter(|&i| shapes[i] == shapes[i + p])
-            .count();
-        same * 3 >= (shapes.len() - p) * 2
-    })
-}
-
 fn line_shapes(tokens: &Tokens, range: &Range<usize>) -> Vec<u64> {
     let line_of = |i: usize| tokens.lines[i];
     let mut shapes: Vec<(u32, u64)> = Vec::new();
@@ -632,45 +617,6 @@ mod tests {
         let real = crate::metrics::duplication::tests::sample_function();
         let t = tokens(Language::Python, &real, true);
         assert!(!is_repetitive_or_data(&t, &(0..t.len())));
-    }
-
-    #[test]
-    fn records_of_a_table_are_not_clone_material_in_every_language() {
-        let record = |name: &str, exts: &str| {
-            format!("    Spec {{\n        language: Language::{name},\n        name: \"{name}\",\n        extensions: &[{exts}],\n        grammar: || grammar::{name}::LANGUAGE.into(),\n    }},\n")
-        };
-        let rust = format!(
-            "pub const SPECS: &[Spec] = &[\n{}{}{}];\n",
-            record("Kotlin", "\"kt\", \"kts\""),
-            record("Swift", "\"swift\""),
-            record("Ruby", "\"rb\", \"rake\", \"gemspec\"")
-        );
-        let python = "LANGS = [\n".to_string()
-            + &["kotlin", "swift", "ruby"]
-                .map(|n| format!("    dict(\n        name=\"{n}\",\n        grammar=load(\"{n}\"),\n        exts=[\".{n}\"],\n        ready=True,\n    ),\n"))
-                .concat()
-            + "]\n";
-        let js = "export const LANGS = [\n".to_string()
-            + &["kotlin", "swift", "ruby"]
-                .map(|n| format!("  {{\n    name: \"{n}\",\n    grammar: load(\"{n}\"),\n    exts: [\".{n}\"],\n    ready: true,\n  }},\n"))
-                .concat()
-            + "];\n";
-        for (language, source) in [
-            (Language::Rust, rust),
-            (Language::Python, python),
-            (Language::JavaScript, js),
-        ] {
-            let t = tokens(language, &source, true);
-            assert!(
-                is_repetitive_or_data(&t, &(0..t.len())),
-                "{language:?}:\n{source}"
-            );
-        }
-        // Code whose lines do not repeat one layout stays clone material.
-        let real = crate::metrics::duplication::tests::sample_function();
-        let t = tokens(Language::Python, &format!("{real}\n{real}"), true);
-        let half = t.len() / 2;
-        assert!(!is_repetitive_or_data(&t, &(0..half)));
     }
 
     fn hashes(values: &[u64]) -> Tokens {
