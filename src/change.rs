@@ -209,11 +209,7 @@ fn settings_at(
     let text =
         String::from_utf8(bytes).map_err(|_| anyhow!("{name} at {label} {} is not UTF-8", short(rev)))?;
     let origin = format!("{name} (at {label} {})", short(rev));
-    if name == "pyproject.toml" {
-        Settings::from_pyproject(&text, &origin)
-    } else {
-        Settings::from_toml(&text, &origin).map(Some)
-    }
+    Settings::from_config_file(name, &text, &origin)
 }
 
 /// `--config FILE`: a debtgate.toml, or a pyproject.toml with a `[tool.debtgate]` table.
@@ -221,11 +217,9 @@ fn settings_from_disk(path: &std::path::Path) -> Result<Settings> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the configuration file {}", path.display()))?;
     let origin = path.display().to_string();
-    if path.file_name().is_some_and(|n| n == "pyproject.toml") {
-        return Settings::from_pyproject(&text, &origin)?
-            .with_context(|| format!("{origin} has no [tool.debtgate] table"));
-    }
-    Settings::from_toml(&text, &origin)
+    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    Settings::from_config_file(&name, &text, &origin)?
+        .with_context(|| format!("{origin} has no [tool.debtgate] table"))
 }
 
 /// A warning for each configuration file the change edits (a pyproject.toml only where it has

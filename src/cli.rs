@@ -308,13 +308,7 @@ fn working_tree_settings() -> Result<(Settings, Option<PathBuf>)> {
         let Ok(text) = std::fs::read_to_string(&path) else {
             continue;
         };
-        let origin = path.display().to_string();
-        let settings = if *name == "pyproject.toml" {
-            Settings::from_pyproject(&text, &origin)?
-        } else {
-            Some(Settings::from_toml(&text, &origin)?)
-        };
-        if let Some(settings) = settings {
+        if let Some(settings) = Settings::from_config_file(name, &text, &path.display().to_string())? {
             return Ok((settings, Some(root)));
         }
     }

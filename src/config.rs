@@ -273,6 +273,16 @@ impl Settings {
             .transpose()
     }
 
+    /// Reads a configuration file by its name: `[tool.debtgate]` of a pyproject.toml (`None`
+    /// when it has no such table), else the whole file.
+    pub fn from_config_file(name: &str, text: &str, origin: &str) -> Result<Option<Settings>> {
+        if name == "pyproject.toml" {
+            Settings::from_pyproject(text, origin)
+        } else {
+            Settings::from_toml(text, origin).map(Some)
+        }
+    }
+
     /// Whether `path` is test code by its name (`[tests] paths`, else the conventions).
     pub fn is_test_path(&self, path: &str) -> bool {
         self.tests.globs.is_match(path)
