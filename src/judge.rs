@@ -135,22 +135,27 @@ fn attach_source_lines(findings: &mut [Finding], measured: &[MeasuredFile]) {
         .iter()
         .map(|m| (m.file.path.as_str(), &m.head_source[..]))
         .collect();
-    let line_of = |source: &[u8], line: u32| {
-        let text = source.split(|&b| b == b'\n').nth(line.saturating_sub(1) as usize);
-        text.map(|l| String::from_utf8_lossy(l.strip_suffix(b"\r").unwrap_or(l)).into_owned())
-    };
+    // Each file with a finding is split into lines once, however many lines are asked of it.
+    let mut lines: HashMap<&str, Vec<&[u8]>> = HashMap::new();
     for f in findings.iter_mut() {
-        let Some(source) = by_path.get(f.path.as_str()) else {
+        let Some((&path, source)) = by_path.get_key_value(f.path.as_str()) else {
             continue;
         };
-        f.source_line = line_of(source, f.line);
+        let file = lines
+            .entry(path)
+            .or_insert_with(|| source.split(|&b| b == b'\n').collect());
+        let line_of = |line: u32| {
+            let text = file.get(line.saturating_sub(1) as usize)?;
+            Some(String::from_utf8_lossy(text.strip_suffix(b"\r").unwrap_or(text)).into_owned())
+        };
+        f.source_line = line_of(f.line);
         // A complexity increment's line, for the code frames of the HTML report.
         for r in f
             .related
             .iter_mut()
             .filter(|r| r.start_column.is_some() && r.path == f.path)
         {
-            r.source_line = line_of(source, r.start_line);
+            r.source_line = line_of(r.start_line);
         }
     }
 }
