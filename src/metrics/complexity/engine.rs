@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 use serde::Serialize;
 use tree_sitter::Node;
 
-use super::{named_children, row_to_line, utf16_column};
+use super::{named_children, row_to_line, Record};
 use crate::lang::{Language, LANGUAGES};
 
 /// One step of a cognitive-complexity total: `amount` at a place, `nesting` of it for depth.
@@ -282,6 +282,7 @@ struct Frame<'t> {
 
 struct Walk<'a, 't> {
     table: &'a Table,
+    rec: &'a Record<'a>,
     source: &'a [u8],
     stack: Vec<Frame<'t>>,
     out: Cognitive,
@@ -296,10 +297,10 @@ struct Walk<'a, 't> {
 /// Cognitive complexity of a function whose own code is `roots` (in source order).
 pub(crate) fn cognitive<'t>(
     table: &Table,
-    source: &[u8],
+    rec: &Record<'_>,
     roots: impl IntoIterator<Item = Node<'t>>,
 ) -> Cognitive {
-    let mut walk = Walk::new(table, source);
+    let mut walk = Walk::new(table, rec);
     walk.stack.extend(roots.into_iter().map(|node| Frame {
         node,
         nesting: 0,
@@ -311,18 +312,19 @@ pub(crate) fn cognitive<'t>(
 }
 
 /// Cognitive complexity of a Python `def` with its nested `def`s folded in.
-pub(crate) fn cognitive_of_def(table: &Table, source: &[u8], def: Node<'_>) -> Cognitive {
-    let mut walk = Walk::new(table, source);
+pub(crate) fn cognitive_of_def(table: &Table, rec: &Record<'_>, def: Node<'_>) -> Cognitive {
+    let mut walk = Walk::new(table, rec);
     walk.names.push(walk.name_of(def));
     walk.push_def_body(def, 0, 0);
     walk.run()
 }
 
 impl<'a, 't> Walk<'a, 't> {
-    fn new(table: &'a Table, source: &'a [u8]) -> Self {
+    fn new(table: &'a Table, rec: &'a Record<'a>) -> Self {
         Walk {
             table,
-            source,
+            rec,
+            source: rec.source,
             stack: Vec::new(),
             out: Cognitive::default(),
             leak: 0,
@@ -364,7 +366,7 @@ impl<'a, 't> Walk<'a, 't> {
         self.out.total += amount;
         self.out.increments.push(Increment {
             line: row_to_line(at.start_position().row),
-            column: utf16_column(self.source, at),
+            column: self.rec.column(at),
             amount,
             nesting,
             what,

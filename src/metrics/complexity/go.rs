@@ -12,7 +12,7 @@ use super::{named_children, FunctionMetrics, Record};
 use crate::lang::{Language, ParsedFile};
 
 pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
-    let rec = Record { source: &file.source };
+    let rec = Record::new(&file.source);
     let mut out = Vec::new();
     // (node, qualified name of the innermost enclosing function, if any)
     let mut stack: Vec<(Node<'_>, Option<usize>)> = vec![(file.tree.root_node(), None)];
@@ -70,7 +70,7 @@ fn function(
         let (cyclomatic, returns) = lizard::cyclomatic_and_returns(&GO, body);
         m.cyclomatic = cyclomatic;
         m.returns = returns;
-        let cognitive = engine::cognitive(Table::of(Language::Go), rec.source, [body]);
+        let cognitive = engine::cognitive(Table::of(Language::Go), rec, [body]);
         m.cognitive = own_cognitive.then_some(cognitive.total);
         m.max_nesting = cognitive.max_nesting;
         if m.cognitive.is_some() {

@@ -29,7 +29,7 @@ fn is_type(kind: &str) -> bool {
 }
 
 pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
-    let rec = Record { source: &file.source };
+    let rec = Record::new(&file.source);
     let mut out = Vec::new();
     let mut scope: Vec<String> = Vec::new();
     let mut stack: Vec<(Node<'_>, usize)> = vec![(file.tree.root_node(), 0)];
@@ -54,7 +54,7 @@ pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
                 let (cyclomatic, returns) = lizard::cyclomatic_and_returns(&JAVA, body);
                 m.cyclomatic = cyclomatic;
                 m.returns = returns;
-                let cognitive = engine::cognitive(Table::of(Language::Java), rec.source, [body]);
+                let cognitive = engine::cognitive(Table::of(Language::Java), &rec, [body]);
                 m.cognitive = Some(cognitive.total);
                 m.max_nesting = cognitive.max_nesting;
                 m.increments = cognitive.increments;

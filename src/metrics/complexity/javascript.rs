@@ -29,7 +29,7 @@ struct Hint<'t> {
 }
 
 pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
-    let rec = Record { source: &file.source };
+    let rec = Record::new(&file.source);
     let mut out = Vec::new();
     let mut scope: Vec<String> = Vec::new();
     let mut stack: Vec<(Node<'_>, usize, Option<Hint<'_>>)> = vec![(file.tree.root_node(), 0, None)];
@@ -67,7 +67,7 @@ fn measure_function<'t>(
     let mut m = rec.new_function(name, super::qualified(scope, "."), node, head);
     m.params = params(node);
     (m.cyclomatic, m.returns) = cyclomatic_and_returns(node);
-    let cognitive = engine::cognitive(Table::of(file.language), &file.source, own_children(node));
+    let cognitive = engine::cognitive(Table::of(file.language), rec, own_children(node));
     m.cognitive = Some(cognitive.total);
     m.max_nesting = cognitive.max_nesting;
     m.increments = cognitive.increments;

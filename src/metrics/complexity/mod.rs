@@ -100,12 +100,24 @@ pub(crate) fn qualified(scope: &[String], sep: &str) -> String {
     format!("{}{sep}…{left_out}…{sep}{}", head.join(sep), tail.join(sep))
 }
 
-/// Shared state for building one function's record.
+/// Shared state for building one file's function records.
 pub(crate) struct Record<'a> {
     pub source: &'a [u8],
+    columns: Columns,
 }
 
-impl Record<'_> {
+impl<'a> Record<'a> {
+    pub fn new(source: &'a [u8]) -> Record<'a> {
+        Record {
+            source,
+            columns: Columns::of(source),
+        }
+    }
+
+    /// The 1-based column where `node` starts, in UTF-16 code units.
+    pub fn column(&self, node: Node<'_>) -> u32 {
+        self.columns.at(self.source, node)
+    }
     pub fn text(&self, node: Node<'_>) -> String {
         String::from_utf8_lossy(&self.source[node.byte_range()]).into_owned()
     }
@@ -124,7 +136,7 @@ impl Record<'_> {
             name,
             qualified_name,
             start_line: row_to_line(head.start_position().row),
-            start_column: utf16_column(self.source, head),
+            start_column: self.column(head),
             end_line,
             cyclomatic: 1,
             cognitive: None,
@@ -142,17 +154,55 @@ pub(crate) fn row_to_line(row: usize) -> u32 {
     u32::try_from(row + 1).unwrap_or(u32::MAX)
 }
 
-/// The 1-based column where `node` starts, in UTF-16 code units.
-pub(crate) fn utf16_column(source: &[u8], node: Node<'_>) -> u32 {
-    let end = node.start_byte().min(source.len());
-    let line_start = end - node.start_position().column.min(end);
-    let bytes = &source[line_start..end];
-    // Most lines are ASCII, where a byte is a code unit: a fast scan, not a decode.
-    if bytes.is_ascii() {
-        return u32::try_from(bytes.len() + 1).unwrap_or(u32::MAX);
+/// UTF-16 columns of a file's nodes at the cost of a binary search, whatever the length of
+/// the line: a minified bundle holds tens of thousands of functions on one line, and counting
+/// each one's column from the line's start made measuring it quadratic. Holds, for each
+/// character that is not ASCII, the byte offset just after it and how many more bytes than
+/// UTF-16 code units the file holds up to there (a byte sequence that is not UTF-8 counts as
+/// one code unit, the U+FFFD it reads as).
+pub(crate) struct Columns {
+    wide: Vec<(usize, usize)>,
+}
+
+impl Columns {
+    pub fn of(source: &[u8]) -> Columns {
+        let mut wide = Vec::new();
+        if source.is_ascii() {
+            return Columns { wide };
+        }
+        let (mut at, mut excess) = (0, 0);
+        for chunk in source.utf8_chunks() {
+            for c in chunk.valid().chars() {
+                at += c.len_utf8();
+                if !c.is_ascii() {
+                    excess += c.len_utf8() - c.len_utf16();
+                    wide.push((at, excess));
+                }
+            }
+            if !chunk.invalid().is_empty() {
+                at += chunk.invalid().len();
+                excess += chunk.invalid().len() - 1;
+                wide.push((at, excess));
+            }
+        }
+        Columns { wide }
     }
-    let prefix = String::from_utf8_lossy(bytes);
-    u32::try_from(prefix.encode_utf16().count() + 1).unwrap_or(u32::MAX)
+
+    /// Bytes more than code units in the file before `at`.
+    fn excess_before(&self, at: usize) -> usize {
+        match self.wide.partition_point(|&(after, _)| after <= at) {
+            0 => 0,
+            i => self.wide[i - 1].1,
+        }
+    }
+
+    /// The 1-based column where `node` starts, in UTF-16 code units.
+    pub fn at(&self, source: &[u8], node: Node<'_>) -> u32 {
+        let end = node.start_byte().min(source.len());
+        let line_start = end - node.start_position().column.min(end);
+        let units = (end - line_start) - (self.excess_before(end) - self.excess_before(line_start));
+        u32::try_from(units + 1).unwrap_or(u32::MAX)
+    }
 }
 
 /// Children of a node in order, read with a cursor: `Node::child(i)` costs O(i), so index
@@ -216,4 +266,41 @@ pub(crate) fn children(node: Node<'_>) -> Children<'_> {
 /// The operator token of a binary node (`&&`, `and`...).
 pub(crate) fn operator<'t>(node: Node<'t>) -> &'t str {
     node.child_by_field_name("operator").map_or("", |o| o.kind())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lang::{self, Language, ParseLimits};
+
+    /// The head column of each function in `src`, as its record gives it.
+    fn head_columns(src: &str) -> Vec<u32> {
+        let parsed = lang::parse(
+            Language::JavaScript,
+            src.as_bytes().to_vec(),
+            ParseLimits::default(),
+        )
+        .unwrap();
+        super::measure(&parsed).iter().map(|f| f.start_column).collect()
+    }
+
+    #[test]
+    fn columns_count_utf16_code_units_on_long_lines_and_after_wide_characters() {
+        // é is 2 bytes and 1 unit, 😀 is 4 bytes and 2 units, ✓ is 3 bytes and 1 unit.
+        let src = "x = 'é😀'; function a() {} y = '✓'; function b() {}\n'😀'; function c() {}\n";
+        assert_eq!(head_columns(src), vec![12, 37, 7]);
+        let long = format!("{}function d() {{}}\n", "'é'; ".repeat(10_000));
+        assert_eq!(head_columns(&long), vec![50_001]);
+    }
+
+    #[test]
+    fn a_byte_that_is_not_utf8_counts_as_the_one_code_unit_it_reads_as() {
+        let mut src = b"x = '".to_vec();
+        src.extend_from_slice(&[0xff, 0xfe]);
+        src.extend_from_slice(b"'; function a() {}\n");
+        let parsed = lang::parse(Language::JavaScript, src, ParseLimits::default()).unwrap();
+        let columns: Vec<u32> = super::measure(&parsed).iter().map(|f| f.start_column).collect();
+        let before = parsed.source.len() - "function a() {}\n".len();
+        let lossy = String::from_utf8_lossy(&parsed.source[..before]);
+        assert_eq!(columns, vec![lossy.encode_utf16().count() as u32 + 1]);
+    }
 }

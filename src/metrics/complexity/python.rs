@@ -8,7 +8,7 @@ use super::{named_children, FunctionMetrics, Record};
 use crate::lang::{Language, ParsedFile};
 
 pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
-    let rec = Record { source: &file.source };
+    let rec = Record::new(&file.source);
     let mut out = Vec::new();
     let mut scope: Vec<String> = Vec::new();
     // (node, scope depth, inside a function, decorated with @overload)
@@ -29,7 +29,7 @@ pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
                 let (cyclomatic, returns) = cyclomatic_and_returns(node);
                 m.cyclomatic = cyclomatic;
                 m.returns = returns;
-                let cognitive = engine::cognitive_of_def(Table::of(Language::Python), &file.source, node);
+                let cognitive = engine::cognitive_of_def(Table::of(Language::Python), &rec, node);
                 m.max_nesting = cognitive.max_nesting;
                 if !in_function {
                     m.cognitive = Some(cognitive.total);

@@ -9,7 +9,7 @@ use super::{children, named_children, operator, FunctionMetrics, Record};
 use crate::lang::{Language, ParsedFile};
 
 pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
-    let rec = Record { source: &file.source };
+    let rec = Record::new(&file.source);
     let mut out = Vec::new();
     let mut scope: Vec<String> = Vec::new();
     let mut stack: Vec<(Node<'_>, usize)> = vec![(file.tree.root_node(), 0)];
@@ -29,7 +29,7 @@ pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
                     let (cyclomatic, returns) = cyclomatic_and_returns(body);
                     m.cyclomatic = cyclomatic;
                     m.returns = returns;
-                    let cognitive = engine::cognitive(Table::of(Language::Rust), &file.source, [body]);
+                    let cognitive = engine::cognitive(Table::of(Language::Rust), &rec, [body]);
                     m.cognitive = Some(cognitive.total);
                     m.max_nesting = cognitive.max_nesting;
                     m.increments = cognitive.increments;
