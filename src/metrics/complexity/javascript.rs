@@ -202,14 +202,15 @@ fn own_children<'t>(func: Node<'t>) -> impl Iterator<Item = Node<'t>> {
 fn cyclomatic_and_returns(func: Node<'_>) -> (u32, u32) {
     let mut cyclomatic = 1;
     let mut returns = 0;
-    let mut stack: Vec<Node<'_>> = own_children(func).collect();
-    while let Some(node) = stack.pop() {
-        if is_function(node.kind()) {
-            continue;
-        }
-        cyclomatic += u32::from(is_decision(node));
-        returns += u32::from(node.kind() == "return_statement");
-        stack.extend(named_children(node));
+    for child in own_children(func) {
+        super::visit_named(child, |node| {
+            if is_function(node.kind()) {
+                return false;
+            }
+            cyclomatic += u32::from(is_decision(node));
+            returns += u32::from(node.kind() == "return_statement");
+            true
+        });
     }
     (cyclomatic, returns)
 }

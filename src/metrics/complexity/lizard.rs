@@ -4,7 +4,7 @@
 
 use tree_sitter::Node;
 
-use super::{children, named_children, operator};
+use super::{children, operator};
 
 /// The node kinds a language's cyclomatic complexity is made of.
 pub(crate) struct Spec {
@@ -40,19 +40,18 @@ impl Spec {
 pub(crate) fn cyclomatic_and_returns(spec: &Spec, body: Node<'_>) -> (u32, u32) {
     let mut cyclomatic = 1;
     let mut returns = 0;
-    let mut stack = vec![body];
-    while let Some(node) = stack.pop() {
+    super::visit_named(body, |node| {
         let kind = node.kind();
         if (spec.is_own_function)(node) || spec.separate_for_cyclomatic.contains(&kind) {
-            continue;
+            return false;
         }
         if spec.is_decision(node) {
             cyclomatic += 1;
         } else if spec.returns.contains(&kind) {
             returns += 1;
         }
-        stack.extend(named_children(node));
-    }
+        true
+    });
     (cyclomatic, returns)
 }
 

@@ -205,6 +205,32 @@ impl Columns {
     }
 }
 
+/// Visits `start` and the named nodes under it in pre-order, moving one cursor (no cursor and
+/// no list of children per node); `visit` returns whether to go into a node's children.
+pub(crate) fn visit_named<'t>(start: Node<'t>, mut visit: impl FnMut(Node<'t>) -> bool) {
+    if !visit(start) {
+        return;
+    }
+    let mut cursor = start.walk();
+    if !cursor.goto_first_child() {
+        return;
+    }
+    let mut depth = 1usize;
+    loop {
+        let node = cursor.node();
+        if node.is_named() && visit(node) && cursor.goto_first_child() {
+            depth += 1;
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if depth == 1 || !cursor.goto_parent() {
+                return;
+            }
+            depth -= 1;
+        }
+    }
+}
+
 /// Children of a node in order, read with a cursor: `Node::child(i)` costs O(i), so index
 /// loops are quadratic on wide nodes.
 pub(crate) struct Children<'t> {

@@ -99,10 +99,9 @@ fn params(rec: &Record<'_>, func: Node<'_>) -> u32 {
 fn cyclomatic_and_returns(func: Node<'_>) -> (u32, u32) {
     let mut cyclomatic = 1;
     let mut returns = 0;
-    let mut stack: Vec<Node<'_>> = named_children(func).filter(|c| c.kind() == "block").collect();
-    while let Some(node) = stack.pop() {
+    let mut visit = |node: Node<'_>| {
         match node.kind() {
-            "function_definition" => continue,
+            "function_definition" => return false,
             "if_statement"
             | "elif_clause"
             | "for_statement"
@@ -116,7 +115,10 @@ fn cyclomatic_and_returns(func: Node<'_>) -> (u32, u32) {
             "return_statement" => returns += 1,
             _ => {}
         }
-        stack.extend(named_children(node));
+        true
+    };
+    for block in named_children(func).filter(|c| c.kind() == "block") {
+        super::visit_named(block, &mut visit);
     }
     (cyclomatic, returns)
 }

@@ -85,15 +85,14 @@ fn is_nested_item(kind: &str) -> bool {
 fn cyclomatic_and_returns(body: Node<'_>) -> (u32, u32) {
     let mut cyclomatic = 1;
     let mut returns = 0;
-    let mut stack = vec![body];
-    while let Some(node) = stack.pop() {
+    super::visit_named(body, |node| {
         if is_nested_item(node.kind()) {
-            continue;
+            return false;
         }
         cyclomatic += decisions(node);
         returns += u32::from(node.kind() == "return_expression");
-        stack.extend(named_children(node));
-    }
+        true
+    });
     (cyclomatic, returns)
 }
 
