@@ -27,6 +27,9 @@ pub struct Cli {
 enum Command {
     /// Judge a change (base..head) against the rules; exit 0 passed, 1 failed, 2 not judged.
     Check(Box<CheckArgs>),
+    /// Combine the JSON reports of a change's shards (`check --shard I/N`) into one verdict,
+    /// with the same reports and exit code.
+    Merge(MergeArgs),
     /// Print per-function metrics of files or directories.
     Metrics(MetricsArgs),
     /// List the rules and their limits.
@@ -73,34 +76,8 @@ struct CheckArgs {
     /// Which commit's debtgate.toml to use when --config is not given.
     #[arg(long, value_enum, default_value = "base")]
     config_from: ConfigFrom,
-    /// Format of the report on standard output (or --output).
-    #[arg(long, value_enum, default_value = "text")]
-    format: Format,
-    /// Write the report to this file instead of standard output.
-    #[arg(long, short)]
-    output: Option<PathBuf>,
-    /// Also write SARIF 2.1.0 to this file.
-    #[arg(long)]
-    sarif: Option<PathBuf>,
-    /// Also write the JSON report to this file.
-    #[arg(long)]
-    json: Option<PathBuf>,
-    /// Also write the Markdown summary to this file (appended to, for $GITHUB_STEP_SUMMARY).
-    #[arg(long)]
-    markdown: Option<PathBuf>,
-    /// Also write GitLab Code Quality JSON to this file.
-    #[arg(long)]
-    gitlab: Option<PathBuf>,
-    /// Also write JUnit XML to this file.
-    #[arg(long)]
-    junit: Option<PathBuf>,
-    /// Also write the HTML report (one self-contained page) to this file.
-    #[arg(long)]
-    html: Option<PathBuf>,
-    /// Append the outcome as step outputs (passed, findings, exit-code, patch-coverage,
-    /// debt-minutes, sarif-file) to this file: pass "$GITHUB_OUTPUT".
-    #[arg(long, value_name = "FILE")]
-    github_output: Option<PathBuf>,
+    #[command(flatten)]
+    report: ReportArgs,
     /// The repository to check.
     #[arg(long, default_value = ".")]
     repo: PathBuf,
@@ -129,6 +106,52 @@ struct CheckArgs {
     /// The format of every coverage report, instead of recognising it.
     #[arg(long, value_enum)]
     coverage_format: Option<crate::coverage::Format>,
+    /// Judge only shard I of N of the changed files (split by a fixed hash of the path), for
+    /// a CI matrix; `debtgate merge` combines the shards' --json reports into one verdict.
+    #[arg(long, value_name = "I/N", value_parser = crate::shard::Shard::parse)]
+    shard: Option<crate::shard::Shard>,
+}
+
+/// Where the verdict is written: one main report, and any others beside it.
+#[derive(clap::Args, Debug)]
+struct ReportArgs {
+    /// Format of the report on standard output (or --output).
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Also write SARIF 2.1.0 to this file.
+    #[arg(long)]
+    sarif: Option<PathBuf>,
+    /// Also write the JSON report to this file.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Also write the Markdown summary to this file (appended to, for $GITHUB_STEP_SUMMARY).
+    #[arg(long)]
+    markdown: Option<PathBuf>,
+    /// Also write GitLab Code Quality JSON to this file.
+    #[arg(long)]
+    gitlab: Option<PathBuf>,
+    /// Also write JUnit XML to this file.
+    #[arg(long)]
+    junit: Option<PathBuf>,
+    /// Also write the HTML report (one self-contained page) to this file.
+    #[arg(long)]
+    html: Option<PathBuf>,
+    /// Append the outcome as step outputs (passed, findings, exit-code, patch-coverage,
+    /// debt-minutes, sarif-file) to this file: pass "$GITHUB_OUTPUT".
+    #[arg(long, value_name = "FILE")]
+    github_output: Option<PathBuf>,
+}
+
+#[derive(clap::Args, Debug)]
+struct MergeArgs {
+    /// The shards' JSON reports (`check --shard I/N --json FILE`), every shard once.
+    #[arg(required = true, value_name = "REPORT")]
+    reports: Vec<PathBuf>,
+    #[command(flatten)]
+    report: ReportArgs,
 }
 
 #[derive(clap::Args, Debug)]
@@ -207,6 +230,7 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 fn dispatch(cli: Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<i32> {
     match cli.command {
         Command::Check(args) => check(*args, stdout),
+        Command::Merge(args) => merge(args, stdout),
         Command::Metrics(args) => metrics(args, stdout, stderr),
         Command::InstallHook { repo, force } => install_hook(&repo, force, stdout),
         Command::Init { path, force } => init(&path, force, stdout),
@@ -327,20 +351,57 @@ fn repository_path(path: &std::path::Path, root: Option<&std::path::Path>) -> St
 
 fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<i32> {
     crate::git::set_deadline(std::time::Duration::from_secs(args.git_timeout));
-    let verdict = match check::run(&args.request(), &Environment::from_process(), &show_progress) {
-        Ok(verdict) => verdict,
+    match check::run(&args.request(), &Environment::from_process(), &show_progress) {
+        Ok(verdict) => write_reports(&args.report, &verdict, stdout),
         Err(e) => {
             // The places a CI step reads say why too, not only standard error.
-            write_not_judged(&args, &format!("{e:#}"), stdout)?;
-            return Err(e);
+            write_not_judged(&args.report, &format!("{e:#}"), stdout)?;
+            Err(e)
         }
-    };
+    }
+}
+
+fn merge(args: MergeArgs, stdout: &mut dyn Write) -> Result<i32> {
+    let merged = merge_reports(&args.reports);
+    match merged {
+        Ok(verdict) => write_reports(&args.report, &verdict, stdout),
+        Err(e) => {
+            write_not_judged(&args.report, &format!("{e:#}"), stdout)?;
+            Err(e)
+        }
+    }
+}
+
+fn merge_reports(paths: &[PathBuf]) -> Result<crate::verdict::Verdict> {
+    let mut reports = Vec::new();
+    for path in paths {
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {name}"))?;
+        reports.push(crate::merge::read(&name, &text)?);
+    }
+    let mut verdict = crate::merge::merge(reports)?;
+    let env = Environment::from_process();
+    verdict.links = crate::verdict::Links::new(
+        env.github_server_url.as_deref(),
+        env.github_repository.as_deref(),
+        &verdict.head,
+        env.docs_url.as_deref(),
+    );
+    Ok(verdict)
+}
+
+/// Writes the verdict where `args` ask, and gives its exit code.
+fn write_reports(
+    args: &ReportArgs,
+    verdict: &crate::verdict::Verdict,
+    stdout: &mut dyn Write,
+) -> Result<i32> {
     // Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org).
     let color = args.output.is_none()
         && std::io::IsTerminal::is_terminal(&std::io::stdout())
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    write_report_files(&args, &verdict, color)?;
-    let main_report = report::render(args.format, &verdict, color);
+    write_report_files(args, verdict, color)?;
+    let main_report = report::render(args.format, verdict, color);
     if let Some(path) = &args.output {
         write_file(path, &main_report)?;
         return Ok(verdict.outcome.exit_code());
@@ -357,7 +418,7 @@ fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<i32> {
 
 /// What a run that could not judge writes where the reports would go: the Markdown summary,
 /// the step outputs, and an error annotation when the main format is GitHub's.
-fn write_not_judged(args: &CheckArgs, message: &str, stdout: &mut dyn Write) -> Result<()> {
+fn write_not_judged(args: &ReportArgs, message: &str, stdout: &mut dyn Write) -> Result<()> {
     if let Some(path) = &args.markdown {
         append_file(path, &report::markdown::not_judged(message))?;
     }
@@ -388,6 +449,7 @@ impl CheckArgs {
                 base: self.base_coverage.clone(),
                 format: self.coverage_format,
             },
+            shard: self.shard,
             cache: match (&self.cache_dir, self.no_cache) {
                 (_, true) => check::Cache::Off,
                 (Some(dir), false) => check::Cache::Dir(dir.clone()),
@@ -399,7 +461,7 @@ impl CheckArgs {
 
 /// The reports `--sarif`, `--json`, `--gitlab`, `--junit`, `--html`, `--markdown` and `--github-output`
 /// ask for, beside the main one.
-fn write_report_files(args: &CheckArgs, verdict: &crate::verdict::Verdict, color: bool) -> Result<()> {
+fn write_report_files(args: &ReportArgs, verdict: &crate::verdict::Verdict, color: bool) -> Result<()> {
     let render = |format: Format| report::render(format, verdict, color);
     for (path, format) in [
         (&args.sarif, Format::Sarif),

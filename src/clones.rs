@@ -85,6 +85,9 @@ pub struct Target {
     /// The first and last line of each function at head: a copy must reach the threshold
     /// within one function.
     pub functions: Vec<(u32, u32)>,
+    /// Another shard reports the file's copies: its added lines still tell which of two new
+    /// copies is the copy, as in the whole change.
+    pub other_shard: bool,
 }
 
 /// Finds the copies the change introduces: runs of at least `min_tokens` tokens on lines the
@@ -111,8 +114,13 @@ pub fn find(
         .map(|b| store.get(&b.0).unwrap_or(&empty))
         .collect();
     let added = judged_added_lines(change, targets, &scope, &tokens);
+    let reported_here = |file: &usize| targets.get(&scope.files[*file].0).is_some_and(|t| !t.other_shard);
     let mut duplication = Duplication {
-        added_lines: added.values().map(|lines| lines.len()).sum(),
+        added_lines: added
+            .iter()
+            .filter(|(file, _)| reported_here(file))
+            .map(|(_, lines)| lines.len())
+            .sum(),
         files_indexed: scope.files.len(),
         cache_hits,
         ..Duplication::default()
@@ -148,7 +156,9 @@ pub fn find(
                 && !(settings.normalize && is_repetitive_or_data(t, &pair.new.tokens))
         })
         .collect();
-    let (reported, duplicated) = copies_to_report(&kept, &scope.files, &tokens, &added);
+    let (mut reported, mut duplicated) = copies_to_report(&kept, &scope.files, &tokens, &added);
+    reported.retain(|file, _| reported_here(file));
+    duplicated.retain(|file, _| reported_here(file));
     duplication.duplicated_added_lines = duplicated
         .iter()
         .map(|(file, lines)| {

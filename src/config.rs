@@ -155,7 +155,7 @@ struct GateConfig {
 }
 
 /// What makes the gate fail.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Policy {
     /// A finding at or above `fail-on` fails the gate (old excess worsened a little is

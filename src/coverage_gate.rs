@@ -16,6 +16,10 @@ use crate::request::{CheckRequest, CoverageRequest};
 use crate::rules::{Rule, Severity};
 use crate::verdict::{Condition, CoverageSummary, Finding, Notice, Related, Subject, Unit};
 
+/// The names of the coverage conditions.
+pub(crate) const PATCH_COVERAGE: &str = "patch coverage";
+pub(crate) const PROJECT_COVERAGE_DELTA: &str = "project coverage delta";
+
 #[derive(Default)]
 pub struct CoverageOutcome {
     pub findings: Vec<Finding>,
@@ -121,7 +125,7 @@ fn without_a_report(settings: &Settings, reports: &CoverageRequest) -> Result<Co
     }
     out.conditions.push(Condition {
         over_new_lines: true,
-        name: "patch coverage".to_string(),
+        name: PATCH_COVERAGE.to_string(),
         unit: Unit::Percent,
         value: 0.0,
         limit: settings.coverage.min_patch,
@@ -228,7 +232,7 @@ fn code_lines(
     Some(lines.into_iter().collect())
 }
 
-fn patch_condition(patch: &Patch, min: f64) -> Condition {
+pub(crate) fn patch_condition(patch: &Patch, min: f64) -> Condition {
     let branches = if patch.branches.1 > 0 {
         format!("; branches {} of {}", patch.branches.0, patch.branches.1)
     } else {
@@ -251,7 +255,7 @@ fn patch_condition(patch: &Patch, min: f64) -> Condition {
     };
     Condition {
         over_new_lines: true,
-        name: "patch coverage".to_string(),
+        name: PATCH_COVERAGE.to_string(),
         unit: Unit::Percent,
         value,
         limit: min,
@@ -270,7 +274,7 @@ fn project_delta(
 ) -> Result<(Option<Condition>, Option<f64>)> {
     let condition = |value: f64, passed, judged, detail: String| Condition {
         over_new_lines: false,
-        name: "project coverage delta".to_string(),
+        name: PROJECT_COVERAGE_DELTA.to_string(),
         unit: Unit::Points,
         value,
         limit: -settings.coverage.max_drop,

@@ -12,7 +12,9 @@ use crate::lines::LineSet;
 use crate::measure::MeasuredFile;
 use crate::metrics::complexity::FunctionMetrics;
 use crate::rules::{self, Metric, Rule, Severity};
-use crate::verdict::{Change, Condition, Finding, Notice, Outcome, Related, Subject, Summary, Unit, Verdict};
+use crate::verdict::{
+    Change, Condition, DuplicationCounts, Finding, Notice, Outcome, Related, Subject, Summary, Unit, Verdict,
+};
 
 /// The remediation minutes a function's version at head (`None`: deleted) saves on `rule`
 /// against its version at base.
@@ -350,15 +352,20 @@ pub(crate) fn judge(
     } = m;
     let by_path: HashMap<&str, &MeasuredFile> = measured
         .iter()
-        .filter(|m| !m.deleted)
+        .filter(|m| !m.deleted && !m.other_shard)
         .map(|m| (m.file.path.as_str(), m))
         .collect();
     let mut findings = coverage_findings(settings, coverage.findings, &by_path);
     let mut conditions = Vec::new();
     notices.extend(coverage.notices);
-    if let Some(d) = duplication {
+    let duplication_counts = duplication.map(|d| DuplicationCounts {
+        added_lines: d.added_lines,
+        duplicated_added_lines: d.duplicated_added_lines,
+        files_indexed: d.files_indexed,
+    });
+    if let (Some(d), Some(counts)) = (duplication, &duplication_counts) {
         findings.extend(duplication_findings(settings, d, &by_path));
-        conditions.push(density_condition(settings, d));
+        conditions.push(density_condition(settings.max_duplicated_lines_percent, counts));
     }
     let mut files = judge_files(settings, measured, identity, moved);
     findings.append(&mut files.findings);
@@ -387,18 +394,29 @@ pub(crate) fn judge(
     ));
     let summary = summarize(change, measured, &findings, &files);
     Verdict {
-        outcome: outcome(settings, &findings, &conditions, &notices),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        outcome: outcome(
+            settings.policy,
+            settings.fail_on,
+            &findings,
+            &conditions,
+            &notices,
+        ),
         base: change.base.clone(),
         base_spec: change.base_spec.clone(),
         base_source: change.base_source.clone(),
         head: change.head.clone(),
         config_source: settings.source.clone(),
         fail_on: settings.fail_on,
+        policy: settings.policy,
+        min_new_lines: settings.min_new_lines,
+        shard: None,
         summary,
         findings,
         notices,
         conditions,
         coverage: coverage.summary,
+        duplication: duplication_counts,
         moves: identity.moves.clone(),
         rules: settings.rules.clone(),
         links: crate::verdict::Links::default(),
@@ -422,7 +440,7 @@ fn make_fingerprints_unique(findings: &mut [Finding]) {
     }
 }
 
-fn finding_order(f: &Finding) -> (&str, u32, u32, &str, &str) {
+pub(crate) fn finding_order(f: &Finding) -> (&str, u32, u32, &str, &str) {
     (&f.path, f.line, f.column, &f.rule_id, &f.function)
 }
 
@@ -445,7 +463,7 @@ fn judge_files(
     let mut out = FilesJudged::default();
     for (fi, file) in measured.iter().enumerate() {
         let path = &file.file.path;
-        if settings.is_excluded(path) {
+        if settings.is_excluded(path) || file.other_shard {
             continue;
         }
         out.debt_removed += deleted_debt(settings, file, &identity.continued[fi]);
@@ -513,15 +531,20 @@ fn new_code_lines(file: &MeasuredFile, moved: Option<&LineSet>) -> u64 {
     }
 }
 
-fn density_condition(settings: &Settings, d: &clones::Duplication) -> Condition {
-    let density = d.density();
+/// The duplicated-lines condition over the added lines where duplication is judged.
+pub(crate) fn density_condition(limit: f64, d: &DuplicationCounts) -> Condition {
+    let density = if d.added_lines == 0 {
+        0.0
+    } else {
+        100.0 * d.duplicated_added_lines as f64 / d.added_lines as f64
+    };
     Condition {
         over_new_lines: true,
-        name: "duplicated lines in new code".to_string(),
+        name: DUPLICATED_LINES.to_string(),
         value: density,
-        limit: settings.max_duplicated_lines_percent,
+        limit,
         unit: Unit::Percent,
-        passed: density <= settings.max_duplicated_lines_percent,
+        passed: density <= limit,
         judged: true,
         detail: format!(
             "{} of {} added line(s) in copies; {} file(s) indexed",
@@ -539,37 +562,55 @@ fn debt_conditions(
 ) -> Vec<Condition> {
     let mut out = Vec::new();
     if let Some(limit) = settings.max_debt_minutes {
-        out.push(Condition {
-            over_new_lines: false,
-            name: "debt added".to_string(),
-            value: f64::from(unsuppressed),
-            limit: f64::from(limit),
-            unit: Unit::Minutes,
-            passed: unsuppressed <= limit,
-            judged: true,
-            detail: format!("{unsuppressed} min added, {debt_removed} min removed"),
-        });
+        out.push(debt_added_condition(f64::from(limit), unsuppressed, debt_removed));
     }
     if settings.policy == Policy::DebtRatio {
-        let ratio = 100.0 * f64::from(unsuppressed) / (new_lines.max(1) as f64 * MINUTES_PER_LINE);
-        let mut c = Condition {
-            over_new_lines: false,
-            name: "debt ratio on new code".to_string(),
-            value: ratio,
-            limit: settings.max_debt_ratio,
-            unit: Unit::Percent,
-            passed: ratio <= settings.max_debt_ratio,
-            judged: true,
-            detail: format!(
-                "{unsuppressed} min of debt on {new_lines} new line(s) of code ({} min to write)",
-                new_lines * MINUTES_PER_LINE as u64
-            ),
-        };
-        small_change(&mut c, new_lines, 1);
-        out.push(c);
+        out.push(debt_ratio_condition(
+            settings.max_debt_ratio,
+            unsuppressed,
+            new_lines,
+        ));
     }
     out
 }
+
+pub(crate) fn debt_added_condition(limit: f64, unsuppressed: u32, debt_removed: u32) -> Condition {
+    Condition {
+        over_new_lines: false,
+        name: DEBT_ADDED.to_string(),
+        value: f64::from(unsuppressed),
+        limit,
+        unit: Unit::Minutes,
+        passed: f64::from(unsuppressed) <= limit,
+        judged: true,
+        detail: format!("{unsuppressed} min added, {debt_removed} min removed"),
+    }
+}
+
+pub(crate) fn debt_ratio_condition(limit: f64, unsuppressed: u32, new_lines: u64) -> Condition {
+    let ratio = 100.0 * f64::from(unsuppressed) / (new_lines.max(1) as f64 * MINUTES_PER_LINE);
+    let mut c = Condition {
+        over_new_lines: false,
+        name: DEBT_RATIO.to_string(),
+        value: ratio,
+        limit,
+        unit: Unit::Percent,
+        passed: ratio <= limit,
+        judged: true,
+        detail: format!(
+            "{unsuppressed} min of debt on {new_lines} new line(s) of code ({} min to write)",
+            new_lines * MINUTES_PER_LINE as u64
+        ),
+    };
+    small_change(&mut c, new_lines, 1);
+    c
+}
+
+/// The names of the gate conditions the judge computes (the coverage conditions are named in
+/// `coverage_gate`).
+pub(crate) const DUPLICATED_LINES: &str = "duplicated lines in new code";
+pub(crate) const DEBT_ADDED: &str = "debt added";
+pub(crate) const DEBT_RATIO: &str = "debt ratio on new code";
 
 fn summarize(
     change: &ChangeSet,
@@ -586,7 +627,7 @@ fn summarize(
     let debt_added: u32 = findings.iter().map(|f| f.debt_minutes).sum();
     Summary {
         files_changed: change.files.len(),
-        files_analyzed: measured.iter().filter(|m| !m.deleted).count(),
+        files_analyzed: measured.iter().filter(|m| !m.deleted && !m.other_shard).count(),
         functions_analyzed: files.functions,
         errors: count(Severity::Error),
         warnings: count(Severity::Warning),
@@ -601,16 +642,17 @@ fn summarize(
 
 /// Not judged when a blocking notice says something could not be; failed on a finding at or
 /// above `fail-on` (under the findings policy) or a failed condition; else passed.
-fn outcome(
-    settings: &Settings,
+pub(crate) fn outcome(
+    policy: Policy,
+    fail_on: Severity,
     findings: &[Finding],
     conditions: &[Condition],
     notices: &[Notice],
 ) -> Outcome {
-    let findings_fail = settings.policy == Policy::Findings
+    let findings_fail = policy == Policy::Findings
         && findings
             .iter()
-            .any(|f| f.severity >= settings.fail_on && f.suppressed.is_none());
+            .any(|f| f.severity >= fail_on && f.suppressed.is_none());
     if notices.iter().any(|n| n.blocking) {
         Outcome::NotJudged
     } else if findings_fail || conditions.iter().any(|c| !c.passed) {
@@ -624,7 +666,7 @@ fn outcome(
 const MINUTES_PER_LINE: f64 = 30.0;
 
 /// A ratio over new lines is not applied to a change with fewer than `min` of them.
-fn small_change(c: &mut Condition, new_lines: u64, min: u32) {
+pub(crate) fn small_change(c: &mut Condition, new_lines: u64, min: u32) {
     if c.judged && new_lines < u64::from(min) {
         c.judged = false;
         c.passed = true;

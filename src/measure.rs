@@ -18,6 +18,7 @@ use crate::metrics::duplication::CloneSettings;
 use crate::progress::OnProgress;
 use crate::request::{Cache, CheckRequest};
 use crate::rules::{self, Metric, Severity};
+use crate::shard::Shard;
 use crate::verdict::Notice;
 
 /// Matches every head function to its base version across the change.
@@ -34,6 +35,32 @@ pub(crate) fn identify(measured: &[MeasuredFile]) -> Identity {
         })
         .collect();
     identity::match_functions(&sides)
+}
+
+/// Measures the base functions of other shards' files that a function of this shard
+/// continues (moved from there): a shard judges its functions against their real base values.
+pub(crate) fn count_moved_from(measured: &mut [MeasuredFile], identity: &Identity, limits: ParseLimits) {
+    let wanted: std::collections::BTreeSet<usize> = identity
+        .before
+        .iter()
+        .enumerate()
+        .filter(|(fi, _)| !measured[*fi].other_shard)
+        .flat_map(|(_, before)| before.iter().flatten().map(|&(bf, _)| bf))
+        .filter(|&bf| measured[bf].other_shard)
+        .collect();
+    for bf in wanted {
+        let file = &mut measured[bf];
+        let Some(source) = file.base_source.take() else {
+            continue;
+        };
+        if let Ok(parsed) = lang::parse(file.language, source, limits) {
+            let counted = complexity::measure(&parsed);
+            // The same functions, in the same order: only their numbers were missing.
+            if file.base.as_ref().is_some_and(|b| b.len() == counted.len()) {
+                file.base = Some(counted);
+            }
+        }
+    }
 }
 
 /// The added lines of functions the change moved, unchanged, from another file: not new code.
@@ -78,7 +105,7 @@ pub(crate) fn find_duplication(
         .filter(|m| !m.deleted && !settings.is_excluded(&m.file.path))
         .map(|file| (file.file.path.clone(), duplication_target(settings, file)))
         .collect();
-    if !rule.enabled && targets.values().all(|t| t.judged.is_empty()) {
+    if !rule.enabled && targets.values().all(|t| t.judged.is_empty() || t.other_shard) {
         return Ok(None);
     }
     let dir = match &request.cache {
@@ -126,6 +153,12 @@ pub struct MeasuredFile {
     pub code_lines: LineSet,
     /// The change deletes the file (only its base is measured, for moves and debt removed).
     pub deleted: bool,
+    /// Another shard judges the file: its functions are found, not measured, so that which
+    /// function continues which is decided over the whole change (see `count_moved_from`).
+    pub other_shard: bool,
+    /// The file at base, kept for a file of another shard: its functions are measured only
+    /// where one of this shard's continues one of them.
+    pub base_source: Option<Vec<u8>>,
 }
 
 impl MeasuredFile {
@@ -142,6 +175,10 @@ struct Job {
     head: Option<Vec<u8>>,
     base: Option<Vec<u8>>,
     test_path: bool,
+    /// Another shard judges the file: only its functions are found, for identity.
+    other_shard: bool,
+    /// Whether a rule that applies to the file needs its functions' complexity counted.
+    complexity: bool,
 }
 
 /// Where the copies a changed file adds are looked for: its added lines where the
@@ -162,7 +199,11 @@ fn duplication_target(settings: &Settings, file: &MeasuredFile) -> clones::Targe
         }
     }
     let functions = file.head.iter().map(|f| (f.start_line, f.end_line)).collect();
-    clones::Target { judged, functions }
+    clones::Target {
+        judged,
+        functions,
+        other_shard: file.other_shard,
+    }
 }
 
 /// Reads the changed files at both sides and measures them. Files left out of judgement
@@ -174,17 +215,28 @@ pub(crate) fn measure_change(
     change: &ChangeSet,
     settings: &Settings,
     limits: ParseLimits,
+    shard: Option<Shard>,
     notices: &mut Vec<Notice>,
 ) -> Result<Vec<MeasuredFile>> {
     let mut planner = Planner::new(repo, change, settings, limits)?;
     let mut jobs = Vec::new();
     for file in &change.files {
+        // A file another shard judges is still read, as that shard reads it, for the functions
+        // it holds: which function continues which (moves across files included) is decided
+        // over the whole change, so every shard finds the same. What it says is that shard's.
+        let judged = Shard::judges(shard, &file.path);
+        let mut elsewhere = Vec::new();
+        let says = if judged { &mut *notices } else { &mut elsewhere };
         let job = if file.status == Status::Deleted {
             planner.deleted(file)?
         } else {
-            planner.changed(file, notices)?
+            planner.changed(file, says)?
         };
-        jobs.extend(job);
+        jobs.extend(job.map(|mut job| {
+            job.other_shard = !judged;
+            job.complexity &= judged;
+            job
+        }));
     }
     drop(planner);
     let results: Vec<(Option<MeasuredFile>, Vec<Notice>)> =
@@ -263,6 +315,8 @@ impl<'a> Planner<'a> {
             head,
             base,
             test_path: self.settings.is_test_path(&file.path),
+            other_shard: false,
+            complexity: needs_complexity(self.settings, &file.path),
         }
     }
 
@@ -439,6 +493,24 @@ fn base_not_analysed(path: &str, problem: &ParseProblem) -> Notice {
     }
 }
 
+/// Whether any rule that applies to `path` (in source or in test code) counts complexity:
+/// without one, a run (coverage alone, say) only finds the functions, for identity.
+fn needs_complexity(settings: &Settings, path: &str) -> bool {
+    [false, true].into_iter().any(|test| {
+        settings.rules_for(path, test).iter().any(|r| {
+            r.enabled
+                && matches!(
+                    r.metric,
+                    Metric::Cognitive
+                        | Metric::Cyclomatic
+                        | Metric::MaxNesting
+                        | Metric::Returns
+                        | Metric::FileCyclomatic
+                )
+        })
+    })
+}
+
 /// What one side of a file measures to.
 #[derive(Default)]
 struct Side {
@@ -449,8 +521,12 @@ struct Side {
     test_regions: LineSet,
 }
 
-fn measure_side(parsed: &lang::ParsedFile) -> Side {
-    let functions = complexity::measure(parsed);
+fn measure_side(parsed: &lang::ParsedFile, counted: bool) -> Side {
+    let functions = if counted {
+        complexity::measure(parsed)
+    } else {
+        complexity::functions(parsed)
+    };
     let shape = identity::shape(parsed, &functions);
     Side {
         comments: shape.comments,
@@ -489,6 +565,8 @@ fn measure_job(job: Job, limits: ParseLimits) -> (Option<MeasuredFile>, Vec<Noti
         head,
         base,
         test_path,
+        other_shard,
+        complexity: counted,
     } = job;
     let mut notices = Vec::new();
     let deleted = head.is_none();
@@ -501,17 +579,19 @@ fn measure_job(job: Job, limits: ParseLimits) -> (Option<MeasuredFile>, Vec<Noti
         match lang::parse(language, head, limits) {
             Ok(parsed) => {
                 notices.extend(syntax_error_notice(&parsed, &file));
-                measure_side(&parsed)
+                measure_side(&parsed, counted)
             }
+            Err(_) if other_shard => return (None, Vec::new()),
             Err(problem) => {
                 notices.push(not_analysed_at_head(&file, language, &problem));
                 return (None, notices);
             }
         }
     };
+    let base_source = if other_shard { base.clone() } else { None };
     let base = base.map(|bytes| match lang::parse(language, bytes, limits) {
         Ok(parsed) => {
-            let side = measure_side(&parsed);
+            let side = measure_side(&parsed, counted);
             (side.functions, side.bodies)
         }
         Err(problem) => {
@@ -524,6 +604,10 @@ fn measure_job(job: Job, limits: ParseLimits) -> (Option<MeasuredFile>, Vec<Noti
         None => (None, Vec::new()),
     };
     crate::suppress::in_comments(&mut suppressions, &head.comments);
+    if other_shard {
+        // The shard that judges the file says what is wrong with it.
+        notices.clear();
+    }
     let mut test_lines = head.test_regions;
     if test_path {
         test_lines.insert_range(1, u32::MAX - 1);
@@ -541,6 +625,8 @@ fn measure_job(job: Job, limits: ParseLimits) -> (Option<MeasuredFile>, Vec<Noti
             test_lines,
             code_lines: head.code_lines,
             deleted,
+            other_shard,
+            base_source: if other_shard { base_source } else { None },
         }),
         notices,
     )

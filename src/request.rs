@@ -68,6 +68,8 @@ pub struct CheckRequest {
     pub limits: ParseLimits,
     pub cache: Cache,
     pub coverage: CoverageRequest,
+    /// The part of the change to judge (`--shard I/N`); none for all of it.
+    pub shard: Option<crate::shard::Shard>,
 }
 
 /// Where the duplication check keeps its token cache.

@@ -1,11 +1,11 @@
 //! What a check concludes: findings, notices and the outcome. Plain data for the reports.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::rules::{Metric, Rule, Scope, Severity};
 
 /// The gate's answer, which maps to the exit code.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Outcome {
     /// Exit 0.
@@ -27,7 +27,7 @@ impl Outcome {
 }
 
 /// How a function relates to its version at base.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Change {
     New,
@@ -58,7 +58,7 @@ impl Change {
 }
 
 /// One rule broken by one function.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Finding {
     pub rule_id: String,
     pub severity: Severity,
@@ -87,7 +87,7 @@ pub struct Finding {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<String>,
     /// The source line the finding points at, for the terminal's code frame.
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_line: Option<String>,
 }
 
@@ -197,7 +197,7 @@ impl Finding {
 }
 
 /// A place a finding points to besides its own line.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Related {
     pub path: String,
     pub start_line: u32,
@@ -212,7 +212,7 @@ pub struct Related {
 }
 
 /// What a condition's value and limit are counted in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Unit {
     Percent,
@@ -233,7 +233,7 @@ impl Unit {
 }
 
 /// A gate condition on the change as a whole.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Condition {
     pub name: String,
     /// The measured value, when there was something to measure.
@@ -246,7 +246,7 @@ pub struct Condition {
     pub detail: String,
     /// A ratio over the change's new lines (duplicated lines, patch coverage): not applied to a
     /// change of only a few (`[gate] min-new-lines`).
-    #[serde(skip)]
+    #[serde(default)]
     pub over_new_lines: bool,
 }
 
@@ -262,7 +262,7 @@ impl Condition {
 
 /// Code the change moved (or renamed) rather than wrote: its base numbers follow it, it is not
 /// a copy, and its lines are not new code.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Move {
     pub from_path: String,
     pub from_function: String,
@@ -276,7 +276,7 @@ pub struct Move {
 
 /// Something the user must know that is not a finding: a file that was skipped, could not be
 /// parsed, or a configuration that changed.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Notice {
     pub path: Option<String>,
     pub level: Severity,
@@ -294,7 +294,7 @@ impl Notice {
 }
 
 /// Counts for the summary line.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Summary {
     pub files_changed: usize,
     pub files_analyzed: usize,
@@ -314,8 +314,10 @@ pub struct Summary {
     pub new_lines: u64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Verdict {
+    /// The debtgate release that wrote it (`merge` combines only reports of its own release).
+    pub version: String,
     pub outcome: Outcome,
     pub base: String,
     pub base_spec: String,
@@ -323,16 +325,24 @@ pub struct Verdict {
     pub head: String,
     pub config_source: Option<String>,
     pub fail_on: Severity,
+    pub policy: crate::config::Policy,
+    /// `[gate] min-new-lines`: ratio conditions are not applied to a smaller change.
+    pub min_new_lines: u32,
+    /// The part of the change this run judged (`--shard`); none for all of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<crate::shard::Shard>,
     pub summary: Summary,
     pub findings: Vec<Finding>,
     pub notices: Vec<Notice>,
     pub conditions: Vec<Condition>,
     pub coverage: Option<CoverageSummary>,
+    /// The duplication counts behind the duplicated-lines condition (none when no
+    /// duplicated-block rule applies).
+    pub duplication: Option<DuplicationCounts>,
     /// Functions the change moved or renamed, body unchanged.
     pub moves: Vec<Move>,
     /// The rules the findings were judged by, as configured: the writers describe them
     /// (SARIF's `tool.driver.rules`).
-    #[serde(skip)]
     pub rules: Vec<crate::rules::Rule>,
     /// Where the writers link to, when the run knows (in GitHub Actions).
     #[serde(skip)]
@@ -405,8 +415,17 @@ fn is_plain_url(url: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"-._~:/%+".contains(&b))
 }
 
+/// What the duplicated-lines condition is computed from: added lines of code in copies, of
+/// all added lines of code where duplication is judged.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DuplicationCounts {
+    pub added_lines: u64,
+    pub duplicated_added_lines: u64,
+    pub files_indexed: usize,
+}
+
 /// The coverage figures a report shows.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CoverageSummary {
     pub reports: Vec<String>,
     pub report_files: usize,

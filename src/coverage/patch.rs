@@ -6,7 +6,7 @@ use super::{FileCoverage, Report};
 use crate::lines::LineSet;
 
 /// One changed file's share of the patch.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FilePatch {
     pub path: String,
     /// Added lines the report lists (executable).
@@ -25,7 +25,7 @@ pub struct FilePatch {
 }
 
 /// The patch: every changed file with executable added lines.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Patch {
     pub files: Vec<FilePatch>,
     pub executable: u64,

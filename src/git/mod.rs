@@ -112,6 +112,19 @@ pub struct ChangeSet {
     pub files: Vec<ChangedFile>,
 }
 
+impl ChangeSet {
+    /// The same change, with only the files whose path `keep` accepts.
+    pub fn only(&self, keep: impl Fn(&str) -> bool) -> ChangeSet {
+        ChangeSet {
+            base_spec: self.base_spec.clone(),
+            base_source: self.base_source.clone(),
+            base: self.base.clone(),
+            head: self.head.clone(),
+            files: self.files.iter().filter(|f| keep(&f.path)).cloned().collect(),
+        }
+    }
+}
+
 impl Repo {
     /// Finds the repository that contains `dir`.
     pub fn discover(dir: &Path) -> Result<Repo> {

@@ -240,8 +240,12 @@ pub(crate) fn verdict() -> Verdict {
         base_spec: "origin/main".into(),
         base_source: "origin/HEAD".into(),
         head: head.into(),
+        version: env!("CARGO_PKG_VERSION").into(),
         config_source: Some("debtgate.toml at base".into()),
         fail_on: Severity::Error,
+        policy: crate::config::Policy::Findings,
+        min_new_lines: 20,
+        shard: None,
         summary,
         findings,
         notices: vec![
@@ -260,6 +264,11 @@ pub(crate) fn verdict() -> Verdict {
         ],
         conditions: conditions(),
         coverage: Some(coverage()),
+        duplication: Some(crate::verdict::DuplicationCounts {
+            added_lines: 128,
+            duplicated_added_lines: 12,
+            files_indexed: 40,
+        }),
         moves: vec![Move {
             from_path: "src/old.rs".into(),
             from_function: "helper".into(),

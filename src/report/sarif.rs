@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde_sarif::sarif::{
     ArtifactLocation, Invocation, Location, Message, MultiformatMessageString, Notification,
     PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor,
-    Result as SarifResult, ResultLevel, Run, Sarif, Suppression, Tool, ToolComponent,
+    Result as SarifResult, ResultLevel, Run, RunAutomationDetails, Sarif, Suppression, Tool, ToolComponent,
 };
 
 use crate::rules::{Rule, Severity};
@@ -55,12 +55,17 @@ pub fn render(verdict: &Verdict) -> String {
         .information_uri("https://github.com/debtgate/debtgate")
         .rules(descriptors)
         .build();
-    let run = Run::builder()
+    let mut run = Run::builder()
         .tool(Tool::builder().driver(driver).build())
         .results(results)
         .invocations(vec![invocation])
         .column_kind(serde_json::Value::from("utf16CodeUnits"))
         .build();
+    // A shard's results are their own category: code scanning then keeps every shard's
+    // alerts, instead of closing one shard's with the next shard's upload.
+    run.automation_details = verdict
+        .shard
+        .map(|shard| RunAutomationDetails::builder().id(shard.category()).build());
     let sarif = Sarif::builder()
         .schema(SCHEMA)
         .version(serde_json::Value::from("2.1.0"))

@@ -237,6 +237,7 @@ fn indexing_reports_progress_through_the_callers_callback() {
         limits: debtgate::lang::ParseLimits::default(),
         cache: Cache::Off,
         coverage: Default::default(),
+        shard: None,
     };
     let events = std::sync::Mutex::new(Vec::new());
     let verdict = debtgate::check::run(&request, &Environment::default(), &|p| {

@@ -10,5 +10,6 @@ mod hostile;
 mod judgement;
 mod probes;
 mod readme;
+mod shards;
 mod support;
 mod trust;

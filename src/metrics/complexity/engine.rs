@@ -300,6 +300,9 @@ pub(crate) fn cognitive<'t>(
     rec: &Record<'_>,
     roots: impl IntoIterator<Item = Node<'t>>,
 ) -> Cognitive {
+    if !rec.metrics {
+        return Cognitive::default();
+    }
     let mut walk = Walk::new(table, rec);
     walk.stack.extend(roots.into_iter().map(|node| Frame {
         node,
@@ -313,6 +316,9 @@ pub(crate) fn cognitive<'t>(
 
 /// Cognitive complexity of a Python `def` with its nested `def`s folded in.
 pub(crate) fn cognitive_of_def(table: &Table, rec: &Record<'_>, def: Node<'_>) -> Cognitive {
+    if !rec.metrics {
+        return Cognitive::default();
+    }
     let mut walk = Walk::new(table, rec);
     walk.names.push(walk.name_of(def));
     walk.push_def_body(def, 0, 0);

@@ -11,8 +11,7 @@ use super::lizard::{self, Spec};
 use super::{named_children, FunctionMetrics, Record};
 use crate::lang::{Language, ParsedFile};
 
-pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
-    let rec = Record::new(&file.source);
+pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
     let mut out = Vec::new();
     // (node, qualified name of the innermost enclosing function, if any)
     let mut stack: Vec<(Node<'_>, Option<usize>)> = vec![(file.tree.root_node(), None)];
@@ -25,11 +24,11 @@ pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
                 let name = node
                     .child_by_field_name("name")
                     .map_or_else(|| "<anonymous>".to_string(), |n| rec.text(n));
-                let qualified = match receiver_type(&rec, node) {
+                let qualified = match receiver_type(rec, node) {
                     Some(ty) => format!("{ty}.{name}"),
                     None => name.clone(),
                 };
-                out.push(function(&rec, node, name, qualified, true));
+                out.push(function(rec, node, name, qualified, true));
                 literal_counts.push(0);
                 inner = Some(out.len() - 1);
             }
@@ -45,7 +44,7 @@ pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
                 // Folded into the enclosing function for cognitive; a package-level literal
                 // has none to fold into and is scored on its own.
                 let own_cognitive = enclosing.is_none();
-                out.push(function(&rec, node, name, qualified, own_cognitive));
+                out.push(function(rec, node, name, qualified, own_cognitive));
                 literal_counts.push(0);
                 inner = Some(out.len() - 1);
             }
@@ -67,7 +66,7 @@ fn function(
     let mut m = rec.new_function(name, qualified, node, node);
     m.params = node.child_by_field_name("parameters").map_or(0, params);
     if let Some(body) = node.child_by_field_name("body") {
-        let (cyclomatic, returns) = lizard::cyclomatic_and_returns(&GO, body);
+        let (cyclomatic, returns) = rec.cyclomatic(|| lizard::cyclomatic_and_returns(&GO, body));
         m.cyclomatic = cyclomatic;
         m.returns = returns;
         let cognitive = engine::cognitive(Table::of(Language::Go), rec, [body]);

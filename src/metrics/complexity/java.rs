@@ -28,8 +28,7 @@ fn is_type(kind: &str) -> bool {
     )
 }
 
-pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
-    let rec = Record::new(&file.source);
+pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
     let mut out = Vec::new();
     let mut scope: Vec<String> = Vec::new();
     let mut stack: Vec<(Node<'_>, usize)> = vec![(file.tree.root_node(), 0)];
@@ -51,10 +50,10 @@ pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
                         .filter(|p| matches!(p.kind(), "formal_parameter" | "spread_parameter"))
                         .count() as u32
                 });
-                let (cyclomatic, returns) = lizard::cyclomatic_and_returns(&JAVA, body);
+                let (cyclomatic, returns) = rec.cyclomatic(|| lizard::cyclomatic_and_returns(&JAVA, body));
                 m.cyclomatic = cyclomatic;
                 m.returns = returns;
-                let cognitive = engine::cognitive(Table::of(Language::Java), &rec, [body]);
+                let cognitive = engine::cognitive(Table::of(Language::Java), rec, [body]);
                 m.cognitive = Some(cognitive.total);
                 m.max_nesting = cognitive.max_nesting;
                 m.increments = cognitive.increments;

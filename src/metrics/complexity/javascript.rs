@@ -28,21 +28,20 @@ struct Hint<'t> {
     head: Option<Node<'t>>,
 }
 
-pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
-    let rec = Record::new(&file.source);
+pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
     let mut out = Vec::new();
     let mut scope: Vec<String> = Vec::new();
     let mut stack: Vec<(Node<'_>, usize, Option<Hint<'_>>)> = vec![(file.tree.root_node(), 0, None)];
     while let Some((node, depth, hint)) = stack.pop() {
         scope.truncate(depth);
         if is_function(node.kind()) {
-            out.push(measure_function(file, &rec, node, hint.as_ref(), &mut scope));
+            out.push(measure_function(file, rec, node, hint.as_ref(), &mut scope));
         } else {
-            scope.extend(scope_name(&rec, node, hint.as_ref()));
+            scope.extend(scope_name(rec, node, hint.as_ref()));
         }
         let depth = scope.len();
         let kids: Vec<_> = named_children(node)
-            .map(|c| (c, depth, child_hint(&rec, node, c, hint.as_ref())))
+            .map(|c| (c, depth, child_hint(rec, node, c, hint.as_ref())))
             .collect();
         stack.extend(kids.into_iter().rev());
     }
@@ -66,7 +65,7 @@ fn measure_function<'t>(
     let head = function_head(node, hint.and_then(|h| h.head));
     let mut m = rec.new_function(name, super::qualified(scope, "."), node, head);
     m.params = params(node);
-    (m.cyclomatic, m.returns) = cyclomatic_and_returns(node);
+    (m.cyclomatic, m.returns) = rec.cyclomatic(|| cyclomatic_and_returns(node));
     let cognitive = engine::cognitive(Table::of(file.language), rec, own_children(node));
     m.cognitive = Some(cognitive.total);
     m.max_nesting = cognitive.max_nesting;

@@ -7,8 +7,7 @@ use super::engine::{self, Deeper, Role, Table, TableSpec};
 use super::{named_children, FunctionMetrics, Record};
 use crate::lang::{Language, ParsedFile};
 
-pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
-    let rec = Record::new(&file.source);
+pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
     let mut out = Vec::new();
     let mut scope: Vec<String> = Vec::new();
     // (node, scope depth, inside a function, decorated with @overload)
@@ -20,16 +19,16 @@ pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
         match node.kind() {
             // A typing `@overload` stub declares the real function below it; it is not one.
             "function_definition" if overload => continue,
-            "decorated_definition" => child_overload = has_overload_decorator(&rec, node),
+            "decorated_definition" => child_overload = has_overload_decorator(rec, node),
             "function_definition" => {
-                let name = field_text(&rec, node, "name");
+                let name = field_text(rec, node, "name");
                 scope.push(name.clone());
                 let mut m = rec.new_function(name, super::qualified(&scope, "."), node, node);
-                m.params = params(&rec, node);
-                let (cyclomatic, returns) = cyclomatic_and_returns(node);
+                m.params = params(rec, node);
+                let (cyclomatic, returns) = rec.cyclomatic(|| cyclomatic_and_returns(node));
                 m.cyclomatic = cyclomatic;
                 m.returns = returns;
-                let cognitive = engine::cognitive_of_def(Table::of(Language::Python), &rec, node);
+                let cognitive = engine::cognitive_of_def(Table::of(Language::Python), rec, node);
                 m.max_nesting = cognitive.max_nesting;
                 if !in_function {
                     m.cognitive = Some(cognitive.total);
@@ -38,7 +37,7 @@ pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
                 out.push(m);
                 child_in_function = true;
             }
-            "class_definition" => scope.push(field_text(&rec, node, "name")),
+            "class_definition" => scope.push(field_text(rec, node, "name")),
             _ => {}
         }
         let depth = scope.len();

@@ -8,8 +8,7 @@ use super::engine::{self, Deeper, Role, Table, TableSpec};
 use super::{children, named_children, operator, FunctionMetrics, Record};
 use crate::lang::{Language, ParsedFile};
 
-pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
-    let rec = Record::new(&file.source);
+pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
     let mut out = Vec::new();
     let mut scope: Vec<String> = Vec::new();
     let mut stack: Vec<(Node<'_>, usize)> = vec![(file.tree.root_node(), 0)];
@@ -26,10 +25,10 @@ pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
                     .filter(|p| matches!(p.kind(), "parameter" | "variadic_parameter"))
                     .count() as u32;
                 if let Some(body) = node.child_by_field_name("body") {
-                    let (cyclomatic, returns) = cyclomatic_and_returns(body);
+                    let (cyclomatic, returns) = rec.cyclomatic(|| cyclomatic_and_returns(body));
                     m.cyclomatic = cyclomatic;
                     m.returns = returns;
-                    let cognitive = engine::cognitive(Table::of(Language::Rust), &rec, [body]);
+                    let cognitive = engine::cognitive(Table::of(Language::Rust), rec, [body]);
                     m.cognitive = Some(cognitive.total);
                     m.max_nesting = cognitive.max_nesting;
                     m.increments = cognitive.increments;
@@ -38,7 +37,7 @@ pub fn measure(file: &ParsedFile) -> Vec<FunctionMetrics> {
                 }
                 out.push(m);
             }
-            "impl_item" => scope.push(impl_name(&rec, node)),
+            "impl_item" => scope.push(impl_name(rec, node)),
             "trait_item" | "mod_item" => {
                 let name = node
                     .child_by_field_name("name")
