@@ -439,6 +439,12 @@ impl<'a> Planner<'a> {
         else {
             return Ok(None);
         };
+        // Where no rule judges functions, the base is read only as where a function may have
+        // moved from: a file the change only adds to keeps every function it had.
+        let only_added = file.status == Status::Modified && file.removed_lines == 0;
+        if only_added && !judges_functions(self.settings, &file.path) {
+            return Ok(None);
+        }
         if let Some(problem) = self.too_large(id) {
             notices.push(base_not_analysed(path, &problem));
             return Ok(None);
@@ -508,6 +514,17 @@ fn needs_complexity(settings: &Settings, path: &str) -> bool {
                         | Metric::FileCyclomatic
                 )
         })
+    })
+}
+
+/// Whether any rule that applies to `path` judges its functions (or the file's complexity),
+/// which needs their base versions.
+fn judges_functions(settings: &Settings, path: &str) -> bool {
+    [false, true].into_iter().any(|test| {
+        settings
+            .rules_for(path, test)
+            .iter()
+            .any(|r| r.enabled && (r.metric.is_function_metric() || r.metric == Metric::FileCyclomatic))
     })
 }
 

@@ -29,6 +29,7 @@ pub fn combine_diff(raw: &[u8], patch: &[u8]) -> Result<Vec<ChangedFile>> {
     for file in &mut files {
         if let Some(section) = by_new.remove(&file.path) {
             file.added = section.added;
+            file.removed_lines = section.removed_lines;
             file.binary = section.binary;
         } else if let Some(section) = by_old.get(&file.path) {
             file.binary = section.binary;
@@ -92,6 +93,7 @@ fn parse_raw(raw: &[u8]) -> Result<Vec<ChangedFile>> {
             old_blob: blob(old_id),
             new_blob: blob(new_id),
             added: LineSet::new(),
+            removed_lines: 0,
             binary: false,
         });
     }
@@ -104,6 +106,7 @@ struct PatchSection {
     old_path: Option<String>,
     new_path: Option<String>,
     added: LineSet,
+    removed_lines: u64,
     binary: bool,
 }
 
@@ -175,6 +178,7 @@ impl PatchSection {
 
     fn read_hunk_header(&mut self, line: &[u8]) -> Result<u64> {
         let (removed, start, count) = parse_hunk_header(line)?;
+        self.removed_lines += u64::from(removed);
         if count > 0 {
             self.added.insert_range(start, start + count - 1);
         }

@@ -84,6 +84,8 @@ pub struct ChangedFile {
     pub new_blob: Option<String>,
     /// Lines added or modified at head (head coordinates).
     pub added: LineSet,
+    /// How many lines of the base the change removes or rewrites.
+    pub removed_lines: u64,
     /// True when git reported the content as binary.
     pub binary: bool,
 }

@@ -330,3 +330,46 @@ fn every_format_gives_the_same_patch_coverage() {
         );
     }
 }
+
+/// Every rule that counts complexity off: what is left is judged as with them on.
+const NO_COMPLEXITY: &str = "[gate]\nmin-new-lines = 1\n[rules.cognitive-complexity]\nenabled = false\n[rules.cyclomatic-complexity]\nenabled = false\n[rules.nesting-depth]\nenabled = false\n[rules.file-complexity]\nenabled = false\n[rules.duplicated-block]\nenabled = false\n";
+
+#[test]
+fn without_complexity_rules_the_rules_left_judge_as_before() {
+    // A 97-line function made 106 lines long by lines added at its end: function length still
+    // needs its base (worsened across the limit, not new), though no complexity is counted.
+    let body: String = (0..95).map(|k| format!("    a += {k}\n")).collect();
+    let longer: String = (0..9).map(|k| format!("    a -= {k}\n")).collect();
+    let base_src = format!("def long(a):\n{body}    return a\n");
+    for config in [
+        NO_COMPLEXITY.to_string(),
+        format!("{NO_COMPLEXITY}[rules.function-length]\nenabled = false\n"),
+    ] {
+        let repo = Repo::new();
+        repo.write("pkg/long.py", &base_src)
+            .write("debtgate.toml", &config);
+        let base = repo.commit("base");
+        repo.write("pkg/long.py", format!("{base_src}{longer}"));
+        let covered: String = (1..=106)
+            .map(|l| format!("DA:{l},{}\n", u32::from(l < 100)))
+            .collect();
+        repo.write("lcov.info", format!("SF:pkg/long.py\n{covered}end_of_record\n"));
+        repo.commit("longer");
+        let (exit, report, err) = check(&repo, &base, &["--coverage", "lcov.info"]);
+        assert_eq!(exit, 1, "{err}{report:#}");
+        let rules: Vec<(&str, &str)> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| (f["rule_id"].as_str().unwrap(), f["change"].as_str().unwrap()))
+            .collect();
+        let length = ("function-length", "worsened");
+        assert_eq!(
+            rules.contains(&length),
+            !config.contains("function-length"),
+            "{report:#}"
+        );
+        assert!(rules.iter().any(|r| r.0 == "uncovered-lines"), "{report:#}");
+        assert_eq!(report["summary"]["new_lines"], 9, "{report:#}");
+    }
+}
