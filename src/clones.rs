@@ -69,12 +69,15 @@ impl Duplication {
 
 /// How the index is built: which files are left out of it, the parse limits, where token
 /// caches live (none: no cache), and where progress goes.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct IndexOptions<'a> {
     pub excludes: &'a GlobSet,
     pub limits: ParseLimits,
     pub cache_dir: Option<&'a Path>,
     pub progress: OnProgress<'a>,
+    /// Tokens of changed blobs the measure stage has made already (by blob id and language),
+    /// with the same normalisation and limits: they are not read and parsed again.
+    pub prepared: HashMap<(String, Language), Option<Tokens>>,
 }
 
 /// A changed file where the change's copies are looked for.
@@ -257,6 +260,16 @@ fn load_tokens(
     for (id, _) in &scope.base_blobs {
         store.forget(id);
     }
+    let mut prepared = index.prepared;
+    for &(id, language) in &wanted {
+        if let Some(tokens) = prepared.remove(&(id.to_string(), language)) {
+            store.insert(id.to_string(), tokens);
+        }
+    }
+    let index = IndexOptions {
+        prepared: HashMap::new(),
+        ..index
+    };
     let hits = tokenize_missing(repo, &mut store, &wanted, normalize, index.limits, index.progress)?;
     store.save(wanted.iter().map(|w| w.0));
     Ok((store, hits))
@@ -538,7 +551,16 @@ fn tokens_of(language: Language, content: Vec<u8>, normalize: bool, limits: Pars
         return None;
     }
     let parsed = lang::parse(language, content, limits).ok()?;
-    Some(tokenize(&parsed, normalize))
+    tokens_of_parsed(&parsed, normalize)
+}
+
+/// The tokens the index holds for a file another stage has parsed already (so that a changed
+/// file is parsed once a run); `None` for generated code, as `tokens_of` says.
+pub fn tokens_of_parsed(parsed: &lang::ParsedFile, normalize: bool) -> Option<Tokens> {
+    if crate::classify::has_generated_marker(&parsed.source) {
+        return None;
+    }
+    Some(tokenize(parsed, normalize))
 }
 
 /// Per-blob tokens on disk: one file per normalisation setting, rewritten (with only the blobs

@@ -14,7 +14,7 @@ use crate::identity::{self, Identity};
 use crate::lang::{self, Language, ParseLimits, ParseProblem};
 use crate::lines::LineSet;
 use crate::metrics::complexity::{self, FunctionMetrics};
-use crate::metrics::duplication::CloneSettings;
+use crate::metrics::duplication::{CloneSettings, Tokens};
 use crate::progress::OnProgress;
 use crate::request::{Cache, CheckRequest};
 use crate::rules::{self, Metric, Severity};
@@ -128,6 +128,7 @@ pub(crate) fn find_duplication(
         limits: request.limits,
         cache_dir: dir.as_deref(),
         progress,
+        prepared: measured.iter().flat_map(|m| m.tokens.iter().cloned()).collect(),
     };
     clones::find(repo, change, &targets, clone_settings, index).map(Some)
 }
@@ -159,6 +160,9 @@ pub struct MeasuredFile {
     /// The file at base, kept for a file of another shard: its functions are measured only
     /// where one of this shard's continues one of them.
     pub base_source: Option<Vec<u8>>,
+    /// The tokens of the file's blobs at head and base, made while they were parsed here,
+    /// for the duplication index (by blob id and the language it indexes them as).
+    pub tokens: Vec<((String, Language), Option<Tokens>)>,
 }
 
 impl MeasuredFile {
@@ -179,6 +183,8 @@ struct Job {
     other_shard: bool,
     /// Whether a rule that applies to the file needs its functions' complexity counted.
     complexity: bool,
+    /// The duplication index will want the file's tokens (with this normalisation).
+    tokens: Option<bool>,
 }
 
 /// Where the copies a changed file adds are looked for: its added lines where the
@@ -317,6 +323,9 @@ impl<'a> Planner<'a> {
             test_path: self.settings.is_test_path(&file.path),
             other_shard: false,
             complexity: needs_complexity(self.settings, &file.path),
+            tokens: rules::of_metric(&self.settings.rules, Metric::DuplicatedTokens)
+                .is_some_and(|r| r.enabled)
+                .then_some(self.settings.duplication.normalize),
         }
     }
 
@@ -584,7 +593,18 @@ fn measure_job(job: Job, limits: ParseLimits) -> (Option<MeasuredFile>, Vec<Noti
         test_path,
         other_shard,
         complexity: counted,
+        tokens: normalize,
     } = job;
+    let mut tokens = Vec::new();
+    // The index's view of a blob: indexed as its path's language, tokens as `clones` makes them.
+    let mut keep_tokens = |parsed: &lang::ParsedFile, blob: &Option<String>, path: Option<&str>| {
+        if let (Some(normalize), Some(id), Some(path)) = (normalize, blob, path) {
+            if Language::detect(path, None) == Some(parsed.language) {
+                let key = (id.clone(), parsed.language);
+                tokens.push((key, clones::tokens_of_parsed(parsed, normalize)));
+            }
+        }
+    };
     let mut notices = Vec::new();
     let deleted = head.is_none();
     let head = head.unwrap_or_default();
@@ -596,6 +616,7 @@ fn measure_job(job: Job, limits: ParseLimits) -> (Option<MeasuredFile>, Vec<Noti
         match lang::parse(language, head, limits) {
             Ok(parsed) => {
                 notices.extend(syntax_error_notice(&parsed, &file));
+                keep_tokens(&parsed, &file.new_blob, Some(&file.path));
                 measure_side(&parsed, counted)
             }
             Err(_) if other_shard => return (None, Vec::new()),
@@ -608,6 +629,7 @@ fn measure_job(job: Job, limits: ParseLimits) -> (Option<MeasuredFile>, Vec<Noti
     let base_source = if other_shard { base.clone() } else { None };
     let base = base.map(|bytes| match lang::parse(language, bytes, limits) {
         Ok(parsed) => {
+            keep_tokens(&parsed, &file.old_blob, file.base_path());
             let side = measure_side(&parsed, counted);
             (side.functions, side.bodies)
         }
@@ -644,6 +666,7 @@ fn measure_job(job: Job, limits: ParseLimits) -> (Option<MeasuredFile>, Vec<Noti
             deleted,
             other_shard,
             base_source: if other_shard { base_source } else { None },
+            tokens,
         }),
         notices,
     )
