@@ -567,10 +567,9 @@ fn metrics(args: MetricsArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) ->
         max_bytes: args.max_file_bytes,
         ..ParseLimits::default()
     };
-    let files = metrics_cmd::measure_paths(&paths, limits)?;
     let mut out = std::io::BufWriter::new(stdout);
     let mut unmeasured = 0;
-    for file in &files {
+    metrics_cmd::measure_paths(&paths, limits, |file| {
         if let Some(problem) = &file.problem {
             unmeasured += 1;
             writeln!(
@@ -582,7 +581,8 @@ fn metrics(args: MetricsArgs, stdout: &mut dyn Write, stderr: &mut dyn Write) ->
         for row in file.rows(args.increments) {
             write_row(&mut out, &row, args.format)?;
         }
-    }
+        Ok(())
+    })?;
     out.flush()?;
     Ok(if unmeasured > 0 {
         Outcome::NotJudged.exit_code()

@@ -42,19 +42,31 @@ pub struct FileMetrics {
 }
 
 /// Finds the source files under `paths` (directories walked with `.gitignore` rules;
-/// files named directly are always read) and measures them in parallel. Sorted by path.
-pub fn measure_paths(paths: &[PathBuf], limits: ParseLimits) -> Result<Vec<FileMetrics>> {
+/// files named directly are always read), measures them in parallel and hands each to `each`
+/// in path order, a batch at a time: memory holds one batch's results, not the whole tree's.
+pub fn measure_paths(
+    paths: &[PathBuf],
+    limits: ParseLimits,
+    mut each: impl FnMut(FileMetrics) -> Result<()>,
+) -> Result<()> {
     let mut files: Vec<(String, Option<Language>)> = Vec::new();
     for root in paths {
         source_files(root, &mut files)?;
     }
     files.sort();
     files.dedup();
-    let measured: Vec<Option<FileMetrics>> = files
-        .par_iter()
-        .map(|(path, language)| measure_file(path, *language, limits))
-        .collect::<Result<_>>()?;
-    Ok(measured.into_iter().flatten().collect())
+    // Enough files per batch to keep every core busy past the slowest file of the batch.
+    const BATCH: usize = 256;
+    for batch in files.chunks(BATCH) {
+        let measured: Vec<Option<FileMetrics>> = batch
+            .par_iter()
+            .map(|(path, language)| measure_file(path, *language, limits))
+            .collect::<Result<_>>()?;
+        for file in measured.into_iter().flatten() {
+            each(file)?;
+        }
+    }
+    Ok(())
 }
 
 /// The source files `root` names: itself when it is a file (its language told from its
