@@ -292,6 +292,8 @@ struct Walk<'a, 't> {
     names: Vec<&'a [u8]>,
     /// Python: nested `def`s that fold in at the same nesting (decorator wrappers).
     flat_defs: Vec<usize>,
+    /// One cursor reset onto each node whose children are pushed, not one made per node.
+    cursor: Option<tree_sitter::TreeCursor<'t>>,
 }
 
 /// Cognitive complexity of a function whose own code is `roots` (in source order).
@@ -336,6 +338,7 @@ impl<'a, 't> Walk<'a, 't> {
             leak: 0,
             names: Vec::new(),
             flat_defs: Vec::new(),
+            cursor: None,
         }
     }
 
@@ -362,9 +365,24 @@ impl<'a, 't> Walk<'a, 't> {
 
     /// Pushes every named child, one deeper where `deeper` says so.
     fn push_children(&mut self, frame: &Frame<'t>, deeper: impl Fn(Node<'t>) -> bool) {
-        for child in named_children(frame.node) {
-            let nesting = frame.nesting + u32::from(deeper(child));
-            self.push(child, nesting, Via::Plain, frame.function);
+        let cursor = self.cursor.get_or_insert_with(|| frame.node.walk());
+        cursor.reset(frame.node);
+        if !cursor.goto_first_child() {
+            return;
+        }
+        loop {
+            let child = cursor.node();
+            if child.is_named() {
+                self.stack.push(Frame {
+                    node: child,
+                    nesting: frame.nesting + u32::from(deeper(child)),
+                    via: Via::Plain,
+                    function: frame.function,
+                });
+            }
+            if !cursor.goto_next_sibling() {
+                return;
+            }
         }
     }
 
