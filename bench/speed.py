@@ -75,41 +75,42 @@ def parse_floor() -> list[str]:
     return out
 
 
-def coverage_only(work: Path) -> list[str]:
+def coverage_repo(repo: Path, source: Path, files: list[Path]) -> None:
     """Django's Python files at base; ten lines added to each at head; LCOV of every line."""
+    shutil.rmtree(repo, ignore_errors=True)
+    shutil.copytree(source, repo / "django")
+    git(repo, "init", "-q", "-b", "main")
+    rules = ["cognitive-complexity", "cyclomatic-complexity", "duplicated-block", "file-complexity",
+             "function-length", "nesting-depth", "parameter-count", "invalid-suppression"]
+    (repo / "debtgate.toml").write_text("".join(f"[rules.{r}]\nenabled = false\n" for r in rules))
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "base")
+    for f in files:
+        with open(repo / "django" / f, "a") as out:
+            out.write("".join(f"\n_bench_{k} = {k}" for k in range(10)) + "\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "head")
+    with open(repo / "coverage.info", "w") as lcov:
+        for f in files:
+            n = sum(1 for _ in open(repo / "django" / f, "rb"))
+            lcov.write(f"SF:django/{f}\n" + "".join(f"DA:{j},{j % 3}\n" for j in range(1, n + 1)) + "end_of_record\n")
+
+
+def coverage_only(work: Path) -> list[str]:
     source = CORPUS / "python" / "Django-5.1.4" / "Django-5.1.4" / "django"
     repo = work / "coverage-repo"
     files = sorted(p.relative_to(source) for p in source.rglob("*.py"))
     if not (repo / ".git").is_dir():
-        shutil.rmtree(repo, ignore_errors=True)
-        shutil.copytree(source, repo / "django")
-        git(repo, "init", "-q", "-b", "main")
-        rules = ["cognitive-complexity", "cyclomatic-complexity", "duplicated-block", "file-complexity",
-                 "function-length", "nesting-depth", "parameter-count", "invalid-suppression"]
-        (repo / "debtgate.toml").write_text("".join(f"[rules.{r}]\nenabled = false\n" for r in rules))
-        git(repo, "add", "-A")
-        git(repo, "commit", "-q", "-m", "base")
-        for f in files:
-            with open(repo / "django" / f, "a") as out:
-                out.write("".join(f"\n_bench_{k} = {k}" for k in range(10)) + "\n")
-        git(repo, "add", "-A")
-        git(repo, "commit", "-q", "-m", "head")
-        with open(repo / "coverage.info", "w") as lcov:
-            for f in files:
-                n = sum(1 for _ in open(repo / "django" / f, "rb"))
-                lcov.write(f"SF:django/{f}\n" + "".join(f"DA:{j},{j % 3}\n" for j in range(1, n + 1)) + "end_of_record\n")
+        coverage_repo(repo, source, files)
     base = git(repo, "rev-parse", "HEAD~1").strip()
-    added = 10 * len(files)
-    out = [f"\n### 2. Coverage only: {len(files):,} Python files, {added:,} added lines, LCOV of every line\n",
+    out = [f"\n### 2. Coverage only: {len(files):,} Python files, {10 * len(files):,} added lines, LCOV of every line\n",
            "| tool | CPU s | peak MB | ratio |", "| --- | ---: | ---: | ---: |"]
     ours, rss = cpu([DEBTGATE, "check", "--base", base, "--coverage", "coverage.info", "--no-cache", "--format", "json"], repo)
-    if DIFF_COVER.exists():
-        theirs, their_rss = cpu([str(DIFF_COVER), "coverage.info", "--compare-branch", base], repo)
-        out.append(f"| debtgate | {ours:.2f} | {rss:.0f} | {ours / theirs:.2f}x |")
-        out.append(f"| diff-cover 11.0.1 | {theirs:.2f} | {their_rss:.0f} | 1 |")
-    else:
-        out.append(f"| debtgate | {ours:.2f} | {rss:.0f} | (no diff-cover at {DIFF_COVER}) |")
-    return out
+    if not DIFF_COVER.exists():
+        return out + [f"| debtgate | {ours:.2f} | {rss:.0f} | (no diff-cover at {DIFF_COVER}) |"]
+    theirs, their_rss = cpu([str(DIFF_COVER), "coverage.info", "--compare-branch", base], repo)
+    return out + [f"| debtgate | {ours:.2f} | {rss:.0f} | {ours / theirs:.2f}x |",
+                  f"| diff-cover 11.0.1 | {theirs:.2f} | {their_rss:.0f} | 1 |"]
 
 
 def duplication() -> list[str]:

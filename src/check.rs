@@ -50,11 +50,6 @@ pub fn run(request: &CheckRequest, env: &Environment, progress: OnProgress<'_>) 
     let mut verdict = judge::judge(&judged, &settings, measurement, notices);
     verdict.shard = request.shard;
     verdict.moves.retain(|m| Shard::judges(request.shard, &m.path));
-    verdict.links = crate::verdict::Links::new(
-        env.github_server_url.as_deref(),
-        env.github_repository.as_deref(),
-        &verdict.head,
-        env.docs_url.as_deref(),
-    );
+    verdict.links = env.links(&verdict.head);
     Ok(verdict)
 }

@@ -351,22 +351,25 @@ fn repository_path(path: &std::path::Path, root: Option<&std::path::Path>) -> St
 
 fn check(args: CheckArgs, stdout: &mut dyn Write) -> Result<i32> {
     crate::git::set_deadline(std::time::Duration::from_secs(args.git_timeout));
-    match check::run(&args.request(), &Environment::from_process(), &show_progress) {
-        Ok(verdict) => write_reports(&args.report, &verdict, stdout),
-        Err(e) => {
-            // The places a CI step reads say why too, not only standard error.
-            write_not_judged(&args.report, &format!("{e:#}"), stdout)?;
-            Err(e)
-        }
-    }
+    let verdict = check::run(&args.request(), &Environment::from_process(), &show_progress);
+    report_or_say_why(&args.report, verdict, stdout)
 }
 
 fn merge(args: MergeArgs, stdout: &mut dyn Write) -> Result<i32> {
-    let merged = merge_reports(&args.reports);
-    match merged {
-        Ok(verdict) => write_reports(&args.report, &verdict, stdout),
+    report_or_say_why(&args.report, merge_reports(&args.reports), stdout)
+}
+
+/// Writes the verdict, or, when there is none, says why where the reports would have gone
+/// (the places a CI step reads, not only standard error).
+fn report_or_say_why(
+    args: &ReportArgs,
+    verdict: Result<crate::verdict::Verdict>,
+    stdout: &mut dyn Write,
+) -> Result<i32> {
+    match verdict {
+        Ok(verdict) => write_reports(args, &verdict, stdout),
         Err(e) => {
-            write_not_judged(&args.report, &format!("{e:#}"), stdout)?;
+            write_not_judged(args, &format!("{e:#}"), stdout)?;
             Err(e)
         }
     }
@@ -380,13 +383,7 @@ fn merge_reports(paths: &[PathBuf]) -> Result<crate::verdict::Verdict> {
         reports.push(crate::merge::read(&name, &text)?);
     }
     let mut verdict = crate::merge::merge(reports)?;
-    let env = Environment::from_process();
-    verdict.links = crate::verdict::Links::new(
-        env.github_server_url.as_deref(),
-        env.github_repository.as_deref(),
-        &verdict.head,
-        env.docs_url.as_deref(),
-    );
+    verdict.links = Environment::from_process().links(&verdict.head);
     Ok(verdict)
 }
 

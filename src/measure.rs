@@ -511,29 +511,33 @@ fn base_not_analysed(path: &str, problem: &ParseProblem) -> Notice {
 /// Whether any rule that applies to `path` (in source or in test code) counts complexity:
 /// without one, a run (coverage alone, say) only finds the functions, for identity.
 fn needs_complexity(settings: &Settings, path: &str) -> bool {
-    [false, true].into_iter().any(|test| {
-        settings.rules_for(path, test).iter().any(|r| {
-            r.enabled
-                && matches!(
-                    r.metric,
-                    Metric::Cognitive
-                        | Metric::Cyclomatic
-                        | Metric::MaxNesting
-                        | Metric::Returns
-                        | Metric::FileCyclomatic
-                )
-        })
+    any_rule(settings, path, |metric| {
+        matches!(
+            metric,
+            Metric::Cognitive
+                | Metric::Cyclomatic
+                | Metric::MaxNesting
+                | Metric::Returns
+                | Metric::FileCyclomatic
+        )
     })
 }
 
 /// Whether any rule that applies to `path` judges its functions (or the file's complexity),
 /// which needs their base versions.
 fn judges_functions(settings: &Settings, path: &str) -> bool {
+    any_rule(settings, path, |metric| {
+        metric.is_function_metric() || metric == Metric::FileCyclomatic
+    })
+}
+
+/// Whether a rule over a metric `wanted` accepts is on for `path`, in source or in test code.
+fn any_rule(settings: &Settings, path: &str, wanted: impl Fn(Metric) -> bool) -> bool {
     [false, true].into_iter().any(|test| {
         settings
             .rules_for(path, test)
             .iter()
-            .any(|r| r.enabled && (r.metric.is_function_metric() || r.metric == Metric::FileCyclomatic))
+            .any(|r| r.enabled && wanted(r.metric))
     })
 }
 
@@ -584,6 +588,55 @@ fn not_analysed_at_head(file: &ChangedFile, language: Language, problem: &ParseP
     }
 }
 
+/// One job's measuring: what it says, and the tokens it makes for the duplication index.
+struct Measuring<'j> {
+    file: &'j ChangedFile,
+    language: Language,
+    limits: ParseLimits,
+    counted: bool,
+    normalize: Option<bool>,
+    tokens: Vec<((String, Language), Option<Tokens>)>,
+    notices: Vec<Notice>,
+}
+
+impl Measuring<'_> {
+    /// Keeps a parsed blob's tokens as the index makes them (indexed as its path's language).
+    fn keep_tokens(&mut self, parsed: &lang::ParsedFile, blob: Option<&String>, path: Option<&str>) {
+        if let (Some(normalize), Some(id), Some(path)) = (self.normalize, blob, path) {
+            if Language::detect(path, None) == Some(parsed.language) {
+                let key = (id.clone(), parsed.language);
+                self.tokens
+                    .push((key, clones::tokens_of_parsed(parsed, normalize)));
+            }
+        }
+    }
+
+    /// The head side; `Err` with the reason when it cannot be parsed.
+    fn head(&mut self, bytes: Vec<u8>) -> Result<Side, ParseProblem> {
+        let parsed = lang::parse(self.language, bytes, self.limits)?;
+        self.notices.extend(syntax_error_notice(&parsed, self.file));
+        self.keep_tokens(&parsed, self.file.new_blob.as_ref(), Some(&self.file.path));
+        Ok(measure_side(&parsed, self.counted))
+    }
+
+    /// The base side's functions and bodies; none (and a warning) when it cannot be parsed.
+    fn base(&mut self, bytes: Vec<u8>) -> (Vec<FunctionMetrics>, Vec<identity::Body>) {
+        match lang::parse(self.language, bytes, self.limits) {
+            Ok(parsed) => {
+                self.keep_tokens(&parsed, self.file.old_blob.as_ref(), self.file.base_path());
+                let side = measure_side(&parsed, self.counted);
+                (side.functions, side.bodies)
+            }
+            Err(problem) => {
+                let path = self.file.base_path();
+                self.notices
+                    .extend(path.map(|path| base_not_analysed(path, &problem)));
+                (Vec::new(), Vec::new())
+            }
+        }
+    }
+}
+
 fn measure_job(job: Job, limits: ParseLimits) -> (Option<MeasuredFile>, Vec<Notice>) {
     let Job {
         file,
@@ -592,84 +645,63 @@ fn measure_job(job: Job, limits: ParseLimits) -> (Option<MeasuredFile>, Vec<Noti
         base,
         test_path,
         other_shard,
-        complexity: counted,
-        tokens: normalize,
+        complexity,
+        tokens,
     } = job;
-    let mut tokens = Vec::new();
-    // The index's view of a blob: indexed as its path's language, tokens as `clones` makes them.
-    let mut keep_tokens = |parsed: &lang::ParsedFile, blob: &Option<String>, path: Option<&str>| {
-        if let (Some(normalize), Some(id), Some(path)) = (normalize, blob, path) {
-            if Language::detect(path, None) == Some(parsed.language) {
-                let key = (id.clone(), parsed.language);
-                tokens.push((key, clones::tokens_of_parsed(parsed, normalize)));
-            }
-        }
+    let mut measuring = Measuring {
+        file: &file,
+        language,
+        limits,
+        counted: complexity,
+        normalize: tokens,
+        tokens: Vec::new(),
+        notices: Vec::new(),
     };
-    let mut notices = Vec::new();
     let deleted = head.is_none();
     let head = head.unwrap_or_default();
     let mut suppressions = crate::suppress::scan(&head);
     let head_source: std::sync::Arc<[u8]> = head.as_slice().into();
-    let head = if deleted {
-        Side::default()
-    } else {
-        match lang::parse(language, head, limits) {
-            Ok(parsed) => {
-                notices.extend(syntax_error_notice(&parsed, &file));
-                keep_tokens(&parsed, &file.new_blob, Some(&file.path));
-                measure_side(&parsed, counted)
-            }
+    let head = match deleted {
+        true => Side::default(),
+        false => match measuring.head(head) {
+            Ok(side) => side,
+            // The shard that judges the file says what is wrong with it.
             Err(_) if other_shard => return (None, Vec::new()),
             Err(problem) => {
+                let mut notices = measuring.notices;
                 notices.push(not_analysed_at_head(&file, language, &problem));
                 return (None, notices);
             }
-        }
+        },
     };
     let base_source = if other_shard { base.clone() } else { None };
-    let base = base.map(|bytes| match lang::parse(language, bytes, limits) {
-        Ok(parsed) => {
-            keep_tokens(&parsed, &file.old_blob, file.base_path());
-            let side = measure_side(&parsed, counted);
-            (side.functions, side.bodies)
-        }
-        Err(problem) => {
-            notices.extend(file.base_path().map(|path| base_not_analysed(path, &problem)));
-            (Vec::new(), Vec::new())
-        }
-    });
-    let (base, base_bodies) = match base {
+    let (base, base_bodies) = match base.map(|bytes| measuring.base(bytes)) {
         Some((functions, bodies)) => (Some(functions), bodies),
         None => (None, Vec::new()),
     };
+    let Measuring { tokens, notices, .. } = measuring;
     crate::suppress::in_comments(&mut suppressions, &head.comments);
-    if other_shard {
-        // The shard that judges the file says what is wrong with it.
-        notices.clear();
-    }
     let mut test_lines = head.test_regions;
     if test_path {
         test_lines.insert_range(1, u32::MAX - 1);
     }
-    (
-        Some(MeasuredFile {
-            file,
-            language,
-            head: head.functions,
-            base,
-            head_bodies: head.bodies,
-            base_bodies,
-            suppressions,
-            head_source,
-            test_lines,
-            code_lines: head.code_lines,
-            deleted,
-            other_shard,
-            base_source: if other_shard { base_source } else { None },
-            tokens,
-        }),
-        notices,
-    )
+    let measured = MeasuredFile {
+        file,
+        language,
+        head: head.functions,
+        base,
+        head_bodies: head.bodies,
+        base_bodies,
+        suppressions,
+        head_source,
+        test_lines,
+        code_lines: head.code_lines,
+        deleted,
+        other_shard,
+        base_source,
+        tokens,
+    };
+    (Some(measured), if other_shard { Vec::new() } else { notices })
 }
 
 /// Says where a head file does not parse. An error on a line the change added blocks the

@@ -51,6 +51,16 @@ impl Environment {
             }),
         }
     }
+
+    /// Where the reports of the commit `head` link to, from what the environment says.
+    pub fn links(&self, head: &str) -> crate::verdict::Links {
+        crate::verdict::Links::new(
+            self.github_server_url.as_deref(),
+            self.github_repository.as_deref(),
+            head,
+            self.docs_url.as_deref(),
+        )
+    }
 }
 
 fn non_empty_var(name: &str) -> Option<String> {
