@@ -66,29 +66,58 @@ def replace_tree(repo: Path, src: Path) -> None:
         shutil.move(str(item), repo / item.name)
 
 
+def commit_release(repo: Path, work: Path, name: str, version: str, side: str) -> str:
+    """Commits the released sdist of `name` `version` as the repository's tree; its id."""
+    unpack(sdist(name, version), work / f"{side}-src")
+    replace_tree(repo, work / f"{side}-src")
+    run(["git", "add", "-A"], repo)
+    run(["git", "commit", "-q", "-m", f"{name} {version}"], repo)
+    return run(["git", "rev-parse", "HEAD"], repo).stdout.strip()
+
+
+def run_tests(repo: Path, work: Path, name: str, tests: list[str]) -> str:
+    """The head's own test suite under coverage.py; writes its XML, JSON and LCOV reports
+    beside the repository. Returns pytest's last line."""
+    tests_run = run([str(VENV / "coverage"), "run", "--branch", "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests], repo, check=False)
+    for kind, out in (("xml", "coverage.xml"), ("json", "coverage.json"), ("lcov", "coverage.lcov")):
+        run([str(VENV / "coverage"), kind, "-o", out], repo)
+    for f in ("coverage.xml", "coverage.json", "coverage.lcov", ".coverage"):
+        (repo / f).rename(work / f"{name}-{f.lstrip('.')}")
+    return (tests_run.stdout.strip().splitlines() or ["?"])[-1]
+
+
+def compare_report(report: str, out: subprocess.CompletedProcess, anchor: dict) -> list[str]:
+    """One report's rows: debtgate's figures per file beside diff-cover's."""
+    if out.returncode not in (0, 1):
+        return [f"| {report} | debtgate could not judge: {out.stderr.strip()[:200]} |"]
+    mine = {f["path"]: f for f in json.loads(out.stdout)["coverage"]["patch"]["files"]}
+    rows = []
+    for path, stats in sorted(anchor.get("src_stats", {}).items()):
+        theirs = (len(stats["covered_lines"]), len(stats["covered_lines"]) + len(stats["violation_lines"]))
+        m = mine.get(path)
+        ours = (m["covered"], m["executable"]) if m else (0, 0)
+        rows.append(f"| {report} | {path} | {theirs[0]} / {theirs[1]} | {ours[0]} / {ours[1]} | {'yes' if ours == theirs else 'NO'} |")
+    return rows + extra_rows(report, mine, anchor)
+
+
+def extra_rows(report: str, mine: dict, anchor: dict) -> list[str]:
+    """Files debtgate judges that diff-cover's report leaves out, and why."""
+    rows = []
+    for p in (p for p in mine if p not in anchor.get("src_stats", {}) and mine[p]["executable"] > 0):
+        m = mine[p]
+        why = "a module the report does not know, in a measured directory" if m["unmeasured_module"] else "?"
+        rows.append(f"| {report} | {p} | (not in diff-cover's report) | {m['covered']} / {m['executable']} | differs on purpose: {why} |")
+    return rows
+
+
 def real_case(name: str, old: str, new: str, tests: list[str], work: Path) -> list[str]:
     repo = work / f"{name}-repo"
     shutil.rmtree(repo, ignore_errors=True)
     repo.mkdir(parents=True)
     run(["git", "init", "-q", "-b", "main"], repo)
-    unpack(sdist(name, old), work / "base-src")
-    replace_tree(repo, work / "base-src")
-    run(["git", "add", "-A"], repo)
-    run(["git", "commit", "-q", "-m", f"{name} {old}"], repo)
-    base = run(["git", "rev-parse", "HEAD"], repo).stdout.strip()
-    unpack(sdist(name, new), work / "head-src")
-    replace_tree(repo, work / "head-src")
-    run(["git", "add", "-A"], repo)
-    run(["git", "commit", "-q", "-m", f"{name} {new}"], repo)
-
-    # The head's own test suite, under coverage.py, from the head's tree.
-    tests_run = run([str(VENV / "coverage"), "run", "--branch", "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests], repo, check=False)
-    summary = (tests_run.stdout.strip().splitlines() or ["?"])[-1]
-    for kind, out in (("xml", "coverage.xml"), ("json", "coverage.json"), ("lcov", "coverage.lcov")):
-        run([str(VENV / "coverage"), kind, "-o", out], repo)
-    for f in ("coverage.xml", "coverage.json", "coverage.lcov", ".coverage"):
-        (repo / f).rename(work / f"{name}-{f.lstrip('.')}")
-
+    base = commit_release(repo, work, name, old, "base")
+    commit_release(repo, work, name, new, "head")
+    summary = run_tests(repo, work, name, tests)
     dc = run([str(VENV / "diff-cover"), str(work / f"{name}-coverage.xml"), "--compare-branch", base, "--format", f"json:{work / 'dc.json'}"], repo, check=False)
     anchor = json.loads((work / "dc.json").read_text())
     lines = [f"\n### {name} {old} → {new} (pytest: {summary})\n"]
@@ -96,97 +125,99 @@ def real_case(name: str, old: str, new: str, tests: list[str], work: Path) -> li
     lines.append("| --- | --- | ---: | ---: | --- |")
     for report in ("coverage.xml", "coverage.json", "coverage.lcov"):
         out = run([DEBTGATE, "check", "--base", base, "--coverage", str(work / f"{name}-{report}"), "--format", "json", "--no-cache"], repo, check=False)
-        if out.returncode not in (0, 1):
-            lines.append(f"| {report} | debtgate could not judge: {out.stderr.strip()[:200]} |")
-            continue
-        mine = {f["path"]: f for f in json.loads(out.stdout)["coverage"]["patch"]["files"]}
-        for path, stats in sorted(anchor.get("src_stats", {}).items()):
-            theirs_total = len(stats["covered_lines"]) + len(stats["violation_lines"])
-            theirs = (len(stats["covered_lines"]), theirs_total)
-            m = mine.get(path)
-            ours = (m["covered"], m["executable"]) if m else (0, 0)
-            lines.append(f"| {report} | {path} | {theirs[0]} / {theirs[1]} | {ours[0]} / {ours[1]} | {'yes' if ours == theirs else 'NO'} |")
-        extra = [p for p in mine if p not in anchor.get("src_stats", {}) and mine[p]["executable"] > 0]
-        for p in extra:
-            m = mine[p]
-            why = "a module the report does not know, in a measured directory" if m["unmeasured_module"] else "?"
-            lines.append(f"| {report} | {p} | (not in diff-cover's report) | {m['covered']} / {m['executable']} | differs on purpose: {why} |")
+        lines += compare_report(report, out, anchor)
     lines.append(f"\ndiff-cover total: {anchor.get('total_percent_covered')} % of {anchor.get('total_num_lines')} lines ({dc.returncode=})")
     return lines
+
+
+FILES, PER_FILE, ADDED_PER_FILE = 5000, 100, 10
+
+
+def scale_repo(repo: Path) -> str:
+    """5,000 C files (read by no parser: the figure is the coverage path), ten lines appended
+    to each at head; the base commit."""
+    shutil.rmtree(repo, ignore_errors=True)
+    repo.mkdir(parents=True)
+    run(["git", "init", "-q", "-b", "main"], repo)
+    (repo / "debtgate.toml").write_text("[rules.duplicated-block]\nenabled = false\n")
+    for i in range(FILES):
+        d = repo / f"src/m{i // 100:02d}"
+        d.mkdir(parents=True, exist_ok=True)
+        (d / f"f{i:04d}.c").write_text("".join(f"int v{j} = {j};\n" for j in range(PER_FILE - ADDED_PER_FILE)))
+    run(["git", "add", "-A"], repo)
+    run(["git", "commit", "-q", "-m", "base"], repo)
+    base = run(["git", "rev-parse", "HEAD"], repo).stdout.strip()
+    for i in range(FILES):
+        with (repo / f"src/m{i // 100:02d}/f{i:04d}.c").open("a") as f:
+            f.write("".join(f"int w{j} = {j};\n" for j in range(ADDED_PER_FILE)))
+    run(["git", "add", "-A"], repo)
+    run(["git", "commit", "-q", "-m", "head"], repo)
+    run(["git", "repack", "-adq"], repo)
+    return base
+
+
+def write_lcov(path: Path, prefix: str, lines_per_file: int = PER_FILE) -> None:
+    with path.open("w") as out:
+        for i in range(FILES):
+            out.write(f"SF:{prefix}src/m{i // 100:02d}/f{i:04d}.c\n")
+            out.write("".join(f"DA:{j},{(i + j) % 3}\n" for j in range(1, lines_per_file + 1)))
+            out.write("end_of_record\n")
+
+
+def debtgate_row(label: str, repo: Path, base: str, report_path: Path, runs: int = 1) -> str:
+    timings = [timed([DEBTGATE, "check", "--base", base, "--coverage", str(report_path), "--format", "json", "--no-cache"], repo) for _ in range(runs)]
+    r = json.loads(timings[-1][0].stdout)["coverage"]
+    mapped = f" ({r['mapped_files']}/{r['report_files']} files mapped)" if label else ""
+    wall, rss = min(t[1] for t in timings), max(t[2] for t in timings)
+    return f"| debtgate{label} | {r['patch']['covered']} / {r['patch']['executable']} = {r['patch_percent']:.4f} %{mapped} | {wall:.2f} s | {rss:.0f} MB |"
+
+
+def diff_cover_row(label: str, repo: Path, base: str, report_path: Path, work: Path) -> str:
+    dc_json = work / "dc-scale.json"
+    dc_json.unlink(missing_ok=True)
+    p, wall, rss = timed([str(VENV / "diff-cover"), str(report_path), "--compare-branch", base, "--format", f"json:{dc_json}"], repo)
+    if not dc_json.exists():
+        return f"| diff-cover 11.0.1{label} | failed: {p.stderr.strip()[-200:]} | {wall:.2f} s | {rss:.0f} MB |"
+    dc = json.loads(dc_json.read_text())
+    covered = sum(len(s["covered_lines"]) for s in dc["src_stats"].values())
+    return f"| diff-cover 11.0.1{label} | {covered} / {dc['total_num_lines']} = {dc['total_percent_covered']} % (exit {p.returncode}) | {wall:.2f} s | {rss:.0f} MB |"
+
+
+def huge_row(repo: Path, base: str, work: Path) -> str:
+    """A 1 GB LCOV: every file listed with 20,000 lines. Memory must not follow the size."""
+    huge = work / "huge.info"
+    with huge.open("w") as out:
+        for i in range(FILES):
+            out.write(f"SF:src/m{i // 100:02d}/f{i:04d}.c\n")
+            out.write("".join(f"DA:{j},{j % 2}\n" for j in range(1, 20001)))
+            out.write("end_of_record\n")
+    p, wall, rss = timed([DEBTGATE, "check", "--base", base, "--coverage", str(huge), "--format", "json", "--no-cache"], repo)
+    r = json.loads(p.stdout)["coverage"]
+    size = huge.stat().st_size
+    huge.unlink()
+    return f"| debtgate, {size / 1e9:.2f} GB LCOV ({FILES * 20000:,} lines) | {r['patch_percent']:.4f} % | {wall:.2f} s | {rss:.0f} MB |"
 
 
 def scale(work: Path) -> list[str]:
     """5,000 files, a 500,000-line LCOV, a change adding 50,000 lines."""
     repo = work / "scale-repo"
-    shutil.rmtree(repo, ignore_errors=True)
-    repo.mkdir(parents=True)
-    run(["git", "init", "-q", "-b", "main"], repo)
-    files, per_file, added_per_file = 5000, 100, 10
-    (repo / "debtgate.toml").write_text("[rules.duplicated-block]\nenabled = false\n")
-    for i in range(files):
-        d = repo / f"src/m{i // 100:02d}"
-        d.mkdir(parents=True, exist_ok=True)
-        (d / f"f{i:04d}.c").write_text("".join(f"int v{j} = {j};\n" for j in range(per_file - added_per_file)))
-    run(["git", "add", "-A"], repo)
-    run(["git", "commit", "-q", "-m", "base"], repo)
-    base = run(["git", "rev-parse", "HEAD"], repo).stdout.strip()
-    for i in range(files):
-        p = repo / f"src/m{i // 100:02d}/f{i:04d}.c"
-        with p.open("a") as f:
-            f.write("".join(f"int w{j} = {j};\n" for j in range(added_per_file)))
-    run(["git", "add", "-A"], repo)
-    run(["git", "commit", "-q", "-m", "head"], repo)
-    run(["git", "repack", "-adq"], repo)
-    def write_lcov(path: Path, prefix: str) -> None:
-        with path.open("w") as out:
-            for i in range(files):
-                out.write(f"SF:{prefix}src/m{i // 100:02d}/f{i:04d}.c\n")
-                for j in range(1, per_file + 1):
-                    out.write(f"DA:{j},{(i + j) % 3}\n")
-                out.write("end_of_record\n")
-
+    base = scale_repo(repo)
     lcov = work / "scale.info"
     write_lcov(lcov, "")
     # The same report as a CI machine writes it: absolute paths of another checkout.
     elsewhere = work / "scale-elsewhere.info"
     write_lcov(elsewhere, "/build/agent/")
     size = lcov.stat().st_size
-
-
-    ours = [timed([DEBTGATE, "check", "--base", base, "--coverage", str(lcov), "--format", "json", "--no-cache"], repo) for _ in range(3)]
-    p = ours[-1][0]
-    report = json.loads(p.stdout)
-    patch = report["coverage"]["patch"]
-    lines = [f"\n### Scale: {files:,} files, LCOV of {files * per_file:,} lines ({size / 1e6:.1f} MB), change adding {files * added_per_file:,} lines\n"]
+    lines = [f"\n### Scale: {FILES:,} files, LCOV of {FILES * PER_FILE:,} lines ({size / 1e6:.1f} MB), change adding {FILES * ADDED_PER_FILE:,} lines\n"]
     lines.append("| tool | patch coverage | wall | peak memory |")
     lines.append("| --- | ---: | ---: | ---: |")
-    lines.append(f"| debtgate | {patch['covered']} / {patch['executable']} = {report['coverage']['patch_percent']:.4f} % | {min(o[1] for o in ours):.2f} s | {max(o[2] for o in ours):.0f} MB |")
-    for label, report_path in (("", lcov), (", report paths from another machine", elsewhere)):
-        if report_path is elsewhere:
-            p, wall, rss = timed([DEBTGATE, "check", "--base", base, "--coverage", str(report_path), "--format", "json", "--no-cache"], repo)
-            r = json.loads(p.stdout)["coverage"]
-            lines.append(f"| debtgate{label} | {r['patch']['covered']} / {r['patch']['executable']} = {r['patch_percent']:.4f} % ({r['mapped_files']}/{r['report_files']} files mapped) | {wall:.2f} s | {rss:.0f} MB |")
-        dc_json = work / "dc-scale.json"
-        dc_json.unlink(missing_ok=True)
-        p, wall, rss = timed([str(VENV / "diff-cover"), str(report_path), "--compare-branch", base, "--format", f"json:{dc_json}"], repo)
-        if dc_json.exists():
-            dc = json.loads(dc_json.read_text())
-            covered = sum(len(s["covered_lines"]) for s in dc["src_stats"].values())
-            lines.append(f"| diff-cover 11.0.1{label} | {covered} / {dc['total_num_lines']} = {dc['total_percent_covered']} % (exit {p.returncode}) | {wall:.2f} s | {rss:.0f} MB |")
-        else:
-            lines.append(f"| diff-cover 11.0.1{label} | failed: {p.stderr.strip()[-200:]} | {wall:.2f} s | {rss:.0f} MB |")
+    lines.append(debtgate_row("", repo, base, lcov, runs=3))
+    lines.append(diff_cover_row("", repo, base, lcov, work))
+    label = ", report paths from another machine"
+    lines.append(debtgate_row(label, repo, base, elsewhere))
+    lines.append(diff_cover_row(label, repo, base, elsewhere, work))
     if os.environ.get("DEBTGATE_BENCH_HUGE"):
-        # A 1 GB LCOV: every file listed with 20,000 lines. Memory must not follow the size.
-        huge = work / "huge.info"
-        with huge.open("w") as out:
-            for i in range(files):
-                out.write(f"SF:src/m{i // 100:02d}/f{i:04d}.c\n")
-                out.write("".join(f"DA:{j},{j % 2}\n" for j in range(1, 20001)))
-                out.write("end_of_record\n")
-        p, wall, rss = timed([DEBTGATE, "check", "--base", base, "--coverage", str(huge), "--format", "json", "--no-cache"], repo)
-        r = json.loads(p.stdout)["coverage"]
-        lines.append(f"| debtgate, {huge.stat().st_size / 1e9:.2f} GB LCOV ({files * 20000:,} lines) | {r['patch_percent']:.4f} % | {wall:.2f} s | {rss:.0f} MB |")
-        huge.unlink()
+        lines.append(huge_row(repo, base, work))
     return lines
 
 

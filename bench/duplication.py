@@ -43,25 +43,28 @@ def candidates(root: Path, rng: random.Random) -> list[tuple[str, str]]:
     found = []
     for path in sorted(root.rglob("*.py")):
         rel = path.relative_to(root).as_posix()
-        if "/tests/" in f"/{rel}" or rel.startswith("tests/"):
-            continue
-        text = path.read_text(errors="replace")
-        try:
-            tree = ast.parse(text)
-        except SyntaxError:
-            continue
-        lines = text.splitlines()
-        for node in ast.walk(tree):
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and not node.decorator_list:
-                length = node.end_lineno - node.lineno + 1
-                if 10 <= length <= 40:
-                    body = textwrap.dedent("\n".join(lines[node.lineno - 1 : node.end_lineno])) + "\n"
-                    # A clone is 50 tokens or more (METRICS.md); a docstring-heavy function of
-                    # 10 lines may hold fewer, and would not be a clone to find.
-                    if code_tokens(body) >= 60:
-                        found.append((rel, body))
+        if "/tests/" not in f"/{rel}":
+            found += [(rel, body) for body in clone_sized_functions(path.read_text(errors="replace"))]
     rng.shuffle(found)
     return found
+
+
+def clone_sized_functions(text: str) -> list[str]:
+    """The undecorated functions of 10-40 lines holding 60 tokens or more: a clone is 50
+    tokens or more (METRICS.md), and a docstring-heavy function of 10 lines may hold fewer."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return []
+    lines = text.splitlines()
+    bodies = (
+        textwrap.dedent("\n".join(lines[node.lineno - 1 : node.end_lineno])) + "\n"
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and not node.decorator_list
+        and 10 <= node.end_lineno - node.lineno + 1 <= 40
+    )
+    return [body for body in bodies if code_tokens(body) >= 60]
 
 
 def code_tokens(source: str) -> int:
@@ -75,20 +78,21 @@ def code_tokens(source: str) -> int:
 
 def rename(source: str, salt: str) -> str | None:
     """Type-2: every identifier renamed, every number and plain string changed."""
-    out = []
     try:
-        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
-            kind, text = tok.type, tok.string
-            if kind == tokenize.NAME and not keyword.iskeyword(text) and text not in BUILTINS:
-                text = f"{text}_{salt}"
-            elif kind == tokenize.NUMBER:
-                text = "7" if text != "7" else "8"
-            elif kind == tokenize.STRING and text[:1] in "'\"" and "\n" not in text:
-                text = repr(f"changed {salt}")
-            out.append((kind, text))
-        return tokenize.untokenize(out)
+        tokens = tokenize.generate_tokens(io.StringIO(source).readline)
+        return tokenize.untokenize([(t.type, renamed(t.type, t.string, salt)) for t in tokens])
     except (tokenize.TokenError, IndentationError, SyntaxError):
         return None
+
+
+def renamed(kind: int, text: str, salt: str) -> str:
+    if kind == tokenize.NAME and not keyword.iskeyword(text) and text not in BUILTINS:
+        return f"{text}_{salt}"
+    if kind == tokenize.NUMBER:
+        return "7" if text != "7" else "8"
+    if kind == tokenize.STRING and text[:1] in "'\"" and "\n" not in text:
+        return repr(f"changed {salt}")
+    return text
 
 
 def insert_statement(source: str) -> str | None:
@@ -160,22 +164,85 @@ def overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] <= b[1] and b[0] <= a[1]
 
 
-def score(name: str, regions: list[tuple[str, int, int]], planted, added_paths: set[str], wall: str, rss: float):
-    """regions: (path, start, end) of every reported copy (either side, for jscpd)."""
-    recall = {}
+def found(regions: list[tuple[str, int, int]], clone) -> bool:
+    """Whether a reported region overlaps the planted clone."""
+    return any(r[0] == clone[0] and overlaps((r[1], r[2]), (clone[1], clone[2])) for r in regions)
+
+
+def recall_cells(regions: list[tuple[str, int, int]], planted) -> str:
+    """Each clone type's recall, as the table's cells."""
+    cells = []
     for kind in ("type-1", "type-2", "type-3"):
         mine = [p for p in planted if p[3] == kind]
-        hit = sum(1 for p in mine if any(r[0] == p[0] and overlaps((r[1], r[2]), (p[1], p[2])) for r in regions))
-        recall[kind] = (hit, len(mine))
-    in_planted = [r for r in regions if r[0] in added_paths]
-    unmatched = [r for r in in_planted if not any(r[0] == p[0] and overlaps((r[1], r[2]), (p[1], p[2])) for p in planted)]
+        hit = sum(1 for p in mine if found(regions, p))
+        cells.append(f"{hit}/{len(mine)} = {100.0 * hit / max(len(mine), 1):.1f} %")
+    return " | ".join(cells)
+
+
+def score(name: str, regions: list[tuple[str, int, int]], planted, added_paths: set[str], wall: str, rss: float):
+    """regions: (path, start, end) of every reported copy (either side, for jscpd)."""
+    unmatched = [r for r in regions if r[0] in added_paths and not found(planted, r)]
     outside = [r for r in regions if r[0] not in added_paths]
-    cells = " | ".join(f"{h}/{n} = {100.0 * h / max(n, 1):.1f} %" for h, n in recall.values())
-    print(f"| {name} | {cells} | {len(unmatched)} | {len(outside)} | {wall} | {rss:.0f} MB |")
+    print(f"| {name} | {recall_cells(regions, planted)} | {len(unmatched)} | {len(outside)} | {wall} | {rss:.0f} MB |")
     if os.environ.get("DEBTGATE_BENCH_MISSED"):
-        for p in planted:
-            if not any(r[0] == p[0] and overlaps((r[1], r[2]), (p[1], p[2])) for r in regions):
-                print(f"    missed {p[3]} {p[0]}:{p[1]}-{p[2]} (copy of {p[4]})", file=sys.stderr)
+        for p in (p for p in planted if not found(regions, p)):
+            print(f"    missed {p[3]} {p[0]}:{p[1]}-{p[2]} (copy of {p[4]})", file=sys.stderr)
+
+
+def debtgate_runs(debtgate: str, repo: Path, base: str, work: Path, planted, added_paths: set[str]):
+    """Cold (an empty token cache every time) and warm, the best of three each; returns the
+    gate's duplicated-lines condition."""
+
+    def run(cache: Path):
+        proc, wall, rss = timed([debtgate, "check", "--base", base, "--format", "json", "--cache-dir", str(cache)], repo)
+        if proc.returncode not in (0, 1):
+            sys.exit(f"debtgate failed:\n{proc.stderr}")
+        return json.loads(proc.stdout), wall, rss
+
+    cold = [run(work / f"token-cache-{rep}") for rep in range(3)]
+    warm = [run(work / "token-cache-2") for _ in range(3)]
+    if len({json.dumps(r[0], sort_keys=True) for r in cold + warm}) != 1:
+        sys.exit("debtgate gave different reports for the same inputs")
+    for label, measured in (("debtgate (cold cache)", cold), ("debtgate (warm cache)", warm)):
+        regions = copies_reported(measured[0][0])
+        score(label, regions, planted, added_paths, f"{min(m[1] for m in measured):.2f} s", max(m[2] for m in measured))
+    return next(iter(cold[0][0].get("conditions", [])), None)
+
+
+def copies_reported(report: dict) -> list[tuple[str, int, int]]:
+    """The copies debtgate reports, as (path, start, end)."""
+    return [(f["path"], f["function_line"], f["function_end_line"]) for f in report["findings"] if f["rule_id"] == "duplicated-block"]
+
+
+def jscpd_regions(report: dict, repo: Path) -> list[tuple[str, int, int]]:
+    """Both sides of every copy jscpd reports, as repository paths."""
+    regions = []
+    for d in report.get("duplicates", []):
+        for f in (d["firstFile"], d["secondFile"]):
+            name = f["name"]
+            name = os.path.relpath(name, repo) if os.path.isabs(name) else name.removeprefix("./")
+            regions.append((name, f.get("start", f.get("startLoc", {}).get("line")), f.get("end", f.get("endLoc", {}).get("line"))))
+    return regions
+
+
+def jscpd_runs(jscpd: Path, repo: Path, work: Path, planted, added_paths: set[str]) -> None:
+    version = subprocess.run([str(jscpd), "--version"], capture_output=True, text=True).stdout.strip()
+    for label, extra in (
+        (f"{version} (defaults)", []),
+        (f"{version} (--ignore-identifiers --ignore-literals)", ["--ignore-identifiers", "--ignore-literals"]),
+        (f"{version} (type-2 flags, --max-gap-lines 2)", ["--ignore-identifiers", "--ignore-literals", "--max-gap-lines", "2"]),
+    ):
+        out = work / f"jscpd-{len(extra)}"
+        cmd = [str(jscpd), "--min-tokens", "50", "--min-lines", "6", "--format", "python", "--reporters", "json", "--output", str(out), *extra, "."]
+        best = [timed(cmd, repo) for _ in range(3)]
+        wall, rss = min(b[1] for b in best), max(b[2] for b in best)
+        reports = list(out.rglob("*.json"))
+        if not reports:
+            print(f"| {label} | failed: {best[-1][0].stderr.strip()[:200]} |")
+            continue
+        regions = jscpd_regions(json.loads(reports[0].read_text()), repo)
+        # jscpd judges the whole tree: only copies touching the planted files are comparable.
+        score(label, [r for r in regions if r[0] in added_paths], planted, added_paths, f"{wall:.2f} s", rss)
 
 
 def main() -> None:
@@ -200,57 +267,11 @@ def main() -> None:
     print("| tool | type-1 recall | type-2 recall | type-3 recall | findings matching no planted clone | findings outside added lines | wall | peak memory |")
     print("| --- | --- | --- | --- | ---: | ---: | ---: | ---: |")
 
-    # Each figure is the best of three runs (this machine is shared and noisy); a cold run
-    # starts from an empty token cache every time.
-    def debtgate(cache: Path):
-        proc, wall, rss = timed([args.debtgate, "check", "--base", base, "--format", "json", "--cache-dir", str(cache)], repo)
-        if proc.returncode not in (0, 1):
-            sys.exit(f"debtgate failed:\n{proc.stderr}")
-        return json.loads(proc.stdout), wall, rss
-
-    runs = []
-    cold = []
-    for rep in range(3):
-        cold.append(debtgate(work / f"token-cache-{rep}"))
-    warm = [debtgate(work / "token-cache-2") for _ in range(3)]
-    reports = {json.dumps(r[0], sort_keys=True) for r in cold + warm}
-    if len(reports) != 1:
-        sys.exit("debtgate gave different reports for the same inputs")
-    for label, measured in (("debtgate (cold cache)", cold), ("debtgate (warm cache)", warm)):
-        report = measured[0][0]
-        regions = [(f["path"], f["function_line"], f["function_end_line"]) for f in report["findings"] if f["rule_id"] == "duplicated-block"]
-        runs.append((label, regions, f"{min(m[1] for m in measured):.2f} s", max(m[2] for m in measured)))
-    for label, regions, wall, rss in runs:
-        score(label, regions, planted, added_paths, wall, rss)
-    density = next((c for c in report.get("conditions", [])), None)
-
+    # Each figure is the best of three runs (this machine is shared and noisy).
+    density = debtgate_runs(args.debtgate, repo, base, work, planted, added_paths)
     jscpd = Path(args.jscpd)
     if jscpd.exists():
-        version = subprocess.run([str(jscpd), "--version"], capture_output=True, text=True).stdout.strip()
-        for label, extra in (
-            (f"{version} (defaults)", []),
-            (f"{version} (--ignore-identifiers --ignore-literals)", ["--ignore-identifiers", "--ignore-literals"]),
-            (f"{version} (type-2 flags, --max-gap-lines 2)", ["--ignore-identifiers", "--ignore-literals", "--max-gap-lines", "2"]),
-        ):
-            out = work / f"jscpd-{len(extra)}"
-            cmd = [str(jscpd), "--min-tokens", "50", "--min-lines", "6", "--format", "python", "--reporters", "json", "--output", str(out), *extra, "."]
-            best = [timed(cmd, repo) for _ in range(3)]
-            proc = best[-1][0]
-            wall, rss = min(b[1] for b in best), max(b[2] for b in best)
-            found = list(out.rglob("*.json"))
-            if not found:
-                print(f"| {label} | failed: {proc.stderr.strip()[:200]} |")
-                continue
-            data = json.loads(found[0].read_text())
-            regions = []
-            for d in data.get("duplicates", []):
-                for side in ("firstFile", "secondFile"):
-                    f = d[side]
-                    name = f["name"]
-                    name = os.path.relpath(name, repo) if os.path.isabs(name) else name.removeprefix("./")
-                    regions.append((name, f.get("start", f.get("startLoc", {}).get("line")), f.get("end", f.get("endLoc", {}).get("line"))))
-            # jscpd judges the whole tree: only copies touching the planted files are comparable.
-            score(label, [r for r in regions if r[0] in added_paths], planted, added_paths, f"{wall:.2f} s", rss)
+        jscpd_runs(jscpd, repo, work, planted, added_paths)
     else:
         print(f"| jscpd | not installed at {jscpd} (bench/duplication.sh installs it) |")
     if density:
