@@ -141,22 +141,21 @@ def lizard_rust_artifacts(code: str, lines_from: int, lines_to: int, macros) -> 
     lo = starts[lines_from - 1]
     hi = starts[lines_to] if lines_to < len(starts) else len(code)
     inside = [(a, b) for _, _, a, b in macros if lo <= a < hi]
-    def in_macro(pos):
-        return any(a < pos < b for a, b in inside)
     extra = 0
     for m in re.finditer(r"\bwhere\b|&&|\|\||\b(?:if|for|while|case)\b|\?", code[lo:hi]):
         pos = lo + m.start()
-        token = m.group(0)
-        before = code[lo:pos].rstrip()
-        if token == "where":
-            extra += 1
-        elif in_macro(pos):
-            extra += 1
-        elif token == "||" and (not before or before[-1] in "(,=|{;>" or re.search(r"\b(move|return|in)$", before)):
-            extra += 1
-        elif token == "&&" and (not before or before[-1] in "(,:<=&[{;" or re.search(r"\b(mut|as|in|return|dyn|impl)$|->$", before)):
-            extra += 1
+        in_macro = any(a < pos < b for a, b in inside)
+        extra += m.group(0) == "where" or in_macro or is_token_artifact(m.group(0), code[lo:pos].rstrip())
     return extra
+
+
+def is_token_artifact(token: str, before: str) -> bool:
+    """A `||` that opens a closure, or a `&&` that is a double reference (from what precedes)."""
+    if token == "||":
+        return not before or before[-1] in "(,=|{;>" or bool(re.search(r"\b(move|return|in)$", before))
+    if token == "&&":
+        return not before or before[-1] in "(,:<=&[{;" or bool(re.search(r"\b(mut|as|in|return|dyn|impl)$|->$", before))
+    return False
 
 
 def run_lizard(root: Path, language: str) -> dict[str, list[dict]]:
@@ -164,22 +163,28 @@ def run_lizard(root: Path, language: str) -> dict[str, list[dict]]:
     out = {}
     with ProcessPoolExecutor() as pool:
         for path, functions in zip(files, pool.map(lizard_file, files, chunksize=16)):
-            if language != "python":
-                text = Path(path).read_text(errors="replace")
-                lines = text.splitlines()
-                functions = [f for f in functions if has_body(lines, f["line"])]
-            if language == "rust":
-                # Functions in macro_rules! templates or macro arguments are macro text, which
-                # METRICS.md does not measure.
-                code = rust_code(text)
-                macros = macro_ranges(code)
-                functions = [
-                    dict(f, artifacts=lizard_rust_artifacts(code, f["line"], f["end"], macros))
-                    for f in functions
-                    if "$" not in f["name"] and not any(a < f["line"] <= b for a, b, _, _ in macros)
-                ]
-            out[os.path.relpath(path, root)] = functions
+            out[os.path.relpath(path, root)] = comparable_functions(path, functions, language)
     return out
+
+
+def comparable_functions(path: str, functions: list[dict], language: str) -> list[dict]:
+    """lizard's functions that METRICS.md measures: with a body, and (Rust) not macro text."""
+    if language == "python":
+        return functions
+    text = Path(path).read_text(errors="replace")
+    lines = text.splitlines()
+    functions = [f for f in functions if has_body(lines, f["line"])]
+    if language != "rust":
+        return functions
+    # Functions in macro_rules! templates or macro arguments are macro text, which METRICS.md
+    # does not measure.
+    code = rust_code(text)
+    macros = macro_ranges(code)
+    return [
+        dict(f, artifacts=lizard_rust_artifacts(code, f["line"], f["end"], macros))
+        for f in functions
+        if "$" not in f["name"] and not any(a < f["line"] <= b for a, b, _, _ in macros)
+    ]
 
 
 def complexipy_file(path: str) -> list[dict]:
@@ -213,34 +218,41 @@ def run_complexipy(root: Path) -> dict[str, list[dict]]:
 
 
 def run_eslint(root: Path, language: str) -> tuple[dict, dict, int]:
-    language_exts = EXTENSIONS[language]
     out = subprocess.run(
         ["node", str(HERE / "anchors" / "eslint.mjs"), str(root)], capture_output=True, text=True
     )
     if out.returncode != 0:
         sys.exit(f"the ESLint anchor failed:\n{out.stderr}")
+    cyclomatic, cognitive, fatal = eslint_rows(out.stdout, EXTENSIONS[language])
+    return cyclomatic, with_zero_cognitive(cyclomatic, cognitive), fatal
+
+
+def eslint_rows(output: str, language_exts: tuple[str, ...]) -> tuple[dict, dict, int]:
+    """The anchor's cyclomatic and cognitive rows per file, and how many files it could not
+    parse (left out: not comparable)."""
     cyclomatic, cognitive = collections.defaultdict(list), collections.defaultdict(list)
     fatal = 0
-    for line in out.stdout.splitlines():
+    for line in output.splitlines():
         m = json.loads(line)
-        if "fatal" in m and m["file"].endswith(language_exts):
-            fatal += 1
-            cyclomatic[m["file"]] = None  # the anchor could not parse it: not comparable
+        if not m["file"].endswith(language_exts) or cyclomatic.get(m["file"], []) is None:
             continue
-        if cyclomatic.get(m["file"], []) is None:
+        if "fatal" in m:
+            fatal += 1
+            cyclomatic[m["file"]] = None
             continue
         # ESLint also scores class field initializers and static blocks; they are not functions.
         if m["rule"] == "complexity" and m["message"].startswith(("Class field", "Class static")):
             continue
-        if not m["file"].endswith(language_exts):
-            continue
         row = {"line": m["line"], "column": m["column"], "value": m["value"], "name": m["message"]}
         (cyclomatic if m["rule"] == "complexity" else cognitive)[m["file"]].append(row)
-    cyclomatic = {f: v for f, v in cyclomatic.items() if v is not None}
-    # sonarjs is silent about functions that score 0: every function ESLint lists that sonarjs
-    # does not is a 0. sonarjs puts its message on a declaration's name and on an arrow's `=>`,
-    # ESLint on the `function` keyword and on the key of a property holding an arrow: a sonarjs
-    # message belongs to the function whose ESLint head is the last one not after it.
+    return {f: v for f, v in cyclomatic.items() if v is not None}, cognitive, fatal
+
+
+def with_zero_cognitive(cyclomatic: dict, cognitive: dict) -> dict:
+    """sonarjs is silent about functions that score 0: every function ESLint lists that sonarjs
+    does not is a 0. sonarjs puts its message on a declaration's name and on an arrow's `=>`,
+    ESLint on the `function` keyword and on the key of a property holding an arrow: a sonarjs
+    message belongs to the function whose ESLint head is the last one not after it."""
     full_cognitive = {}
     for file, functions in cyclomatic.items():
         heads = sorted(((r["line"], r["column"]) for r in functions))
@@ -250,7 +262,7 @@ def run_eslint(root: Path, language: str) -> tuple[dict, dict, int]:
             if i >= 0:
                 values[heads[i]] = m["value"]
         full_cognitive[file] = [dict(r, value=values.get((r["line"], r["column"]), 0)) for r in functions]
-    return cyclomatic, full_cognitive, fatal
+    return full_cognitive
 
 
 # ---------------------------------------------------------------- pairing and scoring
@@ -263,14 +275,22 @@ def pair(ours: list[dict], theirs: dict[str, list[dict]], metric: str):
         if r.get(metric) is not None:
             by_file[r["file"]][r["start_line"]].append(r)
     for file, functions in sorted(theirs.items()):
-        anchor_by_line = collections.defaultdict(list)
-        for f in functions:
-            anchor_by_line[f["line"]].append(f)
-        for line, anchored in sorted(anchor_by_line.items()):
-            mine = sorted(by_file[file].get(line, []), key=lambda r: r["start_column"])
-            anchored.sort(key=lambda f: f.get("column", 0))
-            for i, a in enumerate(anchored):
-                yield file, a, (mine[i] if i < len(mine) and len(mine) == len(anchored) else None)
+        for a, r in pair_in_file(by_file[file], functions):
+            yield file, a, r
+
+
+def pair_in_file(ours_by_line: dict, functions: list[dict]):
+    """The anchor's functions of one file with ours on the same line, in column order; none
+    where the two do not report as many functions on that line."""
+    anchor_by_line = collections.defaultdict(list)
+    for f in functions:
+        anchor_by_line[f["line"]].append(f)
+    for line, anchored in sorted(anchor_by_line.items()):
+        mine = sorted(ours_by_line.get(line, []), key=lambda r: r["start_column"])
+        anchored.sort(key=lambda f: f.get("column", 0))
+        same = len(mine) == len(anchored)
+        for i, a in enumerate(anchored):
+            yield a, (mine[i] if same else None)
 
 
 # Expressions complexipy 8.3 does not descend into (found by probing it, see docs/metrics.md):
@@ -284,18 +304,7 @@ def divergence_cost(path: Path, line: int) -> int | None:
     """What debtgate's documented divergences from complexipy add to the function on `line`:
     +1 per `else` of for/while/try, plus the cognitive cost of the expressions complexipy does
     not visit. None when the file does not parse here."""
-    try:
-        tree = ast.parse(path.read_bytes())
-    except (SyntaxError, ValueError):
-        return None
-    target = next(
-        (
-            n
-            for n in ast.walk(tree)
-            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.lineno == line
-        ),
-        None,
-    )
+    target = function_at(path, line)
     if target is None:
         return None
     nesting_nodes = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.ExceptHandler, ast.Match, ast.IfExp, ast.Lambda) + COMPREHENSIONS
@@ -303,64 +312,143 @@ def divergence_cost(path: Path, line: int) -> int | None:
     stack = [(child, 0, False, target) for child in ast.iter_child_nodes(target)]
     while stack:
         node, nesting, skipped, parent = stack.pop()
-        if isinstance(node, (ast.For, ast.AsyncFor, ast.While, ast.Try)) and node.orelse:
-            total += 1
-        skipped = skipped or isinstance(node, SKIPPED_BY_COMPLEXIPY)
-        skipped = skipped or (isinstance(node, ast.Call) and isinstance(parent, ast.UnaryOp))
+        total += isinstance(node, (ast.For, ast.AsyncFor, ast.While, ast.Try)) and bool(node.orelse)
+        skipped = skipped or not_visited(node, parent)
         if skipped:
-            if isinstance(node, ast.IfExp):
-                total += 1 + nesting
-            elif isinstance(node, ast.BoolOp):
-                total += 1
-            elif isinstance(node, COMPREHENSIONS):
-                total += sum(1 + nesting + len(g.ifs) for g in node.generators)
+            total += unvisited_cost(node, nesting)
         child_nesting = nesting + (1 if isinstance(node, nesting_nodes) else 0)
-        for child in ast.iter_child_nodes(node):
-            stack.append((child, child_nesting, skipped, node))
+        stack += [(child, child_nesting, skipped, node) for child in ast.iter_child_nodes(node)]
     return total
 
 
-def score(language, metric, anchor, ours, theirs, root, worst):
+def not_visited(node, parent) -> bool:
+    """Whether complexipy leaves `node` (and all under it) out."""
+    return isinstance(node, SKIPPED_BY_COMPLEXIPY) or (isinstance(node, ast.Call) and isinstance(parent, ast.UnaryOp))
+
+
+def function_at(path: Path, line: int):
+    """The `def` on `line` of the file, if it parses here."""
+    try:
+        tree = ast.parse(path.read_bytes())
+    except (SyntaxError, ValueError):
+        return None
+    functions = (n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))
+    return next((n for n in functions if n.lineno == line), None)
+
+
+def unvisited_cost(node, nesting: int) -> int:
+    """The cognitive cost of one node inside an expression complexipy does not visit."""
+    if isinstance(node, ast.IfExp):
+        return 1 + nesting
+    if isinstance(node, ast.BoolOp):
+        return 1
+    if isinstance(node, COMPREHENSIONS):
+        return sum(1 + nesting + len(g.ifs) for g in node.generators)
+    return 0
+
+
+def score(run: tuple[str, str, str, dict], ours: list[dict], root: Path, worst: int):
+    """One anchor's agreement: `run` is (language, metric, anchor, the anchor's functions)."""
+    language, metric, anchor, theirs = run
     pairs = list(pair(ours, theirs, metric))
-    total = len(pairs)
     matched = [(f, a, r) for f, a, r in pairs if r is not None]
+    explained, diffs = disagreements(language, metric, root, matched)
+    missing = [(f, a) for f, a, r in pairs if r is None]
+    return agreement_row(run, pairs, matched, explained), diffs[:worst], missing[:worst]
+
+
+def disagreements(language: str, metric: str, root: Path, matched) -> tuple[int, list]:
+    """How many differences a documented divergence explains, and the rest, largest first."""
+    found = [disagreement(language, metric, root, m) for m in matched]
+    diffs = [d for d in found if d is not None and d != "explained"]
+    diffs.sort(key=lambda d: (-d[0], d[1], d[2]["start_line"]))
+    return found.count("explained"), diffs
+
+
+def disagreement(language: str, metric: str, root: Path, match):
+    """None where ours equals the anchor's value, "explained" where a documented divergence
+    accounts for the difference, else (size, file, ours, anchor's, note)."""
+    f, a, r = match
+    if r[metric] == a["value"]:
+        return None
+    note = ""
+    if language == "python" and metric == "cognitive":
+        divergence = divergence_cost(root / f, r["start_line"])
+        if divergence is not None and r[metric] - a["value"] == divergence:
+            return "explained"
+        note = f" (divergences account for {divergence})"
+    if language == "rust" and metric == "cyclomatic" and a["value"] - r[metric] == a.get("artifacts"):
+        return "explained"
+    return (abs(r[metric] - a["value"]), f, r, a, note)
+
+
+def agreement_counts(matched, metric: str) -> tuple[int, int, int]:
+    """Functions equal to the anchor, within 1 of it, and within 1 of lizard's Rust figures
+    less what METRICS.md documents it counts and debtgate does not."""
     exact = sum(1 for _, a, r in matched if r[metric] == a["value"])
     within1 = sum(1 for _, a, r in matched if abs(r[metric] - a["value"]) <= 1)
-    # lizard's Rust figures less what METRICS.md documents it counts and debtgate does not.
-    adjusted_within1 = sum(
-        1 for _, a, r in matched if abs(r[metric] - (a["value"] - a.get("artifacts", 0))) <= 1
-    )
-    explained = 0
-    diffs = []
-    for f, a, r in matched:
-        if r[metric] == a["value"]:
-            continue
-        note = ""
-        if language == "python" and metric == "cognitive":
-            divergence = divergence_cost(root / f, r["start_line"])
-            if divergence is not None and r[metric] - a["value"] == divergence:
-                explained += 1
-                continue
-            note = f" (divergences account for {divergence})"
-        if language == "rust" and metric == "cyclomatic" and a["value"] - r[metric] == a.get("artifacts"):
-            explained += 1
-            continue
-        diffs.append((abs(r[metric] - a["value"]), f, r, a, note))
+    adjusted = sum(1 for _, a, r in matched if abs(r[metric] - (a["value"] - a.get("artifacts", 0))) <= 1)
+    return exact, within1, adjusted
+
+
+def agreement_row(run, pairs, matched, explained: int) -> dict:
+    language, metric, anchor, _ = run
+    exact, within1, adjusted_within1 = agreement_counts(matched, metric)
     pct = lambda n: 100.0 * n / len(matched) if matched else 0.0  # noqa: E731
-    row = {
+    documented = (language, metric) in (("python", "cognitive"), ("rust", "cyclomatic"))
+    return {
         "language": language,
         "metric": metric,
         "anchor": anchor,
-        "functions": total,
-        "coverage": 100.0 * len(matched) / total if total else 0.0,
+        "functions": len(pairs),
+        "coverage": 100.0 * len(matched) / len(pairs) if pairs else 0.0,
         "exact": pct(exact),
         "within1": pct(within1),
         "adjusted_within1": pct(adjusted_within1) if language == "rust" else None,
-        "explained": pct(exact + explained) if (language, metric) in (("python", "cognitive"), ("rust", "cyclomatic")) else None,
+        "explained": pct(exact + explained) if documented else None,
     }
-    diffs.sort(key=lambda d: (-d[0], d[1], d[2]["start_line"]))
-    missing = [(f, a) for f, a, r in pairs if r is None]
-    return row, diffs[:worst], missing[:worst]
+
+
+def anchor_runs(language: str, root: Path) -> list[tuple[str, str, str, dict]]:
+    """(language, metric, anchor, its functions) for each anchor of the language."""
+    if language in ("javascript", "typescript"):
+        cyclomatic, cognitive, fatal = run_eslint(root, language)
+        if fatal:
+            print(f"{language}: ESLint could not parse {fatal} file(s); they are left out")
+        return [(language, "cognitive", "sonarjs 4.2.2", cognitive), (language, "cyclomatic", "eslint 9.39.5", cyclomatic)]
+    if language == "python":
+        return [(language, "cognitive", "complexipy 8.3.0", run_complexipy(root)), (language, "cyclomatic", "lizard 1.24.3", run_lizard(root, language))]
+    return [(language, "cyclomatic", "lizard 1.24.3", run_lizard(root, language))]
+
+
+def print_disagreements(run, diffs, missing) -> None:
+    language, metric, anchor, _ = run
+    print(f"\n## {language} {metric} vs {anchor}: worst disagreements (ours vs anchor)")
+    for d, f, r, a, note in diffs:
+        print(f"  {f}:{r['start_line']} {r['qualified_name']}: {r[metric]} vs {a['value']}{note}")
+    if missing:
+        print(f"  functions the anchor reports that we do not pair (first {len(missing)}):")
+        for f, a in missing:
+            print(f"    {f}:{a['line']} {a['name'][:60]}")
+
+
+def table_line(r: dict) -> str:
+    exact = f"{r['exact']:.2f} %"
+    if r["explained"] is not None:
+        exact += f" ({r['explained']:.2f} % with the documented divergences)"
+    kind, threshold = TARGETS.get((r["language"], r["metric"]), ("exact", 0))
+    within1 = f"{r['within1']:.2f} %"
+    if r["adjusted_within1"] is not None:
+        within1 += f" ({r['adjusted_within1']:.2f} % with the documented divergences)"
+    if kind == "within1" and r["adjusted_within1"] is not None:
+        value = r["adjusted_within1"]
+    else:
+        value = r["explained"] if r["explained"] is not None and kind == "exact" else r[kind]
+    verdict = "met" if value >= threshold and r["coverage"] >= 99.0 else "NOT met"
+    return (
+        f"| {r['language']} | {r['metric']} | {r['anchor']} | {r['functions']} | {r['coverage']:.2f} % "
+        f"| {exact} | {within1} | {kind} ≥ {threshold} %, coverage ≥ 99 %: {verdict} |"
+    )
 
 
 def main() -> None:
@@ -376,46 +464,15 @@ def main() -> None:
         if not root.is_dir():
             sys.exit(f"{root}: no corpus; run bench/corpus.sh {language} first")
         ours = run_debtgate(args.debtgate, root, language)
-        runs = []
-        if language in ("javascript", "typescript"):
-            cyclomatic, cognitive, fatal = run_eslint(root, language)
-            if fatal:
-                print(f"{language}: ESLint could not parse {fatal} file(s); they are left out")
-            runs = [("cognitive", "sonarjs 4.2.2", cognitive), ("cyclomatic", "eslint 9.39.5", cyclomatic)]
-        elif language == "python":
-            runs = [("cognitive", "complexipy 8.3.0", run_complexipy(root)), ("cyclomatic", "lizard 1.24.3", run_lizard(root, language))]
-        else:
-            runs = [("cyclomatic", "lizard 1.24.3", run_lizard(root, language))]
-        for metric, anchor, theirs in runs:
-            row, diffs, missing = score(language, metric, anchor, ours, theirs, root, args.worst)
+        for run in anchor_runs(language, root):
+            row, diffs, missing = score(run, ours, root, args.worst)
             table.append(row)
-            print(f"\n## {language} {metric} vs {anchor}: worst disagreements (ours vs anchor)")
-            for d, f, r, a, note in diffs:
-                print(f"  {f}:{r['start_line']} {r['qualified_name']}: {r[metric]} vs {a['value']}{note}")
-            if missing:
-                print(f"  functions the anchor reports that we do not pair (first {len(missing)}):")
-                for f, a in missing:
-                    print(f"    {f}:{a['line']} {a['name'][:60]}")
+            print_disagreements(run, diffs, missing)
 
     print("\n| language | metric | anchor | functions | coverage | exact | within ±1 | target |")
     print("| --- | --- | --- | ---: | ---: | ---: | ---: | --- |")
     for r in table:
-        exact = f"{r['exact']:.2f} %"
-        if r["explained"] is not None:
-            exact += f" ({r['explained']:.2f} % with the documented divergences)"
-        kind, threshold = TARGETS.get((r["language"], r["metric"]), ("exact", 0))
-        within1 = f"{r['within1']:.2f} %"
-        if r["adjusted_within1"] is not None:
-            within1 += f" ({r['adjusted_within1']:.2f} % with the documented divergences)"
-        if kind == "within1" and r["adjusted_within1"] is not None:
-            value = r["adjusted_within1"]
-        else:
-            value = r["explained"] if r["explained"] is not None and kind == "exact" else r[kind]
-        verdict = "met" if value >= threshold and r["coverage"] >= 99.0 else "NOT met"
-        print(
-            f"| {r['language']} | {r['metric']} | {r['anchor']} | {r['functions']} | {r['coverage']:.2f} % "
-            f"| {exact} | {within1} | {kind} ≥ {threshold} %, coverage ≥ 99 %: {verdict} |"
-        )
+        print(table_line(r))
 
 
 if __name__ == "__main__":

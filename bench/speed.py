@@ -12,8 +12,8 @@
 4. Scaling: `metrics` on the Python corpus copied 1x, 2x, 4x and 8x; CPU seconds per 100k
    lines should stay flat.
 
-Every figure is the smallest CPU time (user + system) of three runs and the largest peak
-memory: the machine is shared, and noise only ever adds time.
+Every figure is the smallest CPU time (user + system) of three runs (DEBTGATE_BENCH_RUNS) and
+the largest peak memory: the machine is shared, and noise only ever adds time.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ FLOOR = str(HERE.parent / "target" / "release" / "examples" / "parse_floor")
 DIFF_COVER = CACHE / "venv" / "bin" / "diff-cover"
 JSCPD = HERE / "anchors" / "node_modules" / ".bin" / "jscpd"
 LANGUAGES = ["python", "javascript", "typescript", "rust", "go", "java"]
-RUNS = 3
+RUNS = int(os.environ.get("DEBTGATE_BENCH_RUNS", "3"))
 
 
 def cpu(cmd: list[str], cwd: Path | None = None, runs: int = RUNS, setup=None) -> tuple[float, float]:
