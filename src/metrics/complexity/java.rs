@@ -5,7 +5,7 @@
 
 use tree_sitter::Node;
 
-use super::engine::{self, Deeper, Role, Table, TableSpec};
+use super::engine::{Deeper, Role, TableSpec};
 use super::lizard::{self, Spec};
 use super::{named_children, FunctionMetrics, Record};
 use crate::lang::{Language, ParsedFile};
@@ -30,10 +30,7 @@ fn is_type(kind: &str) -> bool {
 
 pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
     let mut out = Vec::new();
-    let mut scope: Vec<String> = Vec::new();
-    let mut stack: Vec<(Node<'_>, usize)> = vec![(file.tree.root_node(), 0)];
-    while let Some((node, depth)) = stack.pop() {
-        scope.truncate(depth);
+    super::walk_scopes(file.tree.root_node(), |node, scope| {
         let kind = node.kind();
         if is_method(kind) {
             let name = node
@@ -44,19 +41,15 @@ pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
             if let Some(body) = node.child_by_field_name("body") {
                 // The head is the name: annotations and modifiers come before it.
                 let head = node.child_by_field_name("name").unwrap_or(node);
-                let mut m = rec.new_function(name, super::qualified(&scope, "."), node, head);
+                let mut m = rec.new_function(name, super::qualified(scope, "."), node, head);
                 m.params = node.child_by_field_name("parameters").map_or(0, |p| {
                     named_children(p)
                         .filter(|p| matches!(p.kind(), "formal_parameter" | "spread_parameter"))
                         .count() as u32
                 });
-                let (cyclomatic, returns) = rec.cyclomatic(|| lizard::cyclomatic_and_returns(&JAVA, body));
-                m.cyclomatic = cyclomatic;
-                m.returns = returns;
-                let cognitive = engine::cognitive(Table::of(Language::Java), rec, [body]);
-                m.cognitive = Some(cognitive.total);
-                m.max_nesting = cognitive.max_nesting;
-                m.increments = cognitive.increments;
+                rec.count(&mut m, Language::Java, [body], || {
+                    lizard::cyclomatic_and_returns(&JAVA, body)
+                });
                 out.push(m);
             }
         } else if is_type(kind) {
@@ -74,10 +67,8 @@ pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
                 scope.push(format!("<anonymous {}>", ty.split('<').next().unwrap_or(&ty)));
             }
         }
-        let depth = scope.len();
-        let kids: Vec<_> = named_children(node).map(|c| (c, depth)).collect();
-        stack.extend(kids.into_iter().rev());
-    }
+        true
+    });
     out
 }
 

@@ -139,6 +139,22 @@ impl<'a> Record<'a> {
         }
     }
 
+    /// Counts a function whose own code is `roots`: its cyclomatic complexity and returns as
+    /// `cyclomatic` gives them, its cognitive complexity and nesting by the language's table.
+    pub fn count<'t>(
+        &self,
+        m: &mut FunctionMetrics,
+        language: Language,
+        roots: impl IntoIterator<Item = Node<'t>>,
+        cyclomatic: impl FnOnce() -> (u32, u32),
+    ) {
+        (m.cyclomatic, m.returns) = self.cyclomatic(cyclomatic);
+        let cognitive = engine::cognitive(engine::Table::of(language), self, roots);
+        m.cognitive = Some(cognitive.total);
+        m.max_nesting = cognitive.max_nesting;
+        m.increments = cognitive.increments;
+    }
+
     /// The 1-based column where `node` starts, in UTF-16 code units.
     pub fn column(&self, node: Node<'_>) -> u32 {
         self.columns.at(self.source, node)
@@ -227,6 +243,24 @@ impl Columns {
         let line_start = end - node.start_position().column.min(end);
         let units = (end - line_start) - (self.excess_before(end) - self.excess_before(line_start));
         u32::try_from(units + 1).unwrap_or(u32::MAX)
+    }
+}
+
+/// Visits every named node under `root` in pre-order with the names of the scopes open around
+/// it: `visit` may push names onto the scope (they hold for the node's subtree) and returns
+/// whether to go into the node's children.
+pub(crate) fn walk_scopes<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>, &mut Vec<String>) -> bool) {
+    let mut scope: Vec<String> = Vec::new();
+    let mut stack: Vec<(Node<'t>, usize)> = vec![(root, 0)];
+    let mut kids: Vec<Node<'t>> = Vec::new();
+    while let Some((node, depth)) = stack.pop() {
+        scope.truncate(depth);
+        if !visit(node, &mut scope) {
+            continue;
+        }
+        let depth = scope.len();
+        kids.extend(named_children(node));
+        stack.extend(kids.drain(..).rev().map(|c| (c, depth)));
     }
 }
 

@@ -4,54 +4,44 @@
 
 use tree_sitter::Node;
 
-use super::engine::{self, Deeper, Role, Table, TableSpec};
+use super::engine::{Deeper, Role, TableSpec};
 use super::{children, named_children, operator, FunctionMetrics, Record};
 use crate::lang::{Language, ParsedFile};
 
 pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
     let mut out = Vec::new();
-    let mut scope: Vec<String> = Vec::new();
-    let mut stack: Vec<(Node<'_>, usize)> = vec![(file.tree.root_node(), 0)];
-    while let Some((node, depth)) = stack.pop() {
-        scope.truncate(depth);
+    super::walk_scopes(file.tree.root_node(), |node, scope| {
+        let named = |fallback: &str| {
+            node.child_by_field_name("name")
+                .map_or_else(|| fallback.to_string(), |n| rec.text(n))
+        };
         match node.kind() {
             "function_item" => {
-                let name = node
-                    .child_by_field_name("name")
-                    .map_or_else(|| "<anonymous>".to_string(), |n| rec.text(n));
+                let name = named("<anonymous>");
                 scope.push(name.clone());
-                let mut m = rec.new_function(name, super::qualified(&scope, "::"), node, node);
-                m.params = named_children(node.child_by_field_name("parameters").unwrap_or(node))
-                    .filter(|p| matches!(p.kind(), "parameter" | "variadic_parameter"))
-                    .count() as u32;
-                if let Some(body) = node.child_by_field_name("body") {
-                    let (cyclomatic, returns) = rec.cyclomatic(|| cyclomatic_and_returns(body));
-                    m.cyclomatic = cyclomatic;
-                    m.returns = returns;
-                    let cognitive = engine::cognitive(Table::of(Language::Rust), rec, [body]);
-                    m.cognitive = Some(cognitive.total);
-                    m.max_nesting = cognitive.max_nesting;
-                    m.increments = cognitive.increments;
-                } else {
-                    m.cognitive = Some(0);
-                }
-                out.push(m);
+                out.push(function(rec, node, name, super::qualified(scope, "::")));
             }
             "impl_item" => scope.push(impl_name(rec, node)),
-            "trait_item" | "mod_item" => {
-                let name = node
-                    .child_by_field_name("name")
-                    .map_or_else(|| "<anonymous>".to_string(), |n| rec.text(n));
-                scope.push(name);
-            }
-            "macro_invocation" | "macro_definition" => continue,
+            "trait_item" | "mod_item" => scope.push(named("<anonymous>")),
+            "macro_invocation" | "macro_definition" => return false,
             _ => {}
         }
-        let depth = scope.len();
-        let kids: Vec<_> = named_children(node).map(|c| (c, depth)).collect();
-        stack.extend(kids.into_iter().rev());
-    }
+        true
+    });
     out
+}
+
+/// One `fn` item's record.
+fn function(rec: &Record<'_>, node: Node<'_>, name: String, qualified: String) -> FunctionMetrics {
+    let mut m = rec.new_function(name, qualified, node, node);
+    m.params = named_children(node.child_by_field_name("parameters").unwrap_or(node))
+        .filter(|p| matches!(p.kind(), "parameter" | "variadic_parameter"))
+        .count() as u32;
+    match node.child_by_field_name("body") {
+        Some(body) => rec.count(&mut m, Language::Rust, [body], || cyclomatic_and_returns(body)),
+        None => m.cognitive = Some(0),
+    }
+    m
 }
 
 /// `Type` for an inherent impl, `<Type as Trait>` for a trait impl; generic arguments are
