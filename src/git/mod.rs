@@ -196,13 +196,7 @@ impl Repo {
         if ids.is_empty() {
             return Ok(sizes);
         }
-        let mut child = git_command(&self.root)
-            .args(["cat-file", "--batch-check=%(objectname) %(objectsize)"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| git_spawn_error(&e))?;
+        let mut child = spawn_cat_file(&self.root, "--batch-check=%(objectname) %(objectsize)")?;
         let mut stdin = child.stdin.take().context("git cat-file: no stdin")?;
         let input: String = ids.iter().map(|id| format!("{id}\n")).collect();
         let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
@@ -639,15 +633,20 @@ impl Watch {
     }
 }
 
+/// `git cat-file MODE`, reading object names on its standard input.
+fn spawn_cat_file(root: &Path, mode: &str) -> Result<std::process::Child> {
+    git_command(root)
+        .args(["cat-file", mode])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| git_spawn_error(&e))
+}
+
 impl BlobReader {
     fn start(root: &Path) -> Result<BlobReader> {
-        let mut child = git_command(root)
-            .args(["cat-file", "--batch"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| git_spawn_error(&e))?;
+        let mut child = spawn_cat_file(root, "--batch")?;
         let stdin = child.stdin.take().context("git cat-file: no stdin")?;
         let stdout = BufReader::new(child.stdout.take().context("git cat-file: no stdout")?);
         let child = std::sync::Arc::new(std::sync::Mutex::new(child));
