@@ -184,6 +184,55 @@ fn is_generated_marker(comment: &str) -> bool {
         .any(|marker| comment.contains(marker))
 }
 
+/// The lines of each table of records in a parsed file: a collection literal of three or more
+/// elements that are all records of one kind (an array of struct literals, a list of dicts, an
+/// array of objects). Rows of one table share their shape by design; a row added beside the
+/// others is data, not a copy to extract (the duplication check does not report copies within
+/// one table).
+pub fn record_tables(parsed: &ParsedFile) -> Vec<(u32, u32)> {
+    let (tables, records): (&[&str], &[&str]) = match parsed.language {
+        Language::Rust => (&["array_expression"], &["struct_expression", "tuple_expression"]),
+        Language::Python => (&["list", "tuple", "set"], &["dictionary", "call", "tuple"]),
+        Language::JavaScript | Language::TypeScript | Language::Tsx => (&["array"], &["object", "array"]),
+        Language::Go => (&["literal_value"], &["literal_element"]),
+        Language::Java => (
+            &["array_initializer"],
+            &["object_creation_expression", "array_initializer"],
+        ),
+    };
+    let mut out = Vec::new();
+    crate::metrics::complexity::visit_named(parsed.tree.root_node(), |node| {
+        if !tables.contains(&node.kind()) || !is_table_of(node, records) {
+            return true;
+        }
+        let line = |row: usize| u32::try_from(row + 1).unwrap_or(u32::MAX);
+        out.push((line(node.start_position().row), line(node.end_position().row)));
+        false
+    });
+    out
+}
+
+/// Three or more elements, comments aside, all records of the same kind (a Go element holding
+/// a composite value).
+fn is_table_of(node: tree_sitter::Node<'_>, records: &[&str]) -> bool {
+    let mut cursor = node.walk();
+    let mut elements = node
+        .named_children(&mut cursor)
+        .filter(|c| !c.kind().contains("comment"))
+        .peekable();
+    let Some(kind) = elements.peek().map(|e| e.kind()) else {
+        return false;
+    };
+    let record = |e: &tree_sitter::Node<'_>| {
+        e.kind() == kind
+            && (kind != "literal_element" || e.named_child(0).is_some_and(|v| v.kind() == "literal_value"))
+    };
+    records.contains(&kind)
+        && elements
+            .try_fold(0, |n, e| record(&e).then_some(n + 1))
+            .is_some_and(|n| n >= 3)
+}
+
 /// Lines of a file that hold test code inside a file that is not all test code: Rust's
 /// `#[cfg(test)]` modules and `#[test]` functions.
 pub fn test_regions(parsed: &ParsedFile) -> LineSet {

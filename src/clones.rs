@@ -88,6 +88,8 @@ pub struct Target {
     /// The first and last line of each function at head: a copy must reach the threshold
     /// within one function.
     pub functions: Vec<(u32, u32)>,
+    /// The lines of each table of records: copies within one table are its rows, not copies.
+    pub tables: Vec<(u32, u32)>,
     /// Another shard reports the file's copies: its added lines still tell which of two new
     /// copies is the copy, as in the whole change.
     pub other_shard: bool,
@@ -144,6 +146,7 @@ pub fn find(
             .get(&scope.files[i].0)
             .map_or(&[][..], |t| &t.functions[..])
     };
+    let tables = |i: usize| targets.get(&scope.files[i].0).map_or(&[][..], |t| &t.tables[..]);
     let kept: Vec<&ClonePair> = pairs
         .iter()
         .filter(|pair| {
@@ -154,6 +157,7 @@ pub fn find(
             // an old near-copy until it matched.
             let written = longest_written_stretch(t, &pair.new.tokens, added[&pair.new.file]);
             end + 1 - start >= settings.min_lines
+                && !rows_of_one_table(pair, &tokens, tables(pair.new.file), (start, end))
                 && written * 5 >= n * 4
                 && largest_unit_share(t, &pair.new.tokens, spans(pair.new.file)) >= n
                 && !(settings.normalize && is_repetitive_or_data(t, &pair.new.tokens))
@@ -539,6 +543,17 @@ fn tokenize_missing(
         store.insert(id, tokens);
     }
     Ok(hits)
+}
+
+/// Whether both sides of a pair lie in one table of records of the same file: rows added
+/// beside the rows they resemble.
+fn rows_of_one_table(pair: &ClonePair, tokens: &[&Tokens], tables: &[(u32, u32)], new: (u32, u32)) -> bool {
+    if pair.new.file != pair.other.file {
+        return false;
+    }
+    let other = line_span(tokens[pair.other.file], &pair.other.tokens);
+    let within = |(a, b): (u32, u32), (s, e): (u32, u32)| s <= a && b <= e;
+    tables.iter().any(|&t| within(new, t) && within(other, t))
 }
 
 /// A new token range, and the file and token range it copies.

@@ -152,6 +152,8 @@ pub struct MeasuredFile {
     pub test_lines: LineSet,
     /// Lines at head that hold code (not comments, blank lines or docstrings).
     pub code_lines: LineSet,
+    /// The lines of each table of records at head (when the duplication check runs).
+    pub tables: Vec<(u32, u32)>,
     /// The change deletes the file (only its base is measured, for moves and debt removed).
     pub deleted: bool,
     /// Another shard judges the file: its functions are found, not measured, so that which
@@ -208,6 +210,7 @@ fn duplication_target(settings: &Settings, file: &MeasuredFile) -> clones::Targe
     clones::Target {
         judged,
         functions,
+        tables: file.tables.clone(),
         other_shard: file.other_shard,
     }
 }
@@ -549,6 +552,8 @@ struct Side {
     bodies: Vec<identity::Body>,
     code_lines: LineSet,
     test_regions: LineSet,
+    /// Tables of records (head only; see `classify::record_tables`).
+    tables: Vec<(u32, u32)>,
 }
 
 fn measure_side(parsed: &lang::ParsedFile, counted: bool) -> Side {
@@ -564,6 +569,7 @@ fn measure_side(parsed: &lang::ParsedFile, counted: bool) -> Side {
         bodies: shape.bodies,
         code_lines: shape.code_lines,
         test_regions: classify::test_regions(parsed),
+        tables: Vec::new(),
     }
 }
 
@@ -616,7 +622,11 @@ impl Measuring<'_> {
         let parsed = lang::parse(self.language, bytes, self.limits)?;
         self.notices.extend(syntax_error_notice(&parsed, self.file));
         self.keep_tokens(&parsed, self.file.new_blob.as_ref(), Some(&self.file.path));
-        Ok(measure_side(&parsed, self.counted))
+        let mut side = measure_side(&parsed, self.counted);
+        if self.normalize.is_some() {
+            side.tables = classify::record_tables(&parsed);
+        }
+        Ok(side)
     }
 
     /// The base side's functions and bodies; none (and a warning) when it cannot be parsed.
@@ -696,6 +706,7 @@ fn measure_job(job: Job, limits: ParseLimits) -> (Option<MeasuredFile>, Vec<Noti
         head_source,
         test_lines,
         code_lines: head.code_lines,
+        tables: head.tables,
         deleted,
         other_shard,
         base_source,

@@ -389,3 +389,43 @@ fn a_small_unknown_statement_outside_functions_warns_and_one_inside_a_function_b
     let out = repo.debtgate(&["check", "--base", &head]);
     assert_eq!(code(&out), 2, "{}{}", stdout(&out), stderr(&out));
 }
+
+/// A table of records in each language: `rows` records of five fields, seven lines each, in
+/// the collection literal the language writes tables with.
+fn record_table(language: &str, rows: std::ops::Range<usize>) -> (String, String) {
+    let row = |i: usize| {
+        match language {
+        "rs" => format!("    Spec {{\n        name: \"a{i}\",\n        exts: &[\"x{i}\", \"y{i}\"],\n        level: {i},\n        grammar: || grammar_{i}::LANGUAGE.into(),\n        on: true,\n    }},\n"),
+        "py" => format!("    {{\n        \"name\": \"a{i}\",\n        \"exts\": [\"x{i}\", \"y{i}\"],\n        \"level\": {i},\n        \"grammar\": lambda: grammar_{i}.language(),\n        \"on\": True,\n    }},\n"),
+        "js" => format!("  {{\n    name: \"a{i}\",\n    exts: [\"x{i}\", \"y{i}\"],\n    level: {i},\n    grammar: () => grammar{i}.language(),\n    on: true,\n  }},\n"),
+        "go" => format!("\t{{\n\t\tName: \"a{i}\",\n\t\tExts: []string{{\"x{i}\", \"y{i}\"}},\n\t\tLevel: {i},\n\t\tGrammar: func() Lang {{ return grammar{i}.Language() }},\n\t\tOn: true,\n\t}},\n"),
+        _ => format!("        new Spec(\n            \"a{i}\",\n            new String[] {{\"x{i}\", \"y{i}\"}},\n            {i},\n            () -> Grammar{i}.language(),\n            true,\n            null),\n"),
+    }
+    };
+    let body: String = rows.map(row).collect();
+    let text = match language {
+        "rs" => format!("pub struct Spec {{ name: &'static str, exts: &'static [&'static str], level: u32, grammar: fn() -> Lang, on: bool }}\n\npub const SPECS: &[Spec] = &[\n{body}];\n"),
+        "py" => format!("SPECS = [\n{body}]\n"),
+        "js" => format!("export const SPECS = [\n{body}];\n"),
+        "go" => format!("package specs\n\ntype Spec struct {{\n\tName string\n\tExts []string\n\tLevel int\n\tGrammar func() Lang\n\tOn bool\n}}\n\nvar Specs = []Spec{{\n{body}}}\n"),
+        _ => format!("class Specs {{\n    static final Spec[] SPECS = {{\n{body}    }};\n}}\n"),
+    };
+    (format!("src/specs.{language}"), text)
+}
+
+#[test]
+fn rows_added_to_a_table_of_records_are_data_not_copies() {
+    for language in ["rs", "py", "js", "go", "java"] {
+        let (path, base_text) = record_table(language, 0..3);
+        let (repo, base) = base_with(&[(path.as_str(), base_text)]);
+        // Four rows added to the table: each row has the shape of the rows beside it.
+        let (_, head_text) = record_table(language, 0..7);
+        repo.write(&path, head_text);
+        repo.commit("four more rows");
+        let (_, report) = check(&repo, &base, &[]);
+        assert!(
+            findings(&report, "duplicated-block").is_empty(),
+            "{language}: {report:#}"
+        );
+    }
+}
