@@ -141,26 +141,17 @@ pub fn find(
         return Ok(duplication);
     }
     let pairs = extend_matches(pair_occurrences(&window_sets, &copied), &tokens, n);
-    let spans = |i: usize| {
-        targets
-            .get(&scope.files[i].0)
-            .map_or(&[][..], |t| &t.functions[..])
-    };
-    let tables = |i: usize| targets.get(&scope.files[i].0).map_or(&[][..], |t| &t.tables[..]);
+    let target = |i: usize| targets.get(&scope.files[i].0);
     let kept: Vec<&ClonePair> = pairs
         .iter()
         .filter(|pair| {
-            let t = tokens[pair.new.file];
-            let (start, end) = line_span(t, &pair.new.tokens);
-            // The change must have written a copy, in one stretch of added lines: not edited a
-            // line beside old code that happens to repeat, nor touched lines here and there in
-            // an old near-copy until it matched.
-            let written = longest_written_stretch(t, &pair.new.tokens, added[&pair.new.file]);
-            end + 1 - start >= settings.min_lines
-                && !rows_of_one_table(pair, &tokens, tables(pair.new.file), (start, end))
-                && written * 5 >= n * 4
-                && largest_unit_share(t, &pair.new.tokens, spans(pair.new.file)) >= n
-                && !(settings.normalize && is_repetitive_or_data(t, &pair.new.tokens))
+            is_a_copy_written(
+                pair,
+                &tokens,
+                target(pair.new.file),
+                added[&pair.new.file],
+                settings,
+            )
         })
         .collect();
     let (mut reported, mut duplicated) = copies_to_report(&kept, &scope.files, &tokens, &added);
@@ -543,6 +534,28 @@ fn tokenize_missing(
         store.insert(id, tokens);
     }
     Ok(hits)
+}
+
+/// Whether the change wrote the pair's new side as a copy: in one stretch of added lines (not
+/// an edited line beside old code that happens to repeat, nor lines touched here and there in
+/// an old near-copy until it matched), within one function, not a row of a table beside its
+/// neighbours, and not repetitive code or data.
+fn is_a_copy_written(
+    pair: &ClonePair,
+    tokens: &[&Tokens],
+    target: Option<&Target>,
+    added: &LineSet,
+    settings: CloneSettings,
+) -> bool {
+    let n = settings.min_tokens.max(1);
+    let t = tokens[pair.new.file];
+    let (start, end) = line_span(t, &pair.new.tokens);
+    let (functions, tables) = target.map_or((&[][..], &[][..]), |t| (&t.functions[..], &t.tables[..]));
+    end + 1 - start >= settings.min_lines
+        && !rows_of_one_table(pair, tokens, tables, (start, end))
+        && longest_written_stretch(t, &pair.new.tokens, added) * 5 >= n * 4
+        && largest_unit_share(t, &pair.new.tokens, functions) >= n
+        && !(settings.normalize && is_repetitive_or_data(t, &pair.new.tokens))
 }
 
 /// Whether both sides of a pair lie in one table of records of the same file: rows added
