@@ -34,8 +34,8 @@ pub struct Shape {
     pub comments: Vec<std::ops::Range<usize>>,
 }
 
-/// A function's tokens, its own name left out: a hash for exact matches, and the sorted token
-/// hashes for near ones.
+/// A function's tokens, its own name left out: a hash for exact matches, and the sorted hashes
+/// of its pairs of consecutive tokens for near ones.
 #[derive(Clone, Debug, Default)]
 pub struct Body {
     /// `None` for bodies too short to tell apart.
@@ -105,7 +105,7 @@ impl Body {
             return Body::default();
         }
         let hash = Some(fnv1a_words(&words));
-        let mut bag = words;
+        let mut bag: Vec<u64> = words.windows(2).map(fnv1a_words).collect();
         bag.sort_unstable();
         Body { hash, bag }
     }
@@ -290,6 +290,17 @@ pub struct Identity {
     /// once, on the heir.
     pub secondary: Vec<Vec<bool>>,
     pub moves: Vec<Move>,
+    /// Per file, per base function: the head function that is its heir, in whatever file.
+    heir: Vec<Vec<Option<At>>>,
+}
+
+impl Identity {
+    /// Head function `head` continues base function `base` as its heir.
+    fn continue_as_heir(&mut self, base: At, head: At) {
+        self.before[head.0][head.1] = Some(base);
+        self.continued[base.0][base.1] = true;
+        self.heir[base.0][base.1] = Some(head);
+    }
 }
 
 /// A qualified name without the `#2` debtgate adds to a repeated name.
@@ -306,6 +317,7 @@ pub fn match_functions(files: &[Sides<'_>]) -> Identity {
         continued: files.iter().map(|f| vec![false; f.base.len()]).collect(),
         secondary: files.iter().map(|f| vec![false; f.head.len()]).collect(),
         moves: Vec::new(),
+        heir: files.iter().map(|f| vec![None; f.base.len()]).collect(),
     };
     for (fi, file) in files.iter().enumerate() {
         match_by_name(fi, file, &mut identity);
@@ -333,8 +345,7 @@ pub fn match_functions(files: &[Sides<'_>]) -> Identity {
                 continue;
             }
             let (bf, bk) = candidates.remove(pick);
-            identity.before[fi][k] = Some((bf, bk));
-            identity.continued[bf][bk] = true;
+            identity.continue_as_heir((bf, bk), (fi, k));
             identity.moves.push(moved(files, (bf, bk), (fi, k), true));
         }
     }
@@ -344,88 +355,109 @@ pub fn match_functions(files: &[Sides<'_>]) -> Identity {
 }
 
 /// Bodies at least this alike continue one another (git's default rename threshold is 50 %).
+/// Alike is measured on pairs of consecutive tokens: single tokens (`(`, `self`, `let`) are
+/// shared by any two functions of one language, so unrelated functions of a size reached 60 %.
 const NEAR: f64 = 0.6;
+
+/// A function of the same name moved to another file, edited on the way, continues at this:
+/// its name is evidence too.
+const NEAR_SAME_NAME: f64 = 0.4;
 
 /// A head function no name or exact body matched that is nearly the body of a base function
 /// continues it: renamed with an edit (`deepMerge` becoming `deepMergeInternal` beside a new
 /// one-line `deepMerge`), or moved to another file with an edit. In its own file it may take a
 /// base function over from a head function of the same name that is far less alike; in other
 /// files only base functions nothing continues are candidates.
+///
+/// Pairs are taken best first over the whole change, as git pairs renames: a base function of
+/// the same name before one of another name (a file split in two, its functions edited on the
+/// way), then the more alike. So a base function goes to the head function most like it, not
+/// to the first one in path order that is alike enough.
 fn match_near(files: &[Sides<'_>], identity: &mut Identity) {
+    for near in near_pairs(files, identity) {
+        let (at, new) = (near.base, near.head);
+        if identity.before[new.0][new.1].is_some() {
+            continue;
+        }
+        // A base function whose heir is in another file is not this file's to share.
+        if holder(identity, at).is_some_and(|(hf, _)| hf != new.0) {
+            continue;
+        }
+        if share_continuation(files, identity, at, new, near.similarity) {
+            identity.before[new.0][new.1] = Some(at);
+            identity.continued[at.0][at.1] = true;
+            identity.moves.push(moved(files, at, new, false));
+        }
+    }
+}
+
+/// A head function and a base function alike enough to continue it.
+struct NearPair {
+    head: At,
+    base: At,
+    same_name: bool,
+    similarity: f64,
+}
+
+/// Every pair of a head function no name or body matched and a base function it is alike
+/// enough to continue, best first: its own file's base functions, and other files' that
+/// nothing continues.
+fn near_pairs(files: &[Sides<'_>], identity: &Identity) -> Vec<NearPair> {
     // Comparing every new function with every base function is quadratic: past this many
     // pairs across files, only the file's own functions are compared.
     const MAX_CROSS_PAIRS: usize = 200_000;
-    let new_heads: usize = files
+    let new_heads: Vec<At> = files
         .iter()
         .enumerate()
-        .map(|(fi, f)| {
-            (0..f.head.len())
-                .filter(|&k| identity.before[fi][k].is_none())
-                .count()
-        })
-        .sum();
+        .flat_map(|(fi, f)| (0..f.head.len()).map(move |k| (fi, k)))
+        .filter(|&(fi, k)| identity.before[fi][k].is_none() && files[fi].head_bodies[k].hash.is_some())
+        .collect();
     let free_bases: Vec<At> = files
         .iter()
         .enumerate()
         .flat_map(|(fi, f)| (0..f.base.len()).map(move |k| (fi, k)))
         .filter(|&(fi, k)| !identity.continued[fi][k] && files[fi].base_bodies[k].hash.is_some())
         .collect();
-    let cross = new_heads.saturating_mul(free_bases.len()) <= MAX_CROSS_PAIRS;
-    for (fi, file) in files.iter().enumerate() {
-        for k in 0..file.head.len() {
-            if identity.before[fi][k].is_some() || file.head_bodies[k].hash.is_none() {
+    let cross = new_heads.len().saturating_mul(free_bases.len()) <= MAX_CROSS_PAIRS;
+    let mut pairs = Vec::new();
+    for &(fi, k) in &new_heads {
+        let own = (0..files[fi].base.len()).map(|b| (fi, b));
+        let others = free_bases.iter().copied().filter(|&(bf, _)| cross && bf != fi);
+        let body = &files[fi].head_bodies[k];
+        let name = &files[fi].head[k].qualified_name;
+        for (bf, b) in own.chain(others) {
+            let base = &files[bf].base_bodies[b];
+            // Two bodies can be no more alike than the smaller is of the larger: most pairs
+            // are ruled out by their sizes, without comparing tokens.
+            let same_name = files[bf].base[b].qualified_name == *name;
+            let near = if same_name { NEAR_SAME_NAME } else { NEAR };
+            if base.hash.is_none() || !body.may_reach(base, near) {
                 continue;
             }
-            let others = free_bases.iter().copied().filter(|&(bf, _)| cross && bf != fi);
-            let Some((at, s)) = nearest_base(files, identity, (fi, k), others) else {
-                continue;
-            };
-            if share_continuation(files, identity, at, (fi, k), s) {
-                identity.before[fi][k] = Some(at);
-                identity.continued[at.0][at.1] = true;
-                identity.moves.push(moved(files, at, (fi, k), false));
+            let similarity = body.similarity(base);
+            if similarity >= near {
+                pairs.push(NearPair {
+                    head: (fi, k),
+                    base: (bf, b),
+                    same_name,
+                    similarity,
+                });
             }
         }
     }
+    pairs.sort_by(|a, b| {
+        b.same_name
+            .cmp(&a.same_name)
+            .then(b.similarity.total_cmp(&a.similarity))
+            .then(a.head.cmp(&b.head))
+            .then(a.base.cmp(&b.base))
+    });
+    pairs
 }
 
 /// The head function that continues base function `at` as its heir, if one does.
-fn holder(files: &[Sides<'_>], identity: &Identity, at: At) -> Option<At> {
-    let (bf, _) = at;
-    (0..files[bf].head.len())
-        .find(|&h| identity.before[bf][h] == Some(at) && !identity.secondary[bf][h])
-        .map(|h| (bf, h))
-}
-
-/// The base function head function `(fi, k)` is nearest to, at least `NEAR` alike: one of its
-/// own file's, or of `others` (other files' base functions nothing continues). One of its own
-/// file may be continued already (a body wrapped in a new closure, or a function renamed
-/// beside a new wrapper of its old name). A base function of the same name wins over a more
-/// alike one of another name (a file split in two, its functions edited on the way).
-fn nearest_base(
-    files: &[Sides<'_>],
-    identity: &Identity,
-    (fi, k): At,
-    others: impl Iterator<Item = At>,
-) -> Option<(At, f64)> {
-    let body = &files[fi].head_bodies[k];
-    let name = &files[fi].head[k].qualified_name;
-    let same_name = |at: At| files[at.0].base[at.1].qualified_name == *name;
-    (0..files[fi].base.len())
-        .map(|b| (fi, b))
-        .chain(others)
-        .filter(|&(bf, b)| files[bf].base_bodies[b].hash.is_some())
-        // Two bodies can be no more alike than the smaller is of the larger: most pairs are
-        // ruled out by their sizes, without comparing tokens.
-        .filter(|&(bf, b)| body.may_reach(&files[bf].base_bodies[b], NEAR))
-        .map(|(bf, b)| ((bf, b), body.similarity(&files[bf].base_bodies[b])))
-        .filter(|&(at, s)| s >= NEAR && holder(files, identity, at).is_none_or(|(hf, _)| hf == fi))
-        .max_by(|a, b| {
-            same_name(a.0)
-                .cmp(&same_name(b.0))
-                .then(a.1.total_cmp(&b.1))
-                .then(b.0.cmp(&a.0))
-        })
+fn holder(identity: &Identity, at: At) -> Option<At> {
+    identity.heir[at.0][at.1]
 }
 
 /// Whether head function `new`, `s` alike to base function `at`, continues it beside the one
@@ -433,7 +465,8 @@ fn nearest_base(
 /// other a wrapper judged against it too. A function no more alike than the one that already
 /// continues it is new (a test that happens to read like a small helper).
 fn share_continuation(files: &[Sides<'_>], identity: &mut Identity, at: At, new: At, s: f64) -> bool {
-    let Some((hf, h)) = holder(files, identity, at) else {
+    let Some((hf, h)) = holder(identity, at) else {
+        identity.heir[at.0][at.1] = Some(new);
         return true;
     };
     let held = files[hf].head_bodies[h].similarity(&files[at.0].base_bodies[at.1]);
@@ -442,6 +475,7 @@ fn share_continuation(files: &[Sides<'_>], identity: &mut Identity, at: At, new:
     }
     if held < s / 2.0 {
         identity.secondary[hf][h] = true;
+        identity.heir[at.0][at.1] = Some(new);
     } else {
         identity.secondary[new.0][new.1] = true;
     }
@@ -474,8 +508,7 @@ fn match_by_name(fi: usize, file: &Sides<'_>, identity: &mut Identity) {
     for (name, heads) in head_groups(file.head) {
         if let Some(bases) = base_groups.get(name) {
             for (k, b) in pair_same_names(file, &heads, bases) {
-                identity.before[fi][k] = Some((fi, b));
-                identity.continued[fi][b] = true;
+                identity.continue_as_heir((fi, b), (fi, k));
             }
         }
     }
@@ -554,24 +587,30 @@ mod tests {
         head: &'a [FunctionMetrics],
         head_bodies: &'a [Body],
     ) -> [Sides<'a>; 2] {
-        [
-            Sides {
-                path: "a.py",
-                base_path: Some("a.py"),
-                head: &[],
-                head_bodies: &[],
-                base,
-                base_bodies,
-            },
-            Sides {
-                path: "b.py",
-                base_path: None,
-                head,
-                head_bodies,
-                base: &[],
-                base_bodies: &[],
-            },
-        ]
+        [taken_away(base, base_bodies), new_file("b.py", head, head_bodies)]
+    }
+
+    /// `a.py`, whose functions the change takes away.
+    fn taken_away<'a>(base: &'a [FunctionMetrics], base_bodies: &'a [Body]) -> Sides<'a> {
+        Sides {
+            path: "a.py",
+            base_path: Some("a.py"),
+            head: &[],
+            head_bodies: &[],
+            base,
+            base_bodies,
+        }
+    }
+
+    fn new_file<'a>(path: &'a str, head: &'a [FunctionMetrics], head_bodies: &'a [Body]) -> Sides<'a> {
+        Sides {
+            path,
+            base_path: None,
+            head,
+            head_bodies,
+            base: &[],
+            base_bodies: &[],
+        }
     }
 
     const BODY: &str = "    total = 0\n    for x in items:\n        if x > limit:\n            total += x\n    return total\n";
@@ -633,6 +672,77 @@ mod tests {
         let identity = match_functions(&files);
         assert_eq!(identity.before[1][0], Some((0, 0)));
         assert_eq!(identity.moves[0].from_path, "a.py");
+    }
+
+    /// `a.py`, whose one function the change takes away, and new files at head, each with
+    /// its functions.
+    fn moved_apart<'a>(
+        base: &'a [FunctionMetrics],
+        base_bodies: &'a [Body],
+        heads: &'a [(&'a str, Vec<FunctionMetrics>, Vec<Body>)],
+    ) -> Vec<Sides<'a>> {
+        let mut files = vec![taken_away(base, base_bodies)];
+        files.extend(
+            heads
+                .iter()
+                .map(|(path, head, bodies)| new_file(path, head, bodies)),
+        );
+        files
+    }
+
+    #[test]
+    fn a_moved_function_has_one_heir_across_files() {
+        let (base, base_bodies, _) = side(&format!("def merge(items, limit):\n{BODY}"), Language::Python);
+        let edited = BODY.replace("return total", "total += 1\n    return total");
+        let other = BODY.replace("return total", "print(total)\n    return total");
+        let head = |src: String| side(&src, Language::Python);
+        let (b, bb, _) = head(format!("def merge(items, limit):\n{edited}"));
+        let (c, cb, _) = head(format!("def combine(items, limit):\n{other}"));
+        let heads = [("b.py", b, bb), ("c.py", c, cb)];
+        let identity = match_functions(&moved_apart(&base, &base_bodies, &heads));
+        assert_eq!(identity.before[1][0], Some((0, 0)), "{identity:?}");
+        assert_eq!(
+            identity.before[2][0], None,
+            "a second file's look-alike is new: {identity:?}"
+        );
+        assert_eq!(identity.moves.len(), 1);
+    }
+
+    #[test]
+    fn a_moved_function_goes_to_the_most_alike_not_the_first_in_path_order() {
+        let (base, base_bodies, _) = side(&format!("def merge(items, limit):\n{BODY}"), Language::Python);
+        let far = BODY
+            .replace("total += x", "total += x * x")
+            .replace("return total", "log(total)\n    return total");
+        let near = BODY.replace("return total", "total += 1\n    return total");
+        let head = |src: String| side(&src, Language::Python);
+        let (b, bb, _) = head(format!("def squares(items, limit):\n{far}"));
+        let (c, cb, _) = head(format!("def merge_all(items, limit):\n{near}"));
+        let heads = [("b.py", b, bb), ("c.py", c, cb)];
+        let files = moved_apart(&base, &base_bodies, &heads);
+        assert!(
+            files[1].head_bodies[0].similarity(&base_bodies[0]) >= NEAR,
+            "the far one is alike enough on its own"
+        );
+        let identity = match_functions(&files);
+        assert_eq!(identity.before[2][0], Some((0, 0)), "{identity:?}");
+        assert_eq!(identity.before[1][0], None, "{identity:?}");
+    }
+
+    #[test]
+    fn a_new_function_of_the_same_words_in_another_order_is_new() {
+        let (base, base_bodies, _) = side(
+            "def combine(a, b):\n    x = a + b\n    y = a * b\n    z = x - y\n    return z\n",
+            Language::Python,
+        );
+        let (head, head_bodies, _) = side(
+            "def other(a, b):\n    z = b - a\n    x = z * a\n    y = x + b\n    return y\n",
+            Language::Python,
+        );
+        let files = moved_to_another_file(&base, &base_bodies, &head, &head_bodies);
+        let identity = match_functions(&files);
+        assert_eq!(identity.before[1][0], None, "{identity:?}");
+        assert!(identity.moves.is_empty());
     }
 
     #[test]
