@@ -404,46 +404,32 @@ struct NearPair {
 /// nothing continues.
 fn near_pairs(files: &[Sides<'_>], identity: &Identity) -> Vec<NearPair> {
     // Comparing every new function with every base function is quadratic: past this many
-    // pairs across files, only the file's own functions are compared.
+    // pairs across files, only the file's own functions and other files' of the same name are
+    // compared (a large change that splits files still keeps its moved functions).
     const MAX_CROSS_PAIRS: usize = 200_000;
-    let new_heads: Vec<At> = files
-        .iter()
-        .enumerate()
-        .flat_map(|(fi, f)| (0..f.head.len()).map(move |k| (fi, k)))
-        .filter(|&(fi, k)| identity.before[fi][k].is_none() && files[fi].head_bodies[k].hash.is_some())
+    let new_heads: Vec<At> = every(files, |f| f.head_bodies)
+        .filter(|&(fi, k)| identity.before[fi][k].is_none())
         .collect();
-    let free_bases: Vec<At> = files
-        .iter()
-        .enumerate()
-        .flat_map(|(fi, f)| (0..f.base.len()).map(move |k| (fi, k)))
-        .filter(|&(fi, k)| !identity.continued[fi][k] && files[fi].base_bodies[k].hash.is_some())
+    let free_bases: Vec<At> = every(files, |f| f.base_bodies)
+        .filter(|&(fi, k)| !identity.continued[fi][k])
         .collect();
     let cross = new_heads.len().saturating_mul(free_bases.len()) <= MAX_CROSS_PAIRS;
+    let mut free_by_name: HashMap<&str, Vec<At>> = HashMap::new();
+    for &(bf, b) in &free_bases {
+        let name = files[bf].base[b].qualified_name.as_str();
+        free_by_name.entry(name).or_default().push((bf, b));
+    }
     let mut pairs = Vec::new();
     for &(fi, k) in &new_heads {
+        let others: &[At] = match cross {
+            true => &free_bases,
+            false => free_by_name
+                .get(files[fi].head[k].qualified_name.as_str())
+                .map_or(&[], Vec::as_slice),
+        };
         let own = (0..files[fi].base.len()).map(|b| (fi, b));
-        let others = free_bases.iter().copied().filter(|&(bf, _)| cross && bf != fi);
-        let body = &files[fi].head_bodies[k];
-        let name = &files[fi].head[k].qualified_name;
-        for (bf, b) in own.chain(others) {
-            let base = &files[bf].base_bodies[b];
-            // Two bodies can be no more alike than the smaller is of the larger: most pairs
-            // are ruled out by their sizes, without comparing tokens.
-            let same_name = files[bf].base[b].qualified_name == *name;
-            let near = if same_name { NEAR_SAME_NAME } else { NEAR };
-            if base.hash.is_none() || !body.may_reach(base, near) {
-                continue;
-            }
-            let similarity = body.similarity(base);
-            if similarity >= near {
-                pairs.push(NearPair {
-                    head: (fi, k),
-                    base: (bf, b),
-                    same_name,
-                    similarity,
-                });
-            }
-        }
+        let candidates = own.chain(others.iter().copied().filter(|&(bf, _)| bf != fi));
+        pairs.extend(candidates.filter_map(|at| near_pair(files, (fi, k), at)));
     }
     pairs.sort_by(|a, b| {
         b.same_name
@@ -453,6 +439,39 @@ fn near_pairs(files: &[Sides<'_>], identity: &Identity) -> Vec<NearPair> {
             .then(a.base.cmp(&b.base))
     });
     pairs
+}
+
+/// Every function of one side of the change whose body is long enough to tell apart.
+fn every<'a>(
+    files: &'a [Sides<'_>],
+    bodies: fn(&'a Sides<'_>) -> &'a [Body],
+) -> impl Iterator<Item = At> + 'a {
+    files.iter().enumerate().flat_map(move |(fi, f)| {
+        let bodies = bodies(f);
+        (0..bodies.len())
+            .filter(move |&k| bodies[k].hash.is_some())
+            .map(move |k| (fi, k))
+    })
+}
+
+/// Head function `head` and base function `base`, if alike enough to continue it.
+fn near_pair(files: &[Sides<'_>], head: At, base: At) -> Option<NearPair> {
+    let body = &files[head.0].head_bodies[head.1];
+    let other = &files[base.0].base_bodies[base.1];
+    let same_name = files[base.0].base[base.1].qualified_name == files[head.0].head[head.1].qualified_name;
+    let near = if same_name { NEAR_SAME_NAME } else { NEAR };
+    // Two bodies can be no more alike than the smaller is of the larger: most pairs are ruled
+    // out by their sizes, without comparing tokens.
+    if other.hash.is_none() || !body.may_reach(other, near) {
+        return None;
+    }
+    let similarity = body.similarity(other);
+    (similarity >= near).then_some(NearPair {
+        head,
+        base,
+        same_name,
+        similarity,
+    })
 }
 
 /// The head function that continues base function `at` as its heir, if one does.
@@ -727,6 +746,28 @@ mod tests {
         let identity = match_functions(&files);
         assert_eq!(identity.before[2][0], Some((0, 0)), "{identity:?}");
         assert_eq!(identity.before[1][0], None, "{identity:?}");
+    }
+
+    #[test]
+    fn past_the_cross_file_budget_a_function_moved_under_its_own_name_still_continues() {
+        let gone: String = (0..500)
+            .map(|i| format!("def f{i}(x):\n    return x * {i} + {i} - compute(x, {i})\n\n"))
+            .collect();
+        let (base, base_bodies, _) = side(
+            &format!("{gone}def merge(items, limit):\n{BODY}"),
+            Language::Python,
+        );
+        let edited = BODY.replace("return total", "total += 1\n    return total");
+        let added: String = (0..500)
+            .map(|i| format!("def g{i}(y):\n    values = [y, {i}]\n    return sorted(values)[{i} % 2]\n\n"))
+            .collect();
+        let head = |src: String| side(&src, Language::Python);
+        let (b, bb, _) = head(format!("def merge(items, limit):\n{edited}"));
+        let (c, cb, _) = head(added);
+        let heads = [("b.py", b, bb), ("c.py", c, cb)];
+        let identity = match_functions(&moved_apart(&base, &base_bodies, &heads));
+        assert_eq!(identity.before[1][0], Some((0, 500)), "{:?}", identity.moves);
+        assert!(identity.before[2].iter().all(Option::is_none));
     }
 
     #[test]
