@@ -376,16 +376,9 @@ const NEAR_SAME_NAME: f64 = 0.4;
 fn match_near(files: &[Sides<'_>], identity: &mut Identity) {
     for near in near_pairs(files, identity) {
         let (at, new) = (near.base, near.head);
-        if identity.before[new.0][new.1].is_some() {
-            continue;
-        }
-        // A base function whose heir is in another file is not this file's to share.
-        if holder(identity, at).is_some_and(|(hf, _)| hf != new.0) {
-            continue;
-        }
-        if share_continuation(files, identity, at, new, near.similarity) {
-            identity.before[new.0][new.1] = Some(at);
-            identity.continued[at.0][at.1] = true;
+        if identity.before[new.0][new.1].is_none()
+            && share_continuation(files, identity, at, new, near.similarity)
+        {
             identity.moves.push(moved(files, at, new, false));
         }
     }
@@ -482,20 +475,25 @@ fn holder(identity: &Identity, at: At) -> Option<At> {
 /// Whether head function `new`, `s` alike to base function `at`, continues it beside the one
 /// that already does: the more alike one is the heir, whose debt accounting it carries, the
 /// other a wrapper judged against it too. A function no more alike than the one that already
-/// continues it is new (a test that happens to read like a small helper).
+/// continues it is new (a test that happens to read like a small helper), and so is one in
+/// another file than the heir's: a base function is not shared across files.
 fn share_continuation(files: &[Sides<'_>], identity: &mut Identity, at: At, new: At, s: f64) -> bool {
     let Some((hf, h)) = holder(identity, at) else {
-        identity.heir[at.0][at.1] = Some(new);
+        identity.continue_as_heir(at, new);
         return true;
     };
+    if hf != new.0 {
+        return false;
+    }
     let held = files[hf].head_bodies[h].similarity(&files[at.0].base_bodies[at.1]);
     if held >= s {
         return false;
     }
     if held < s / 2.0 {
         identity.secondary[hf][h] = true;
-        identity.heir[at.0][at.1] = Some(new);
+        identity.continue_as_heir(at, new);
     } else {
+        identity.before[new.0][new.1] = Some(at);
         identity.secondary[new.0][new.1] = true;
     }
     true
