@@ -130,7 +130,7 @@ pub fn find(
         cache_hits,
         ..Duplication::default()
     };
-    let n = settings.min_tokens.max(1);
+    let n = settings.window();
     let looked_for = looked_for_windows(&added, &tokens, n);
     if looked_for.is_empty() {
         return Ok(duplication);
@@ -547,7 +547,7 @@ fn is_a_copy_written(
     added: &LineSet,
     settings: CloneSettings,
 ) -> bool {
-    let n = settings.min_tokens.max(1);
+    let n = settings.window();
     let t = tokens[pair.new.file];
     let (start, end) = line_span(t, &pair.new.tokens);
     let (functions, tables) = target.map_or((&[][..], &[][..]), |t| (&t.functions[..], &t.tables[..]));

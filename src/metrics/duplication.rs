@@ -37,6 +37,13 @@ pub struct CloneSettings {
     pub normalize: bool,
 }
 
+impl CloneSettings {
+    /// The tokens of a hashed window, the shortest copy reported: never zero.
+    pub fn window(&self) -> usize {
+        self.min_tokens.max(1)
+    }
+}
+
 impl Default for CloneSettings {
     fn default() -> Self {
         CloneSettings {
