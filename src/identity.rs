@@ -398,8 +398,10 @@ struct NearPair {
 fn near_pairs(files: &[Sides<'_>], identity: &Identity) -> Vec<NearPair> {
     // Comparing every new function with every base function is quadratic: past this many
     // pairs across files, only the file's own functions and other files' of the same name are
-    // compared (a large change that splits files still keeps its moved functions).
+    // compared (a large change that splits files still keeps its moved functions), unless
+    // the name is too common to tell anything (`setUp`, `constructor` in a hundred files).
     const MAX_CROSS_PAIRS: usize = 200_000;
+    const MAX_SAME_NAME: usize = 16;
     let new_heads: Vec<At> = every(files, |f| f.head_bodies)
         .filter(|&(fi, k)| identity.before[fi][k].is_none())
         .collect();
@@ -418,6 +420,7 @@ fn near_pairs(files: &[Sides<'_>], identity: &Identity) -> Vec<NearPair> {
             true => &free_bases,
             false => free_by_name
                 .get(files[fi].head[k].qualified_name.as_str())
+                .filter(|same| same.len() <= MAX_SAME_NAME)
                 .map_or(&[], Vec::as_slice),
         };
         let own = (0..files[fi].base.len()).map(|b| (fi, b));
