@@ -6,7 +6,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use crate::config::{Settings, CONFIG_FILE_NAMES};
 use crate::git::{ChangeSet, Repo};
 use crate::request::{CheckRequest, ConfigFrom, Environment};
-use crate::rules::Severity;
+use crate::rules::{self, Metric, Severity};
 use crate::verdict::Notice;
 
 /// Resolves base and head to commits and reads the files between them.
@@ -176,40 +176,107 @@ pub(crate) fn load_settings(
     change: &ChangeSet,
     notices: &mut Vec<Notice>,
 ) -> Result<Settings> {
-    if let Some(path) = &request.config {
-        return settings_from_disk(path);
-    }
     let (rev, label) = match request.config_from {
         ConfigFrom::Base => (&change.base, "base"),
         ConfigFrom::Head => (&change.head, "head"),
     };
     let mut reader = repo.lazy_reader();
-    notices.extend(edited_configurations(repo, &mut reader, change, label));
+    let mut settings = match &request.config {
+        Some(path) => settings_from_disk(path)?,
+        None => {
+            notices.extend(edited_configurations(repo, &mut reader, change, "", label));
+            root_settings(repo, &mut reader, rev, label)?
+        }
+    };
+    let mut projects = std::mem::take(&mut settings.projects);
+    let candidates: Vec<String> = projects
+        .iter()
+        .flat_map(|p| {
+            CONFIG_FILE_NAMES
+                .iter()
+                .map(move |name| format!("{}/{name}", p.path))
+        })
+        .collect();
+    let blobs = if candidates.is_empty() {
+        Default::default()
+    } else {
+        repo.blob_ids(rev, &candidates.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    for project in &mut projects {
+        notices.extend(edited_configurations(
+            repo,
+            &mut reader,
+            change,
+            &project.path,
+            label,
+        ));
+        let dir = &project.path;
+        for name in CONFIG_FILE_NAMES {
+            let file = format!("{dir}/{name}");
+            let Some(blob) = blobs.get(&file) else {
+                continue;
+            };
+            let text = utf8(reader.read(blob)?, &file, label, rev)?;
+            let origin = format!("{file} (at {label} {})", short(rev));
+            if let Some(own) = Settings::from_project_file(name, &text, &origin, dir, &settings)? {
+                same_duplication_window(&settings, &own)?;
+                project.settings = Some(Box::new(own));
+                break;
+            }
+        }
+    }
+    settings.projects = projects;
+    Ok(settings)
+}
+
+/// The repository root's configuration at `rev`, else the defaults.
+fn root_settings(
+    repo: &Repo,
+    reader: &mut crate::git::LazyReader<'_>,
+    rev: &str,
+    label: &str,
+) -> Result<Settings> {
     for name in CONFIG_FILE_NAMES {
-        if let Some(settings) = settings_at(repo, &mut reader, rev, label, name)? {
-            return Ok(settings);
+        if let Some(text) = config_text(repo, reader, rev, label, name)? {
+            let origin = format!("{name} (at {label} {})", short(rev));
+            if let Some(settings) = Settings::from_config_file(name, &text, &origin)? {
+                return Ok(settings);
+            }
         }
     }
     Settings::defaults()
 }
 
-/// The settings configuration file `name` holds at `rev`, if it is there (and, for a
-/// pyproject.toml, has a `[tool.debtgate]` table).
-fn settings_at(
+/// One index of windows serves every project: a project's copies are found at the root's
+/// `duplicated-block` threshold, so a project cannot ask for a lower one.
+fn same_duplication_window(root: &Settings, project: &Settings) -> Result<()> {
+    let threshold = |s: &Settings| rules::of_metric(&s.rules, Metric::DuplicatedTokens).map(|r| r.threshold);
+    if let (Some(root_t), Some(own), Some(source)) = (threshold(root), threshold(project), &project.source) {
+        if own < root_t {
+            bail!(
+                "{source}: rules.duplicated-block threshold = {own} is below the root configuration's {root_t}; one index finds every project's copies at the root's threshold, so lower it there"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The text of the configuration file at `path` in `rev`, if it is there.
+fn config_text(
     repo: &Repo,
     reader: &mut crate::git::LazyReader<'_>,
     rev: &str,
     label: &str,
-    name: &str,
-) -> Result<Option<Settings>> {
-    let Some(blob) = repo.blob_id(rev, name) else {
+    path: &str,
+) -> Result<Option<String>> {
+    let Some(blob) = repo.blob_id(rev, path) else {
         return Ok(None);
     };
-    let bytes = reader.read(&blob)?;
-    let text =
-        String::from_utf8(bytes).map_err(|_| anyhow!("{name} at {label} {} is not UTF-8", short(rev)))?;
-    let origin = format!("{name} (at {label} {})", short(rev));
-    Settings::from_config_file(name, &text, &origin)
+    utf8(reader.read(&blob)?, path, label, rev).map(Some)
+}
+
+fn utf8(bytes: Vec<u8>, path: &str, label: &str, rev: &str) -> Result<String> {
+    String::from_utf8(bytes).map_err(|_| anyhow!("{path} at {label} {} is not UTF-8", short(rev)))
 }
 
 /// `--config FILE`: a debtgate.toml, or a pyproject.toml with a `[tool.debtgate]` table.
@@ -228,19 +295,29 @@ fn edited_configurations(
     repo: &Repo,
     reader: &mut crate::git::LazyReader<'_>,
     change: &ChangeSet,
+    dir: &str,
     label: &str,
 ) -> Vec<Notice> {
+    let at = |name: &str| {
+        if dir.is_empty() {
+            name.to_string()
+        } else {
+            format!("{dir}/{name}")
+        }
+    };
+    let pyproject = at("pyproject.toml");
     let mut has_debtgate_table = |rev: &str| -> bool {
-        repo.blob_id(rev, "pyproject.toml")
+        repo.blob_id(rev, &pyproject)
             .and_then(|b| reader.read(&b).ok())
             .is_some_and(|t| String::from_utf8_lossy(&t).contains("[tool.debtgate"))
     };
     let mut out = Vec::new();
     for name in CONFIG_FILE_NAMES {
+        let path = at(name);
         let edited = change
             .files
             .iter()
-            .any(|f| f.path == *name || f.old_path.as_deref() == Some(name));
+            .any(|f| f.path == path || f.old_path.as_deref() == Some(path.as_str()));
         if !edited
             || (*name == "pyproject.toml"
                 && !has_debtgate_table(&change.base)
@@ -248,8 +325,9 @@ fn edited_configurations(
         {
             continue;
         }
+        let name = &path;
         out.push(Notice {
-            path: Some((*name).to_string()),
+            path: Some(name.clone()),
             level: Severity::Warning,
             message: format!(
                 "this change edits {name}; it was judged with the configuration at {label}. The new configuration applies once merged (or pass --config-from head)."

@@ -1,12 +1,11 @@
 //! `debtgate check`: the stages in order — resolve the change, measure it, judge it.
 
-use std::borrow::Cow;
-
 use anyhow::Result;
 
 use crate::coverage_gate;
 use crate::git::Repo;
 use crate::progress::OnProgress;
+use crate::projects::{self, Part};
 pub use crate::request::{Cache, CheckRequest, ConfigFrom, Environment};
 use crate::rules::{self, Metric};
 use crate::shard::Shard;
@@ -32,22 +31,42 @@ pub fn run(request: &CheckRequest, env: &Environment, progress: OnProgress<'_>) 
         measure::count_moved_from(&mut measured, &identity, request.limits);
     }
     let moved = measure::moved_lines(&identity, &measured);
-    // A shard judges its own files; the whole change still says what was moved and copied.
-    let judged = match request.shard {
-        Some(shard) => Cow::Owned(change.only(|path| shard.owns(path))),
-        None => Cow::Borrowed(&change),
-    };
-    let coverage_rule = rules::of_metric(&settings.rules, Metric::UncoveredLines).filter(|r| r.enabled);
-    let coverage = coverage_gate::evaluate(&repo, &judged, &settings, request, coverage_rule, &moved)?;
     let duplication = measure::find_duplication(&repo, request, &change, &settings, &measured, progress)?;
-    let measurement = judge::Measurement {
-        files: &measured,
-        identity: &identity,
-        moved: &moved,
-        duplication: duplication.as_ref(),
-        coverage,
-    };
-    let mut verdict = judge::judge(&judged, &settings, measurement, notices);
+    let mut parts = Vec::new();
+    for part in Part::all(&settings) {
+        // A shard judges its own files; the whole change still says what was moved and copied.
+        let owns = |path: &str| Shard::judges(request.shard, path) && part.holds(&settings, path);
+        let judged = change.only(owns);
+        if judged.files.is_empty() && part != Part::Root {
+            continue;
+        }
+        let own = part.settings(&settings);
+        let project = match part {
+            Part::Project(i) => Some(&settings.projects[i]),
+            Part::Root => None,
+        };
+        let coverage_rule = rules::of_metric(&own.rules, Metric::UncoveredLines).filter(|r| r.enabled);
+        let coverage = coverage_gate::evaluate(&repo, &judged, own, request, project, coverage_rule, &moved)?;
+        let measurement = judge::Measurement {
+            files: &measured,
+            identity: &identity,
+            moved: &moved,
+            duplication: duplication.as_ref(),
+            coverage,
+            owns: &owns,
+        };
+        let notices = if part == Part::Root {
+            std::mem::take(&mut notices)
+        } else {
+            Vec::new()
+        };
+        parts.push((
+            part.name(&settings).to_string(),
+            judge::judge(&judged, own, measurement, notices),
+        ));
+    }
+    let header = parts[0].1.clone();
+    let mut verdict = projects::combine(&header, parts, !settings.projects.is_empty());
     verdict.shard = request.shard;
     verdict.moves.retain(|m| Shard::judges(request.shard, &m.path));
     verdict.links = env.links(&verdict.head);

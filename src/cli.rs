@@ -332,11 +332,32 @@ fn working_tree_settings() -> Result<(Settings, Option<PathBuf>)> {
         let Ok(text) = std::fs::read_to_string(&path) else {
             continue;
         };
-        if let Some(settings) = Settings::from_config_file(name, &text, &path.display().to_string())? {
+        if let Some(mut settings) = Settings::from_config_file(name, &text, &path.display().to_string())? {
+            read_project_settings(&mut settings, &root)?;
             return Ok((settings, Some(root)));
         }
     }
     Ok((Settings::defaults()?, Some(root)))
+}
+
+/// Each `[[projects]]` directory's own configuration in the working tree, where it has one.
+fn read_project_settings(settings: &mut Settings, root: &std::path::Path) -> Result<()> {
+    let mut projects = std::mem::take(&mut settings.projects);
+    for project in &mut projects {
+        for name in crate::config::CONFIG_FILE_NAMES {
+            let path = root.join(&project.path).join(name);
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let origin = path.display().to_string();
+            if let Some(own) = Settings::from_project_file(name, &text, &origin, &project.path, settings)? {
+                project.settings = Some(Box::new(own));
+                break;
+            }
+        }
+    }
+    settings.projects = projects;
+    Ok(())
 }
 
 /// A path given on the command line as the repository names it (`/`-separated, from its root).

@@ -46,8 +46,17 @@ pub struct Duplication {
     pub added_lines: u64,
     /// Of those, the lines that lie in a copy (either copy, when both are new).
     pub duplicated_added_lines: u64,
+    /// The two counts above, file by file (each project's condition sums its own files).
+    pub by_file: BTreeMap<String, AddedLines>,
     pub files_indexed: usize,
     pub cache_hits: usize,
+}
+
+/// One file's added lines where duplication is judged, and how many of them lie in a copy.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AddedLines {
+    pub added: u64,
+    pub duplicated: u64,
 }
 
 /// How many other occurrences each new window is compared with: the first ones, in path
@@ -120,16 +129,24 @@ pub fn find(
         .collect();
     let added = judged_added_lines(change, targets, &scope, &tokens);
     let reported_here = |file: &usize| targets.get(&scope.files[*file].0).is_some_and(|t| !t.other_shard);
+    let by_file = added
+        .iter()
+        .filter(|(file, _)| reported_here(file))
+        .map(|(file, lines)| {
+            let counts = AddedLines {
+                added: lines.len(),
+                duplicated: 0,
+            };
+            (scope.files[*file].0.clone(), counts)
+        })
+        .collect();
     let mut duplication = Duplication {
-        added_lines: added
-            .iter()
-            .filter(|(file, _)| reported_here(file))
-            .map(|(_, lines)| lines.len())
-            .sum(),
+        by_file,
         files_indexed: scope.files.len(),
         cache_hits,
         ..Duplication::default()
     };
+    duplication.added_lines = duplication.by_file.values().map(|c| c.added).sum();
     let n = settings.window();
     let looked_for = looked_for_windows(&added, &tokens, n);
     if looked_for.is_empty() {
@@ -157,17 +174,18 @@ pub fn find(
     let (mut reported, mut duplicated) = copies_to_report(&kept, &scope.files, &tokens, &added);
     reported.retain(|file, _| reported_here(file));
     duplicated.retain(|file, _| reported_here(file));
-    duplication.duplicated_added_lines = duplicated
-        .iter()
-        .map(|(file, lines)| {
-            let added = added[file];
-            lines
-                .ranges()
-                .iter()
-                .map(|r| u64::from(added.count_in(r.start, r.end)))
-                .sum::<u64>()
-        })
-        .sum();
+    for (file, lines) in &duplicated {
+        let added = added[file];
+        let count: u64 = lines
+            .ranges()
+            .iter()
+            .map(|r| u64::from(added.count_in(r.start, r.end)))
+            .sum();
+        if let Some(counts) = duplication.by_file.get_mut(&scope.files[*file].0) {
+            counts.duplicated = count;
+        }
+        duplication.duplicated_added_lines += count;
+    }
     for (file, copies) in reported {
         let lines = added[&file];
         duplication

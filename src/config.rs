@@ -37,6 +37,9 @@ struct ConfigFile {
     coverage: CoverageConfig,
     #[serde(default)]
     tests: TestsConfig,
+    /// Directories judged as projects of their own (root configuration only).
+    #[serde(default)]
+    projects: Vec<crate::projects::ProjectConfig>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -68,7 +71,7 @@ pub enum MissingReport {
     NotJudged,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct DuplicationConfig {
     /// A copy must span at least this many lines (default 6).
@@ -205,7 +208,11 @@ pub struct Settings {
     /// The most remediation minutes a change may add, if limited.
     pub max_debt_minutes: Option<u32>,
     exclude: globset::GlobSet,
+    /// The `exclude` patterns as written, which a project's configuration adds to.
+    exclude_patterns: Vec<String>,
     overrides: Vec<PathOverride>,
+    /// `[[projects]]`: directories judged by their own configuration and gate.
+    pub projects: Vec<crate::projects::Project>,
     /// Where the configuration came from (`"debtgate.toml at base abc1234"`), if anywhere.
     pub source: Option<String>,
     pub tests: TestSettings,
@@ -239,7 +246,9 @@ impl Settings {
             },
             max_debt_minutes: None,
             exclude: globset::GlobSet::empty(),
+            exclude_patterns: Vec::new(),
             overrides: Vec::new(),
+            projects: Vec::new(),
             source: None,
             tests: TestSettings {
                 globs: crate::classify::globs(crate::classify::DEFAULT_TEST_PATHS.iter().copied(), "tests")?,
@@ -258,40 +267,80 @@ impl Settings {
             Ok(f) => f,
             Err(e) => bail!("{origin}: {}", describe_toml_error(&e, text)),
         };
-        Settings::from_file(file, origin)
+        Settings::from_file(file, origin, None)
     }
 
     /// Reads `[tool.debtgate]` from a pyproject.toml; `None` when it has no such table.
     pub fn from_pyproject(text: &str, origin: &str) -> Result<Option<Settings>> {
-        let file: Pyproject = match toml::from_str(text) {
-            Ok(f) => f,
-            Err(e) => bail!("{origin}: {}", describe_toml_error(&e, text)),
-        };
-        file.tool
-            .debtgate
-            .map(|config| Settings::from_file(config, &format!("{origin} [tool.debtgate]")))
-            .transpose()
+        Settings::parse_config("pyproject.toml", text, origin, None)
     }
 
     /// Reads a configuration file by its name: `[tool.debtgate]` of a pyproject.toml (`None`
     /// when it has no such table), else the whole file.
     pub fn from_config_file(name: &str, text: &str, origin: &str) -> Result<Option<Settings>> {
-        if name == "pyproject.toml" {
-            Settings::from_pyproject(text, origin)
+        Settings::parse_config(name, text, origin, None)
+    }
+
+    /// Reads the configuration file `name` of the project in directory `project`, whose
+    /// patterns are relative to that directory; `root`'s `exclude` still applies there.
+    pub fn from_project_file(
+        name: &str,
+        text: &str,
+        origin: &str,
+        project: &str,
+        root: &Settings,
+    ) -> Result<Option<Settings>> {
+        Settings::parse_config(name, text, origin, Some((project, root)))
+    }
+
+    fn parse_config(
+        name: &str,
+        text: &str,
+        origin: &str,
+        project: Option<(&str, &Settings)>,
+    ) -> Result<Option<Settings>> {
+        let (file, origin) = if name == "pyproject.toml" {
+            let file: Pyproject = match toml::from_str(text) {
+                Ok(f) => f,
+                Err(e) => bail!("{origin}: {}", describe_toml_error(&e, text)),
+            };
+            match file.tool.debtgate {
+                Some(config) => (config, format!("{origin} [tool.debtgate]")),
+                None => return Ok(None),
+            }
         } else {
-            Settings::from_toml(text, origin).map(Some)
+            match toml::from_str(text) {
+                Ok(f) => (f, origin.to_string()),
+                Err(e) => bail!("{origin}: {}", describe_toml_error(&e, text)),
+            }
+        };
+        Settings::from_file(file, &origin, project).map(Some)
+    }
+
+    /// The settings the file at `path` is judged by: those of the innermost project that holds
+    /// it, else these.
+    pub fn for_path(&self, path: &str) -> &Settings {
+        match crate::projects::holding(&self.projects, path) {
+            Some(i) => self.projects[i].settings.as_deref().unwrap_or(self),
+            None => self,
         }
     }
 
-    /// Whether `path` is test code by its name (`[tests] paths`, else the conventions).
+    /// Whether `path` is test code by its name (`[tests] paths`, else the conventions), by the
+    /// settings of the project that holds it.
     pub fn is_test_path(&self, path: &str) -> bool {
-        self.tests.globs.is_match(path)
+        self.for_path(path).tests.globs.is_match(path)
     }
 
-    /// The rules as they apply to code at `path`, test code or not: the test-code defaults
+    /// The rules as they apply to code at `path` (by the settings of the project that holds
+    /// it), test code or not: the test-code defaults
     /// (duplication and file complexity off, function limits `limit-factor` times higher),
     /// then `[[overrides]]`, which can change either.
     pub fn rules_for(&self, path: &str, test_code: bool) -> std::borrow::Cow<'_, [Rule]> {
+        let settings = self.for_path(path);
+        if !std::ptr::eq(settings, self) {
+            return settings.rules_for(path, test_code);
+        }
         let matching: Vec<&PathOverride> = self.overrides.iter().filter(|o| o.globs.is_match(path)).collect();
         if matching.is_empty() && !test_code {
             return std::borrow::Cow::Borrowed(&self.rules);
@@ -316,12 +365,15 @@ impl Settings {
         std::borrow::Cow::Owned(rules)
     }
 
-    /// Whether the configuration's `exclude` globs take `path` out of judgement.
+    /// Whether the configuration's `exclude` globs (the project's, where one holds `path`) take
+    /// `path` out of judgement.
     pub fn is_excluded(&self, path: &str) -> bool {
-        self.exclude.is_match(path)
+        self.for_path(path).exclude.is_match(path)
     }
 
-    fn from_file(file: ConfigFile, origin: &str) -> Result<Settings> {
+    /// `project`: the directory of the project this file configures (its patterns are
+    /// relative to it), and the root's settings.
+    fn from_file(mut file: ConfigFile, origin: &str, project: Option<(&str, &Settings)>) -> Result<Settings> {
         let mut settings = Settings::defaults()?;
         for (id, o) in &file.rules {
             let Some(rule) = settings.rules.iter_mut().find(|r| &r.id == id) else {
@@ -329,11 +381,30 @@ impl Settings {
             };
             o.apply(rule);
         }
+        let prefix = match project {
+            Some((dir, root)) => {
+                refuse_in_project(&file, origin)?;
+                let own = crate::projects::under(dir, &file.exclude);
+                file.exclude = root.exclude_patterns.iter().cloned().chain(own).collect();
+                for o in &mut file.overrides {
+                    o.paths = crate::projects::under(dir, &o.paths);
+                }
+                if let Some(paths) = &mut file.tests.paths {
+                    *paths = crate::projects::under(dir, paths);
+                }
+                Some(dir)
+            }
+            None => None,
+        };
         settings.exclude = globs(&file.exclude, origin, "exclude")?;
+        settings.exclude_patterns = std::mem::take(&mut file.exclude);
         for (i, o) in file.overrides.into_iter().enumerate() {
             settings.apply_override(o, i, origin)?;
         }
         settings.apply_tests(&file.tests, origin)?;
+        if prefix.is_none() {
+            settings.projects = crate::projects::declared(file.projects, origin)?;
+        }
         settings.apply_gate(file.gate, origin)?;
         settings.coverage.path_map = file.coverage.path_map;
         settings.coverage.missing_report = file
@@ -413,6 +484,20 @@ impl Settings {
             ids.join(", ")
         )
     }
+}
+
+/// What a project's own configuration cannot set: more projects, and the duplication index,
+/// which is one for the repository.
+fn refuse_in_project(file: &ConfigFile, origin: &str) -> Result<()> {
+    if !file.projects.is_empty() {
+        bail!("{origin}: [[projects]] is read from the root configuration only; declare every project there");
+    }
+    if file.duplication != DuplicationConfig::default() {
+        bail!(
+            "{origin}: [duplication] is read from the root configuration only (one index covers the repository); move it there, or set rules.duplicated-block here"
+        );
+    }
+    Ok(())
 }
 
 /// The globs of one setting, an error naming the file and the setting if one is wrong.

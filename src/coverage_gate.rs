@@ -12,6 +12,7 @@ use crate::coverage::{FileCoverage, Report};
 use crate::git::{ChangeSet, ChangedFile, EntryKind, Repo, Status};
 use crate::lang::{self, Language, ParseLimits};
 use crate::lines::LineSet;
+use crate::projects::Project;
 use crate::request::{CheckRequest, CoverageRequest};
 use crate::rules::{Rule, Severity};
 use crate::verdict::{Condition, CoverageSummary, Finding, Notice, Related, Subject, Unit};
@@ -35,17 +36,32 @@ pub fn evaluate(
     change: &ChangeSet,
     settings: &Settings,
     request: &CheckRequest,
+    project: Option<&Project>,
     rule: Option<&Rule>,
     moved: &HashMap<String, LineSet>,
 ) -> Result<CoverageOutcome> {
-    let reports = &request.coverage;
+    // A project's own reports name its files relative to its directory.
+    let (own, within) = match project.filter(|p| !p.coverage.is_empty()) {
+        Some(p) => {
+            let at_root = |list: &[std::path::PathBuf]| list.iter().map(|r| repo.root().join(r)).collect();
+            let reports = CoverageRequest {
+                head: at_root(&p.coverage),
+                base: at_root(&p.base_coverage),
+                format: request.coverage.format,
+            };
+            (Some(reports), Some(format!("{}/", p.path)))
+        }
+        None => (None, None),
+    };
+    let reports = own.as_ref().unwrap_or(&request.coverage);
     if reports.head.is_empty() {
         return without_a_report(settings, reports);
     }
     let mut out = CoverageOutcome::default();
     let head_report = Report::read_all(&reports.head, reports.format)?;
     let tracked = repo.ls_tree(&change.head)?;
-    let files = RepoFiles::new(tracked.iter().map(String::as_str));
+    let in_scope = |f: &&String| within.as_ref().is_none_or(|dir| f.starts_with(dir.as_str()));
+    let files = RepoFiles::new(tracked.iter().filter(in_scope).map(String::as_str));
     let report_files = head_report.files.len();
     let (covered, total) = patch::totals(&head_report);
     let sources = head_report.sources.clone();
@@ -60,7 +76,9 @@ pub fn evaluate(
             &change.head[..change.head.len().min(12)]
         );
     }
-    out.notices.push(mapping_notice(report_files, &unmapped));
+    let mut mapped_notice = mapping_notice(report_files, &unmapped);
+    mapped_notice.path = project.map(|p| p.path.clone()).filter(|_| within.is_some());
+    out.notices.push(mapped_notice);
     let changed = changed_files(repo, change, &mapped, request.limits)?;
     // Code the change moved from elsewhere is not new code to cover.
     let added: Vec<LineSet> = changed
@@ -87,8 +105,11 @@ pub fn evaluate(
     }
     out.conditions
         .push(patch_condition(&patch, settings.coverage.min_patch));
-    let project = (total > 0).then(|| 100.0 * covered as f64 / total as f64);
-    let (delta_condition, base_project) = project_delta(settings, reports, project)?;
+    let project_percent = (total > 0).then(|| 100.0 * covered as f64 / total as f64);
+    let (mut delta_condition, base_project) = project_delta(settings, reports, project_percent)?;
+    if let Some(c) = delta_condition.as_mut().filter(|c| !c.judged && within.is_some()) {
+        c.detail = "no base-coverage report in its [[projects]] table".to_string();
+    }
     let delta = delta_condition.as_ref().filter(|c| c.judged).map(|c| c.value);
     out.conditions.extend(delta_condition);
     out.summary = Some(CoverageSummary {
@@ -100,7 +121,7 @@ pub fn evaluate(
         mapped_files: report_files - unmapped.len(),
         patch_percent: patch.percent(),
         patch,
-        project_percent: project,
+        project_percent,
         base_project_percent: base_project,
         delta_points: delta,
     });
@@ -124,6 +145,7 @@ fn without_a_report(settings: &Settings, reports: &CoverageRequest) -> Result<Co
         );
     }
     out.conditions.push(Condition {
+        project: None,
         over_new_lines: true,
         name: PATCH_COVERAGE.to_string(),
         unit: Unit::Percent,
@@ -254,6 +276,7 @@ pub(crate) fn patch_condition(patch: &Patch, min: f64) -> Condition {
         ),
     };
     Condition {
+        project: None,
         over_new_lines: true,
         name: PATCH_COVERAGE.to_string(),
         unit: Unit::Percent,
@@ -273,6 +296,7 @@ fn project_delta(
     project: Option<f64>,
 ) -> Result<(Option<Condition>, Option<f64>)> {
     let condition = |value: f64, passed, judged, detail: String| Condition {
+        project: None,
         over_new_lines: false,
         name: PROJECT_COVERAGE_DELTA.to_string(),
         unit: Unit::Points,

@@ -193,9 +193,10 @@ fn duplication_findings(
     settings: &Settings,
     duplication: &clones::Duplication,
     measured: &HashMap<&str, &MeasuredFile>,
+    owns: &dyn Fn(&str) -> bool,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
-    for d in &duplication.clones {
+    for d in duplication.clones.iter().filter(|d| owns(&d.path)) {
         let file = measured.get(d.path.as_str());
         let test = file.is_some_and(|m| m.test_lines.contains(d.first_added_line));
         let rules = settings.rules_for(&d.path, test);
@@ -334,6 +335,9 @@ pub(crate) struct Measurement<'m> {
     pub moved: &'m HashMap<String, LineSet>,
     pub duplication: Option<&'m clones::Duplication>,
     pub coverage: coverage_gate::CoverageOutcome,
+    /// Whether a changed file is judged here (its shard's, its project's); the other files
+    /// were measured for the moves and copies they explain.
+    pub owns: &'m dyn Fn(&str) -> bool,
 }
 
 /// Holds the measurements against the rules and the gate conditions.
@@ -349,25 +353,33 @@ pub(crate) fn judge(
         moved,
         duplication,
         coverage,
+        owns,
     } = m;
     let by_path: HashMap<&str, &MeasuredFile> = measured
         .iter()
-        .filter(|m| !m.deleted && !m.other_shard)
+        .filter(|m| !m.deleted && !m.other_shard && owns(&m.file.path))
         .map(|m| (m.file.path.as_str(), m))
         .collect();
     let mut findings = coverage_findings(settings, coverage.findings, &by_path);
     let mut conditions = Vec::new();
     notices.extend(coverage.notices);
-    let duplication_counts = duplication.map(|d| DuplicationCounts {
-        added_lines: d.added_lines,
-        duplicated_added_lines: d.duplicated_added_lines,
-        files_indexed: d.files_indexed,
+    let duplication_counts = duplication.map(|d| {
+        let (added_lines, duplicated_added_lines) = d
+            .by_file
+            .iter()
+            .filter(|(path, _)| owns(path))
+            .fold((0, 0), |(a, c), (_, n)| (a + n.added, c + n.duplicated));
+        DuplicationCounts {
+            added_lines,
+            duplicated_added_lines,
+            files_indexed: d.files_indexed,
+        }
     });
     if let (Some(d), Some(counts)) = (duplication, &duplication_counts) {
-        findings.extend(duplication_findings(settings, d, &by_path));
+        findings.extend(duplication_findings(settings, d, &by_path, owns));
         conditions.push(density_condition(settings.max_duplicated_lines_percent, counts));
     }
-    let mut files = judge_files(settings, measured, identity, moved);
+    let mut files = judge_files(settings, measured, identity, moved, owns);
     findings.append(&mut files.findings);
     apply_suppressions(&mut findings, measured);
     attach_source_lines(&mut findings, measured);
@@ -392,7 +404,7 @@ pub(crate) fn judge(
         files.debt_removed,
         files.new_lines,
     ));
-    let summary = summarize(change, measured, &findings, &files);
+    let summary = summarize(change, &by_path, &findings, &files);
     Verdict {
         version: env!("CARGO_PKG_VERSION").to_string(),
         outcome: outcome(
@@ -418,6 +430,7 @@ pub(crate) fn judge(
         coverage: coverage.summary,
         duplication: duplication_counts,
         moves: identity.moves.clone(),
+        projects: Vec::new(),
         rules: settings.rules.clone(),
         links: crate::verdict::Links::default(),
     }
@@ -459,11 +472,12 @@ fn judge_files(
     measured: &[MeasuredFile],
     identity: &Identity,
     moved: &HashMap<String, LineSet>,
+    owns: &dyn Fn(&str) -> bool,
 ) -> FilesJudged {
     let mut out = FilesJudged::default();
     for (fi, file) in measured.iter().enumerate() {
         let path = &file.file.path;
-        if settings.is_excluded(path) || file.other_shard {
+        if settings.is_excluded(path) || file.other_shard || !owns(path) {
             continue;
         }
         out.debt_removed += deleted_debt(settings, file, &identity.continued[fi]);
@@ -539,6 +553,7 @@ pub(crate) fn density_condition(limit: f64, d: &DuplicationCounts) -> Condition 
         100.0 * d.duplicated_added_lines as f64 / d.added_lines as f64
     };
     Condition {
+        project: None,
         over_new_lines: true,
         name: DUPLICATED_LINES.to_string(),
         value: density,
@@ -576,6 +591,7 @@ fn debt_conditions(
 
 pub(crate) fn debt_added_condition(limit: f64, unsuppressed: u32, debt_removed: u32) -> Condition {
     Condition {
+        project: None,
         over_new_lines: false,
         name: DEBT_ADDED.to_string(),
         value: f64::from(unsuppressed),
@@ -590,6 +606,7 @@ pub(crate) fn debt_added_condition(limit: f64, unsuppressed: u32, debt_removed: 
 pub(crate) fn debt_ratio_condition(limit: f64, unsuppressed: u32, new_lines: u64) -> Condition {
     let ratio = 100.0 * f64::from(unsuppressed) / (new_lines.max(1) as f64 * MINUTES_PER_LINE);
     let mut c = Condition {
+        project: None,
         over_new_lines: false,
         name: DEBT_RATIO.to_string(),
         value: ratio,
@@ -614,7 +631,7 @@ pub(crate) const DEBT_RATIO: &str = "debt ratio on new code";
 
 fn summarize(
     change: &ChangeSet,
-    measured: &[MeasuredFile],
+    analyzed: &HashMap<&str, &MeasuredFile>,
     findings: &[Finding],
     files: &FilesJudged,
 ) -> Summary {
@@ -627,7 +644,7 @@ fn summarize(
     let debt_added: u32 = findings.iter().map(|f| f.debt_minutes).sum();
     Summary {
         files_changed: change.files.len(),
-        files_analyzed: measured.iter().filter(|m| !m.deleted && !m.other_shard).count(),
+        files_analyzed: analyzed.len(),
         functions_analyzed: files.functions,
         errors: count(Severity::Error),
         warnings: count(Severity::Warning),

@@ -29,6 +29,7 @@ pub mod metrics;
 pub mod metrics_cmd;
 pub mod output;
 pub mod progress;
+pub mod projects;
 pub mod report;
 pub mod request;
 pub mod rules;

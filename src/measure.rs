@@ -326,8 +326,7 @@ impl<'a> Planner<'a> {
             test_path: self.settings.is_test_path(&file.path),
             other_shard: false,
             complexity: needs_complexity(self.settings, &file.path),
-            tokens: rules::of_metric(&self.settings.rules, Metric::DuplicatedTokens)
-                .is_some_and(|r| r.enabled)
+            tokens: any_rule(self.settings, &file.path, |m| m == Metric::DuplicatedTokens)
                 .then_some(self.settings.duplication.normalize),
         }
     }

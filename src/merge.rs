@@ -9,8 +9,8 @@ use anyhow::{bail, Result};
 
 use crate::coverage::patch::Patch;
 use crate::coverage_gate;
-use crate::judge;
 use crate::verdict::{Condition, CoverageSummary, DuplicationCounts, Summary, Verdict};
+use crate::{judge, projects};
 
 /// One report to merge, and the name its errors call it by.
 pub struct Report {
@@ -31,7 +31,8 @@ pub fn read(name: &str, text: &str) -> Result<Report> {
     })
 }
 
-/// Combines the shards' reports of one change into one verdict.
+/// Combines the shards' reports of one change into one verdict: with `[[projects]]`, each
+/// project's parts are merged apart, then gathered as `check` gathers them.
 pub fn merge(reports: Vec<Report>) -> Result<Verdict> {
     let Some(first) = reports.first() else {
         bail!("no report to merge");
@@ -40,8 +41,34 @@ pub fn merge(reports: Vec<Report>) -> Result<Verdict> {
         same_run(first, r)?;
     }
     complete(&reports)?;
-    let mut verdicts = reports.into_iter().map(|r| r.verdict);
-    let mut out = verdicts.next().expect("one report at least");
+    let verdicts: Vec<Verdict> = reports.into_iter().map(|r| r.verdict).collect();
+    let declared = verdicts.iter().any(|v| !v.projects.is_empty());
+    // The root's part first, then the projects by path, as `check` lists them.
+    let mut groups: BTreeMap<(bool, String), Vec<Verdict>> = BTreeMap::new();
+    for v in &verdicts {
+        for (project, part) in projects::split(v) {
+            groups
+                .entry((project != projects::ROOT, project))
+                .or_default()
+                .push(part);
+        }
+    }
+    let mut header = verdicts[0].clone();
+    header.moves = verdicts.iter().flat_map(|v| v.moves.iter().cloned()).collect();
+    header.moves.sort();
+    header.shard = None;
+    let parts = groups
+        .into_iter()
+        .map(|((_, project), shards)| Ok((project, merge_parts(shards)?)))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(projects::combine(&header, parts, declared))
+}
+
+/// One part's shards merged: their findings, notices and counts, and the conditions computed
+/// again from the summed counts.
+fn merge_parts(parts: Vec<Verdict>) -> Result<Verdict> {
+    let mut verdicts = parts.into_iter();
+    let mut out = verdicts.next().expect("one part at least");
     let mut conditions = std::mem::take(&mut out.conditions);
     for v in verdicts {
         add_summary(&mut out.summary, &v.summary);
@@ -58,6 +85,7 @@ pub fn merge(reports: Vec<Report>) -> Result<Verdict> {
     out.notices.sort();
     out.notices.dedup();
     out.moves.sort();
+    out.moves.dedup();
     out.conditions = merged_conditions(&out, conditions)?;
     out.outcome = judge::outcome(
         out.policy,
@@ -149,7 +177,7 @@ fn complete(reports: &[Report]) -> Result<()> {
     Ok(())
 }
 
-fn add_summary(total: &mut Summary, s: &Summary) {
+pub(crate) fn add_summary(total: &mut Summary, s: &Summary) {
     total.files_changed += s.files_changed;
     total.files_analyzed += s.files_analyzed;
     total.functions_analyzed += s.functions_analyzed;
@@ -165,7 +193,10 @@ fn add_summary(total: &mut Summary, s: &Summary) {
 
 /// The patch's lines are summed; the reports read and the project's figures are the same in
 /// every shard (each reads the whole report).
-fn merge_coverage(a: Option<CoverageSummary>, b: Option<CoverageSummary>) -> Option<CoverageSummary> {
+pub(crate) fn merge_coverage(
+    a: Option<CoverageSummary>,
+    b: Option<CoverageSummary>,
+) -> Option<CoverageSummary> {
     let (mut a, b) = match (a, b) {
         (Some(a), Some(b)) => (a, b),
         (a, b) => return a.or(b),
@@ -188,7 +219,7 @@ fn merge_coverage(a: Option<CoverageSummary>, b: Option<CoverageSummary>) -> Opt
     Some(a)
 }
 
-fn merge_duplication(
+pub(crate) fn merge_duplication(
     a: Option<DuplicationCounts>,
     b: Option<DuplicationCounts>,
 ) -> Option<DuplicationCounts> {

@@ -248,9 +248,22 @@ pub struct Condition {
     /// change of only a few (`[gate] min-new-lines`).
     #[serde(default)]
     pub over_new_lines: bool,
+    /// The `[[projects]]` directory it judges (`.`: the files in no project); none where no
+    /// project is declared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
 }
 
 impl Condition {
+    /// Its name as the reports show it: with its project, where it judges one.
+    pub fn label(&self) -> String {
+        match &self.project {
+            Some(p) if p == crate::projects::ROOT => format!("{} (files in no project)", self.name),
+            Some(p) => format!("{} ({})", self.name, crate::report::escape_control(p)),
+            None => self.name.clone(),
+        }
+    }
+
     pub fn shown_value(&self) -> String {
         self.unit.show(self.value)
     }
@@ -341,12 +354,33 @@ pub struct Verdict {
     pub duplication: Option<DuplicationCounts>,
     /// Functions the change moved or renamed, body unchanged.
     pub moves: Vec<Move>,
+    /// With `[[projects]]`: each part of the change judged apart (the files in no project,
+    /// then each project), whose conditions and counts the ones above gather.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub projects: Vec<ProjectVerdict>,
     /// The rules the findings were judged by, as configured: the writers describe them
     /// (SARIF's `tool.driver.rules`).
     pub rules: Vec<crate::rules::Rule>,
     /// Where the writers link to, when the run knows (in GitHub Actions).
     #[serde(skip)]
     pub links: Links,
+}
+
+/// One part of a change judged by its own configuration: a `[[projects]]` directory, or the
+/// files in no project.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ProjectVerdict {
+    /// The project's directory; `.` for the files in no project.
+    pub project: String,
+    pub outcome: Outcome,
+    pub config_source: Option<String>,
+    pub fail_on: Severity,
+    pub policy: crate::config::Policy,
+    pub min_new_lines: u32,
+    pub summary: Summary,
+    pub conditions: Vec<Condition>,
+    pub coverage: Option<CoverageSummary>,
+    pub duplication: Option<DuplicationCounts>,
 }
 
 /// Where a writer links a finding's line and a rule's page. Both are checked when read from

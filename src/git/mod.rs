@@ -324,7 +324,7 @@ impl Repo {
     }
 
     /// The blob ids of those of `paths` that hold a regular file at `rev`, with one `ls-tree`.
-    fn blob_ids(&self, rev: &str, paths: &[&str]) -> HashMap<String, String> {
+    pub fn blob_ids(&self, rev: &str, paths: &[&str]) -> HashMap<String, String> {
         let mut args = vec!["ls-tree", "-z", "--full-tree", rev, "--"];
         args.extend(paths);
         let Ok(out) = self.git(&args) else {

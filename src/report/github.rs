@@ -52,7 +52,7 @@ fn condition_annotation(c: &crate::verdict::Condition) -> String {
         escape_property("debtgate gate"),
         escape_data(&format!(
             "{}: {} (limit {}): {}",
-            c.name,
+            c.label(),
             c.shown_value(),
             c.shown_limit(),
             c.detail

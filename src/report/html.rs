@@ -112,7 +112,7 @@ fn conditions(out: &mut String, conditions: &[Condition]) {
         let _ = writeln!(
             out,
             "<tr><td>{}<br><span class=\"sub\">{}</span></td><td>{picture} (limit {})</td><td class=\"{class}\">{result}</td></tr>",
-            escape(&c.name),
+            escape(&c.label()),
             escape(&c.detail),
             escape(&c.shown_limit())
         );

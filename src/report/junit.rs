@@ -93,7 +93,7 @@ pub fn render(verdict: &Verdict) -> String {
         let _ = write!(
             out,
             "    <testcase classname=\"gate\" name=\"{}\">",
-            escape(&c.name)
+            escape(&c.label())
         );
         if c.judged && !c.passed {
             let _ = write!(

@@ -124,7 +124,7 @@ fn conditions(out: &mut String, verdict: &Verdict) {
         let _ = writeln!(
             out,
             "| {} ({}) | {value} | {limit} | {result} |",
-            escape(&c.name),
+            escape(&c.label()),
             escape(&c.detail)
         );
     }

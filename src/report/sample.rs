@@ -128,6 +128,7 @@ fn findings(rules: &[Rule]) -> Vec<Finding> {
 
 fn conditions() -> Vec<Condition> {
     let condition = |name: &str, value, limit, unit, passed, judged, detail: &str| Condition {
+        project: None,
         over_new_lines: name == "patch coverage" || name == "duplicated lines in new code",
         name: name.into(),
         value,
@@ -156,6 +157,18 @@ fn conditions() -> Vec<Condition> {
             true,
             "17 of 20 added executable line(s) covered",
         ),
+        Condition {
+            project: Some("services/<api>_v2".into()),
+            ..condition(
+                "patch coverage",
+                62.5,
+                80.0,
+                Unit::Percent,
+                false,
+                true,
+                "5 of 8 added executable line(s) covered",
+            )
+        },
         condition(
             "project coverage drop",
             0.0,
@@ -269,6 +282,7 @@ pub(crate) fn verdict() -> Verdict {
             duplicated_added_lines: 12,
             files_indexed: 40,
         }),
+        projects: Vec::new(),
         moves: vec![Move {
             from_path: "src/old.rs".into(),
             from_function: "helper".into(),

@@ -44,11 +44,11 @@ pub fn render_with(verdict: &Verdict, color: bool) -> String {
     }
     for c in &verdict.conditions {
         let _ = match (c.judged, c.passed) {
-            (false, _) => writeln!(out, "gate: {}: not applied: {}", c.name, c.detail),
+            (false, _) => writeln!(out, "gate: {}: not applied: {}", c.label(), c.detail),
             (true, passed) => writeln!(
                 out,
                 "gate: {}: {} (limit {}): {} ({})",
-                c.name,
+                c.label(),
                 c.shown_value(),
                 c.shown_limit(),
                 if passed { "passed" } else { "FAILED" },

@@ -9,6 +9,7 @@ mod duplication;
 mod hostile;
 mod judgement;
 mod probes;
+mod projects;
 mod readme;
 mod shards;
 mod support;
