@@ -188,6 +188,23 @@ pub(crate) fn load_settings(
             root_settings(repo, &mut reader, rev, label)?
         }
     };
+    read_project_settings(repo, &mut reader, change, (rev, label), &mut settings, notices)?;
+    Ok(settings)
+}
+
+/// Each `[[projects]]` directory's own configuration at `rev` (one `ls-tree` finds them all),
+/// where it has one, and a warning for each that the change edits.
+fn read_project_settings(
+    repo: &Repo,
+    reader: &mut crate::git::LazyReader<'_>,
+    change: &ChangeSet,
+    (rev, label): (&str, &str),
+    settings: &mut Settings,
+    notices: &mut Vec<Notice>,
+) -> Result<()> {
+    if settings.projects.is_empty() {
+        return Ok(());
+    }
     let mut projects = std::mem::take(&mut settings.projects);
     let candidates: Vec<String> = projects
         .iter()
@@ -197,19 +214,9 @@ pub(crate) fn load_settings(
                 .map(move |name| format!("{}/{name}", p.path))
         })
         .collect();
-    let blobs = if candidates.is_empty() {
-        Default::default()
-    } else {
-        repo.blob_ids(rev, &candidates.iter().map(String::as_str).collect::<Vec<_>>())
-    };
+    let blobs = repo.blob_ids(rev, &candidates.iter().map(String::as_str).collect::<Vec<_>>());
     for project in &mut projects {
-        notices.extend(edited_configurations(
-            repo,
-            &mut reader,
-            change,
-            &project.path,
-            label,
-        ));
+        notices.extend(edited_configurations(repo, reader, change, &project.path, label));
         let dir = &project.path;
         for name in CONFIG_FILE_NAMES {
             let file = format!("{dir}/{name}");
@@ -218,15 +225,15 @@ pub(crate) fn load_settings(
             };
             let text = utf8(reader.read(blob)?, &file, label, rev)?;
             let origin = format!("{file} (at {label} {})", short(rev));
-            if let Some(own) = Settings::from_project_file(name, &text, &origin, dir, &settings)? {
-                same_duplication_window(&settings, &own)?;
+            if let Some(own) = Settings::from_project_file(name, &text, &origin, dir, settings)? {
+                same_duplication_window(settings, &own)?;
                 project.settings = Some(Box::new(own));
                 break;
             }
         }
     }
     settings.projects = projects;
-    Ok(settings)
+    Ok(())
 }
 
 /// The repository root's configuration at `rev`, else the defaults.

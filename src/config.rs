@@ -337,10 +337,11 @@ impl Settings {
     /// (duplication and file complexity off, function limits `limit-factor` times higher),
     /// then `[[overrides]]`, which can change either.
     pub fn rules_for(&self, path: &str, test_code: bool) -> std::borrow::Cow<'_, [Rule]> {
-        let settings = self.for_path(path);
-        if !std::ptr::eq(settings, self) {
-            return settings.rules_for(path, test_code);
-        }
+        self.for_path(path).own_rules_for(path, test_code)
+    }
+
+    /// `rules_for` by these settings' own rules and overrides.
+    fn own_rules_for(&self, path: &str, test_code: bool) -> std::borrow::Cow<'_, [Rule]> {
         let matching: Vec<&PathOverride> = self.overrides.iter().filter(|o| o.globs.is_match(path)).collect();
         if matching.is_empty() && !test_code {
             return std::borrow::Cow::Borrowed(&self.rules);
@@ -381,30 +382,16 @@ impl Settings {
             };
             o.apply(rule);
         }
-        let prefix = match project {
-            Some((dir, root)) => {
-                refuse_in_project(&file, origin)?;
-                let own = crate::projects::under(dir, &file.exclude);
-                file.exclude = root.exclude_patterns.iter().cloned().chain(own).collect();
-                for o in &mut file.overrides {
-                    o.paths = crate::projects::under(dir, &o.paths);
-                }
-                if let Some(paths) = &mut file.tests.paths {
-                    *paths = crate::projects::under(dir, paths);
-                }
-                Some(dir)
-            }
-            None => None,
-        };
+        if let Some((dir, root)) = project {
+            file.relative_to(dir, root, origin)?;
+        }
         settings.exclude = globs(&file.exclude, origin, "exclude")?;
         settings.exclude_patterns = std::mem::take(&mut file.exclude);
         for (i, o) in file.overrides.into_iter().enumerate() {
             settings.apply_override(o, i, origin)?;
         }
         settings.apply_tests(&file.tests, origin)?;
-        if prefix.is_none() {
-            settings.projects = crate::projects::declared(file.projects, origin)?;
-        }
+        settings.projects = crate::projects::declared(file.projects, origin)?;
         settings.apply_gate(file.gate, origin)?;
         settings.coverage.path_map = file.coverage.path_map;
         settings.coverage.missing_report = file
@@ -486,18 +473,29 @@ impl Settings {
     }
 }
 
-/// What a project's own configuration cannot set: more projects, and the duplication index,
-/// which is one for the repository.
-fn refuse_in_project(file: &ConfigFile, origin: &str) -> Result<()> {
-    if !file.projects.is_empty() {
-        bail!("{origin}: [[projects]] is read from the root configuration only; declare every project there");
+impl ConfigFile {
+    /// A project's configuration in directory `dir`: its patterns made relative to the
+    /// repository root, after the root's `exclude`. It cannot set what is one for the whole
+    /// repository: the projects, and the duplication index.
+    fn relative_to(&mut self, dir: &str, root: &Settings, origin: &str) -> Result<()> {
+        if !self.projects.is_empty() {
+            bail!("{origin}: [[projects]] is read from the root configuration only; declare every project there");
+        }
+        if self.duplication != DuplicationConfig::default() {
+            bail!(
+                "{origin}: [duplication] is read from the root configuration only (one index covers the repository); move it there, or set rules.duplicated-block here"
+            );
+        }
+        let own = crate::projects::under(dir, &self.exclude);
+        self.exclude = root.exclude_patterns.iter().cloned().chain(own).collect();
+        for o in &mut self.overrides {
+            o.paths = crate::projects::under(dir, &o.paths);
+        }
+        if let Some(paths) = &mut self.tests.paths {
+            *paths = crate::projects::under(dir, paths);
+        }
+        Ok(())
     }
-    if file.duplication != DuplicationConfig::default() {
-        bail!(
-            "{origin}: [duplication] is read from the root configuration only (one index covers the repository); move it there, or set rules.duplicated-block here"
-        );
-    }
-    Ok(())
 }
 
 /// The globs of one setting, an error naming the file and the setting if one is wrong.

@@ -29,39 +29,63 @@ pub struct CoverageOutcome {
     pub summary: Option<CoverageSummary>,
 }
 
+/// The reports one part of a change is judged with: a project's own (its files are named
+/// relative to its directory, so they are mapped among its files only), else the command line's.
+pub struct Reports {
+    pub request: CoverageRequest,
+    pub limits: ParseLimits,
+    /// The project whose own reports these are.
+    pub project: Option<String>,
+}
+
+impl Reports {
+    pub fn for_part(repo: &Repo, request: &CheckRequest, project: Option<&Project>) -> Reports {
+        let Some(p) = project.filter(|p| !p.coverage.is_empty()) else {
+            return Reports {
+                request: request.coverage.clone(),
+                limits: request.limits,
+                project: None,
+            };
+        };
+        let at_root = |list: &[std::path::PathBuf]| list.iter().map(|r| repo.root().join(r)).collect();
+        Reports {
+            request: CoverageRequest {
+                head: at_root(&p.coverage),
+                base: at_root(&p.base_coverage),
+                format: request.coverage.format,
+            },
+            limits: request.limits,
+            project: Some(p.path.clone()),
+        }
+    }
+
+    /// Whether a tracked file can be what a report names.
+    fn in_scope(&self, path: &str) -> bool {
+        self.project.as_ref().is_none_or(|dir| {
+            path.strip_prefix(dir.as_str())
+                .is_some_and(|rest| rest.starts_with('/'))
+        })
+    }
+}
+
 /// Reads the coverage reports, maps them onto the repository, and judges the lines the change
 /// adds (patch coverage, uncovered-lines findings) and the project's coverage against base.
 pub fn evaluate(
     repo: &Repo,
     change: &ChangeSet,
     settings: &Settings,
-    request: &CheckRequest,
-    project: Option<&Project>,
+    scope: &Reports,
     rule: Option<&Rule>,
     moved: &HashMap<String, LineSet>,
 ) -> Result<CoverageOutcome> {
-    // A project's own reports name its files relative to its directory.
-    let (own, within) = match project.filter(|p| !p.coverage.is_empty()) {
-        Some(p) => {
-            let at_root = |list: &[std::path::PathBuf]| list.iter().map(|r| repo.root().join(r)).collect();
-            let reports = CoverageRequest {
-                head: at_root(&p.coverage),
-                base: at_root(&p.base_coverage),
-                format: request.coverage.format,
-            };
-            (Some(reports), Some(format!("{}/", p.path)))
-        }
-        None => (None, None),
-    };
-    let reports = own.as_ref().unwrap_or(&request.coverage);
+    let reports = &scope.request;
     if reports.head.is_empty() {
         return without_a_report(settings, reports);
     }
     let mut out = CoverageOutcome::default();
     let head_report = Report::read_all(&reports.head, reports.format)?;
     let tracked = repo.ls_tree(&change.head)?;
-    let in_scope = |f: &&String| within.as_ref().is_none_or(|dir| f.starts_with(dir.as_str()));
-    let files = RepoFiles::new(tracked.iter().filter(in_scope).map(String::as_str));
+    let files = RepoFiles::new(tracked.iter().filter(|f| scope.in_scope(f)).map(String::as_str));
     let report_files = head_report.files.len();
     let (covered, total) = patch::totals(&head_report);
     let sources = head_report.sources.clone();
@@ -77,9 +101,9 @@ pub fn evaluate(
         );
     }
     let mut mapped_notice = mapping_notice(report_files, &unmapped);
-    mapped_notice.path = project.map(|p| p.path.clone()).filter(|_| within.is_some());
+    mapped_notice.path.clone_from(&scope.project);
     out.notices.push(mapped_notice);
-    let changed = changed_files(repo, change, &mapped, request.limits)?;
+    let changed = changed_files(repo, change, &mapped, scope.limits)?;
     // Code the change moved from elsewhere is not new code to cover.
     let added: Vec<LineSet> = changed
         .iter()
@@ -107,7 +131,10 @@ pub fn evaluate(
         .push(patch_condition(&patch, settings.coverage.min_patch));
     let project_percent = (total > 0).then(|| 100.0 * covered as f64 / total as f64);
     let (mut delta_condition, base_project) = project_delta(settings, reports, project_percent)?;
-    if let Some(c) = delta_condition.as_mut().filter(|c| !c.judged && within.is_some()) {
+    if let Some(c) = delta_condition
+        .as_mut()
+        .filter(|c| !c.judged && scope.project.is_some())
+    {
         c.detail = "no base-coverage report in its [[projects]] table".to_string();
     }
     let delta = delta_condition.as_ref().filter(|c| c.judged).map(|c| c.value);

@@ -76,21 +76,31 @@ pub fn declared(tables: Vec<ProjectConfig>, origin: &str) -> Result<Vec<Project>
     Ok(out)
 }
 
-/// Why `path` is not a plain relative path inside the repository, if it is not.
+type PathTest = fn(&str) -> bool;
+
+/// Why `path` is not a plain relative path inside the repository, if it is not: the first of
+/// these tests it fails.
 fn not_a_plain_directory(path: &str) -> Option<&'static str> {
-    if path.is_empty() || path == "." {
-        Some("is the repository root, which the root configuration already judges")
-    } else if path.starts_with('/') || path.contains('\\') || path.contains(':') {
-        Some("is not a relative path")
-    } else if path.split('/').any(|c| c.is_empty() || c == "." || c == "..") {
-        Some("has an empty, `.` or `..` component")
-    } else if path.contains(['*', '?', '[', '{']) {
-        Some("is a pattern, not a directory")
-    } else if path.chars().any(char::is_control) {
-        Some("holds a control character")
-    } else {
-        None
-    }
+    let tests: [(PathTest, &str); 5] = [
+        (
+            |p| p.is_empty() || p == ".",
+            "is the repository root, which the root configuration already judges",
+        ),
+        (
+            |p| p.starts_with('/') || p.contains(['\\', ':']),
+            "is not a relative path",
+        ),
+        (
+            |p| p.split('/').any(|c| c.is_empty() || c == "." || c == ".."),
+            "has an empty, `.` or `..` component",
+        ),
+        (
+            |p| p.contains(['*', '?', '[', '{']),
+            "is a pattern, not a directory",
+        ),
+        (|p| p.chars().any(char::is_control), "holds a control character"),
+    ];
+    tests.iter().find(|(fails, _)| fails(path)).map(|(_, why)| *why)
 }
 
 /// The innermost project whose directory holds `path`.
