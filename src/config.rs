@@ -376,12 +376,7 @@ impl Settings {
     /// relative to it), and the root's settings.
     fn from_file(mut file: ConfigFile, origin: &str, project: Option<(&str, &Settings)>) -> Result<Settings> {
         let mut settings = Settings::defaults()?;
-        for (id, o) in &file.rules {
-            let Some(rule) = settings.rules.iter_mut().find(|r| &r.id == id) else {
-                return Err(settings.unknown_rule(origin, "[rules.", id));
-            };
-            o.apply(rule);
-        }
+        settings.apply_rules(&file.rules, origin)?;
         if let Some((dir, root)) = project {
             file.relative_to(dir, root, origin)?;
         }
@@ -401,6 +396,16 @@ impl Settings {
         settings.apply_duplication(file.duplication, origin)?;
         settings.source = Some(origin.to_string());
         Ok(settings)
+    }
+
+    fn apply_rules(&mut self, rules: &BTreeMap<String, RuleOverride>, origin: &str) -> Result<()> {
+        for (id, o) in rules {
+            let Some(rule) = self.rules.iter_mut().find(|r| &r.id == id) else {
+                return Err(self.unknown_rule(origin, "[rules.", id));
+            };
+            o.apply(rule);
+        }
+        Ok(())
     }
 
     fn apply_tests(&mut self, tests: &TestsConfig, origin: &str) -> Result<()> {
