@@ -380,12 +380,7 @@ impl Settings {
         if let Some((dir, root)) = project {
             file.relative_to(dir, root, origin)?;
         }
-        settings.exclude = globs(&file.exclude, origin, "exclude")?;
-        settings.exclude_patterns = std::mem::take(&mut file.exclude);
-        for (i, o) in file.overrides.into_iter().enumerate() {
-            settings.apply_override(o, i, origin)?;
-        }
-        settings.apply_tests(&file.tests, origin)?;
+        settings.apply_paths(std::mem::take(&mut file.exclude), file.overrides, &file.tests, origin)?;
         settings.projects = crate::projects::declared(file.projects, origin)?;
         settings.apply_gate(file.gate, origin)?;
         settings.coverage.path_map = file.coverage.path_map;
@@ -396,6 +391,22 @@ impl Settings {
         settings.apply_duplication(file.duplication, origin)?;
         settings.source = Some(origin.to_string());
         Ok(settings)
+    }
+
+    /// What the configuration says about paths: `exclude`, `[[overrides]]` and `[tests]`.
+    fn apply_paths(
+        &mut self,
+        exclude: Vec<String>,
+        overrides: Vec<OverrideConfig>,
+        tests: &TestsConfig,
+        origin: &str,
+    ) -> Result<()> {
+        self.exclude = globs(&exclude, origin, "exclude")?;
+        self.exclude_patterns = exclude;
+        for (i, o) in overrides.into_iter().enumerate() {
+            self.apply_override(o, i, origin)?;
+        }
+        self.apply_tests(tests, origin)
     }
 
     fn apply_rules(&mut self, rules: &BTreeMap<String, RuleOverride>, origin: &str) -> Result<()> {
