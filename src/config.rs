@@ -380,7 +380,12 @@ impl Settings {
         if let Some((dir, root)) = project {
             file.relative_to(dir, root, origin)?;
         }
-        settings.apply_paths(std::mem::take(&mut file.exclude), file.overrides, &file.tests, origin)?;
+        settings.apply_paths(
+            std::mem::take(&mut file.exclude),
+            file.overrides,
+            &file.tests,
+            origin,
+        )?;
         settings.projects = crate::projects::declared(file.projects, origin)?;
         settings.apply_gate(file.gate, origin)?;
         settings.coverage.path_map = file.coverage.path_map;
@@ -565,7 +570,9 @@ pub fn template(rules: &[Rule]) -> String {
          # are limit-factor times higher. paths replaces the per-language conventions.\n\
          # [tests]\n# paths = DEFAULT_TEST_PATHS\n# limit-factor = 2.0\n\n\
          # [duplication]\n# min-lines = 6\n# normalize = true                     # false: identical copies only\n# exclude = [\"migrations/**\"]\n\n\
-         # [coverage]\n# path-map = [{ from = \"/build/agent/\", to = \"\" }]\n# missing-report = \"error\"            # or \"not-judged\"\n",
+         # [coverage]\n# path-map = [{ from = \"/build/agent/\", to = \"\" }]\n# missing-report = \"error\"            # or \"not-judged\"\n\n\
+         # Monorepos: directories judged by their own debtgate.toml, reports and gate.\n\
+         # [[projects]]\n# path = \"services/api\"\n# coverage = [\"services/api/coverage.xml\"]\n",
     );
     let defaults: Vec<String> = crate::classify::DEFAULT_TEST_PATHS
         .iter()
