@@ -71,10 +71,23 @@ impl Run<'_> {
     /// Each part of the change judged apart, the root's first (with the change's notices).
     fn judge_parts(&self, change: &ChangeSet, mut notices: Vec<Notice>) -> Result<Vec<(String, Verdict)>> {
         let shard = self.request.shard;
+        // Each file's part, found once: a monorepo has many parts and many files.
+        let holder: HashMap<&str, Part> = self
+            .files
+            .iter()
+            .map(|m| m.file.path.as_str())
+            .chain(change.files.iter().map(|f| f.path.as_str()))
+            .map(|path| (path, Part::of(self.settings, path)))
+            .collect();
         let mut parts = Vec::new();
         for part in Part::all(self.settings) {
             // A shard judges its own files; the whole change still says what was moved and copied.
-            let owns = |path: &str| Shard::judges(shard, path) && part.holds(self.settings, path);
+            let owns = |path: &str| {
+                Shard::judges(shard, path)
+                    && holder
+                        .get(path)
+                        .map_or_else(|| part.holds(self.settings, path), |p| *p == part)
+            };
             let judged = change.only(owns);
             if judged.files.is_empty() && part != Part::Root {
                 continue;

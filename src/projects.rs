@@ -143,13 +143,14 @@ impl Part {
             .collect()
     }
 
+    /// The part the file at `path` is judged in.
+    pub fn of(settings: &Settings, path: &str) -> Part {
+        holding(&settings.projects, path).map_or(Part::Root, Part::Project)
+    }
+
     /// Whether the file at `path` is judged in this part.
     pub fn holds(self, settings: &Settings, path: &str) -> bool {
-        let holder = holding(&settings.projects, path);
-        match self {
-            Part::Root => holder.is_none(),
-            Part::Project(i) => holder == Some(i),
-        }
+        Part::of(settings, path) == self
     }
 
     /// The settings this part is judged by.
