@@ -15,6 +15,7 @@ use globset::GlobSet;
 use rayon::prelude::*;
 
 use crate::git::{ChangeSet, Repo, Status};
+use crate::hashing::HashKeyed;
 use crate::lang::{self, Language, ParseLimits};
 use crate::lines::LineSet;
 use crate::metrics::duplication::{
@@ -310,7 +311,7 @@ fn looked_for_windows(
     added: &HashMap<usize, &LineSet>,
     tokens: &[&Tokens],
     n: usize,
-) -> HashMap<u64, Vec<(usize, usize)>> {
+) -> HashKeyed<Vec<(usize, usize)>> {
     let queries: Vec<(usize, Vec<u64>, Vec<bool>)> = added
         .iter()
         .map(|(&i, lines)| {
@@ -327,20 +328,20 @@ fn looked_for_windows(
 /// Of the looked-for windows, those the change made more frequent (counted at head and at
 /// base): only those are copies it made.
 fn copied_windows(
-    mut index: HashMap<u64, Vec<(usize, usize)>>,
+    mut index: HashKeyed<Vec<(usize, usize)>>,
     window_sets: &[Vec<u64>],
     head_changed: &[usize],
     base_tokens: &[&Tokens],
     n: usize,
-) -> HashMap<u64, Vec<(usize, usize)>> {
-    let count_in = |windows: &[u64], counts: &mut HashMap<u64, i64>, sign: i64| {
+) -> HashKeyed<Vec<(usize, usize)>> {
+    let count_in = |windows: &[u64], counts: &mut HashKeyed<i64>, sign: i64| {
         for h in windows {
             if let Some(c) = counts.get_mut(h) {
                 *c += sign;
             }
         }
     };
-    let mut at_head: HashMap<u64, i64> = index.keys().map(|&h| (h, 0)).collect();
+    let mut at_head: HashKeyed<i64> = index.keys().map(|&h| (h, 0)).collect();
     for windows in window_sets {
         count_in(windows, &mut at_head, 1);
     }
@@ -356,7 +357,7 @@ fn copied_windows(
 }
 
 /// Every occurrence of the copied windows, each new one paired with the first few others.
-fn pair_occurrences(window_sets: &[Vec<u64>], copied: &HashMap<u64, Vec<(usize, usize)>>) -> Vec<Match> {
+fn pair_occurrences(window_sets: &[Vec<u64>], copied: &HashKeyed<Vec<(usize, usize)>>) -> Vec<Match> {
     let mut occurrences: Vec<(u64, usize, usize)> = window_sets
         .par_iter()
         .enumerate()

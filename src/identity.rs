@@ -323,7 +323,7 @@ pub fn match_functions(files: &[Sides<'_>]) -> Identity {
         match_by_name(fi, file, &mut identity);
     }
     // Bodies of base functions no name matched, in file order.
-    let mut by_body: HashMap<u64, Vec<At>> = HashMap::new();
+    let mut by_body: crate::hashing::HashKeyed<Vec<At>> = Default::default();
     for (fi, file) in files.iter().enumerate() {
         for (k, body) in file.base_bodies.iter().enumerate() {
             if let (Some(body), false) = (body.hash, identity.continued[fi][k]) {

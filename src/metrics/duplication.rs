@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
+use crate::hashing::HashKeyed;
 use crate::lang::ParsedFile;
 use crate::lines::LineSet;
 
@@ -442,7 +443,7 @@ pub fn is_repetitive_or_data(tokens: &Tokens, range: &Range<usize>) -> bool {
     if shapes.len() < 4 {
         return false;
     }
-    let mut counts: HashMap<u64, usize> = HashMap::new();
+    let mut counts: HashKeyed<usize> = HashKeyed::default();
     for shape in &shapes {
         *counts.entry(*shape).or_default() += 1;
     }
@@ -513,8 +514,8 @@ pub fn line_span(tokens: &Tokens, range: &Range<usize>) -> (u32, u32) {
 }
 
 /// Indexes the windows to look for: hash -> (file, position).
-pub fn query_index(windows: &[(usize, Vec<u64>, Vec<bool>)]) -> HashMap<u64, Vec<(usize, usize)>> {
-    let mut index: HashMap<u64, Vec<(usize, usize)>> = HashMap::new();
+pub fn query_index(windows: &[(usize, Vec<u64>, Vec<bool>)]) -> HashKeyed<Vec<(usize, usize)>> {
+    let mut index: HashKeyed<Vec<(usize, usize)>> = HashKeyed::default();
     for (file, hashes, is_new) in windows {
         for (pos, (&h, &new)) in hashes.iter().zip(is_new).enumerate() {
             if new {
