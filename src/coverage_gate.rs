@@ -101,7 +101,14 @@ pub fn evaluate(
         );
     }
     let mut mapped_notice = mapping_notice(report_files, &unmapped);
-    mapped_notice.path.clone_from(&scope.project);
+    if let Some(project) = &scope.project {
+        // Said in the message: a notice's path is a file the annotations point at.
+        let shown = crate::report::escape_control(project);
+        mapped_notice.message =
+            mapped_notice
+                .message
+                .replacen("coverage:", &format!("coverage of {shown}:"), 1);
+    }
     out.notices.push(mapped_notice);
     let changed = changed_files(repo, change, &mapped, scope.limits)?;
     // Code the change moved from elsewhere is not new code to cover.

@@ -102,6 +102,11 @@ fn each_project_is_judged_by_its_own_configuration_coverage_and_gate() {
         "{}",
         stdout(&text)
     );
+    assert!(
+        stdout(&text).contains("note: coverage of services/api: mapped 1/1 report file(s)"),
+        "{}",
+        stdout(&text)
+    );
 }
 
 #[test]
