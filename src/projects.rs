@@ -9,7 +9,7 @@ use anyhow::{bail, Result};
 use serde::Deserialize;
 
 use crate::config::Settings;
-use crate::verdict::{CoverageSummary, Outcome, ProjectVerdict, Summary, Verdict};
+use crate::verdict::{Condition, CoverageSummary, Outcome, ProjectVerdict, Summary, Verdict};
 use crate::{judge, merge};
 
 /// One `[[projects]]` table as written.
@@ -201,10 +201,19 @@ pub fn combine(header: &Verdict, mut parts: Vec<(String, Verdict)>, declared: bo
         merge::add_summary(&mut out.summary, &v.summary);
         out.findings.extend(v.findings);
         out.notices.extend(v.notices);
-        out.conditions.extend(v.conditions.iter().cloned().map(|mut c| {
-            c.project = Some(project.clone());
-            c
-        }));
+        // A part that adds no code has nothing for a ratio to judge: its "not applied" line
+        // beside every other project's would be noise (its own list keeps it).
+        let nothing_to_judge = |c: &&Condition| c.over_new_lines && !c.judged && v.summary.new_lines == 0;
+        out.conditions.extend(
+            v.conditions
+                .iter()
+                .filter(|c| !nothing_to_judge(c))
+                .cloned()
+                .map(|mut c| {
+                    c.project = Some(project.clone());
+                    c
+                }),
+        );
         out.coverage = gather_coverage(out.coverage.take(), v.coverage.clone());
         out.duplication = merge::merge_duplication(out.duplication, v.duplication);
         out.outcome = worst(out.outcome, v.outcome);
@@ -359,6 +368,37 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("line 3"), "{err}");
+    }
+
+    #[test]
+    fn a_part_that_adds_no_code_shows_no_ratio_condition_it_could_not_apply() {
+        let sample = crate::report::sample::verdict();
+        let part = |new_lines: u64| {
+            let mut v = sample.clone();
+            v.summary.new_lines = new_lines;
+            v.conditions.retain(|c| c.project.is_none());
+            for c in &mut v.conditions {
+                c.judged = false;
+            }
+            v
+        };
+        let parts = vec![("a".to_string(), part(0)), ("b".to_string(), part(3))];
+        let combined = combine(&sample, parts, true);
+        let ratios = |project: &str| {
+            combined
+                .conditions
+                .iter()
+                .filter(|c| c.over_new_lines && c.project.as_deref() == Some(project))
+                .count()
+        };
+        assert_eq!(ratios("a"), 0);
+        assert!(ratios("b") > 0);
+        // Debt conditions are not ratios over new lines: they stay.
+        assert!(combined
+            .conditions
+            .iter()
+            .any(|c| !c.over_new_lines && c.project.as_deref() == Some("a")));
+        assert!(combined.projects[0].conditions.iter().any(|c| c.over_new_lines));
     }
 
     #[test]
