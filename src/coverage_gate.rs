@@ -100,16 +100,8 @@ pub fn evaluate(
             &change.head[..change.head.len().min(12)]
         );
     }
-    let mut mapped_notice = mapping_notice(report_files, &unmapped);
-    if let Some(project) = &scope.project {
-        // Said in the message: a notice's path is a file the annotations point at.
-        let shown = crate::report::escape_control(project);
-        mapped_notice.message =
-            mapped_notice
-                .message
-                .replacen("coverage:", &format!("coverage of {shown}:"), 1);
-    }
-    out.notices.push(mapped_notice);
+    out.notices
+        .push(mapping_notice(scope.project.as_deref(), report_files, &unmapped));
     let changed = changed_files(repo, change, &mapped, scope.limits)?;
     // Code the change moved from elsewhere is not new code to cover.
     let added: Vec<LineSet> = changed
@@ -199,12 +191,16 @@ fn without_a_report(settings: &Settings, reports: &CoverageRequest) -> Result<Co
 }
 
 /// `coverage: mapped N/M report file(s) onto the repository`, and the first that was not.
-fn mapping_notice(report_files: usize, unmapped: &[(String, String)]) -> Notice {
+fn mapping_notice(project: Option<&str>, report_files: usize, unmapped: &[(String, String)]) -> Notice {
+    // The project is said in the message: a notice's path is a file annotations point at.
+    let of = project.map_or_else(String::new, |p| {
+        format!(" of {}", crate::report::escape_control(p))
+    });
     Notice {
         path: None,
         level: Severity::Note,
         message: format!(
-            "coverage: mapped {}/{report_files} report file(s) onto the repository{}",
+            "coverage{of}: mapped {}/{report_files} report file(s) onto the repository{}",
             report_files - unmapped.len(),
             unmapped.first().map_or_else(String::new, |(p, why)| format!(
                 "; not mapped: {p}{why} and {} more",
