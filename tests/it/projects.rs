@@ -110,6 +110,21 @@ fn each_project_is_judged_by_its_own_configuration_coverage_and_gate() {
 }
 
 #[test]
+fn explain_holds_a_function_to_the_limits_of_its_project() {
+    let (repo, _) = monorepo();
+    let limit = |path: &str| {
+        let out = repo.debtgate(&["explain", &format!("{path}:tangled")]);
+        let text = stdout(&out);
+        text.lines()
+            .find(|l| l.trim_start().starts_with("cognitive complexity"))
+            .unwrap_or_else(|| panic!("{text}{}", stderr(&out)))
+            .to_string()
+    };
+    assert!(limit("services/api/app/util.py").contains("within the limit of 30"));
+    assert!(limit("services/web/app/util.py").contains("over the limit of 15"));
+}
+
+#[test]
 fn the_merged_shards_of_a_monorepo_give_the_verdict_of_the_whole() {
     let (repo, base) = monorepo();
     let whole = repo.debtgate(&["check", "--base", &base, "--no-cache", "--format", "json"]);
