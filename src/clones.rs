@@ -43,21 +43,34 @@ pub struct Duplicate {
 #[derive(Clone, Debug, Default)]
 pub struct Duplication {
     pub clones: Vec<Duplicate>,
-    /// Lines the change added in indexed source files, where duplication is judged.
-    pub added_lines: u64,
-    /// Of those, the lines that lie in a copy (either copy, when both are new).
-    pub duplicated_added_lines: u64,
-    /// The two counts above, file by file (each project's condition sums its own files).
+    /// Each judged file's added lines and those of them in copies: the duplicated-lines
+    /// condition sums the files of the part it judges.
     pub by_file: BTreeMap<String, AddedLines>,
     pub files_indexed: usize,
     pub cache_hits: usize,
 }
 
-/// One file's added lines where duplication is judged, and how many of them lie in a copy.
+/// One file's added lines where duplication is judged (in an indexed source file), and how many
+/// of them lie in a copy (either copy, when both are new).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct AddedLines {
     pub added: u64,
     pub duplicated: u64,
+}
+
+impl Duplication {
+    /// The counts behind the duplicated-lines condition of the files `owns` accepts.
+    pub fn counts(&self, owns: &dyn Fn(&str) -> bool) -> crate::verdict::DuplicationCounts {
+        let mut counts = crate::verdict::DuplicationCounts {
+            files_indexed: self.files_indexed,
+            ..Default::default()
+        };
+        for (_, lines) in self.by_file.iter().filter(|(path, _)| owns(path)) {
+            counts.added_lines += lines.added;
+            counts.duplicated_added_lines += lines.duplicated;
+        }
+        counts
+    }
 }
 
 /// How many other occurrences each new window is compared with: the first ones, in path
@@ -65,17 +78,6 @@ pub struct AddedLines {
 /// repeats a window thousands of times; a change that adds 100 copies of a block still has
 /// each copy paired with the original.
 const MAX_PARTNERS: usize = 16;
-
-impl Duplication {
-    /// Duplicated lines in new code, in percent (0 when the change adds no source lines).
-    pub fn density(&self) -> f64 {
-        if self.added_lines == 0 {
-            0.0
-        } else {
-            100.0 * self.duplicated_added_lines as f64 / self.added_lines as f64
-        }
-    }
-}
 
 /// How the index is built: which files are left out of it, the parse limits, where token
 /// caches live (none: no cache), and where progress goes.
@@ -147,7 +149,6 @@ pub fn find(
         cache_hits,
         ..Duplication::default()
     };
-    duplication.added_lines = duplication.by_file.values().map(|c| c.added).sum();
     let n = settings.window();
     let looked_for = looked_for_windows(&added, &tokens, n);
     if looked_for.is_empty() {
@@ -185,7 +186,6 @@ pub fn find(
         if let Some(counts) = duplication.by_file.get_mut(&scope.files[*file].0) {
             counts.duplicated = count;
         }
-        duplication.duplicated_added_lines += count;
     }
     for (file, copies) in reported {
         let lines = added[&file];

@@ -363,18 +363,7 @@ pub(crate) fn judge(
     let mut findings = coverage_findings(settings, coverage.findings, &by_path);
     let mut conditions = Vec::new();
     notices.extend(coverage.notices);
-    let duplication_counts = duplication.map(|d| {
-        let (added_lines, duplicated_added_lines) = d
-            .by_file
-            .iter()
-            .filter(|(path, _)| owns(path))
-            .fold((0, 0), |(a, c), (_, n)| (a + n.added, c + n.duplicated));
-        DuplicationCounts {
-            added_lines,
-            duplicated_added_lines,
-            files_indexed: d.files_indexed,
-        }
-    });
+    let duplication_counts = duplication.map(|d| d.counts(owns));
     if let (Some(d), Some(counts)) = (duplication, &duplication_counts) {
         findings.extend(duplication_findings(settings, d, &by_path, owns));
         conditions.push(density_condition(settings.max_duplicated_lines_percent, counts));
