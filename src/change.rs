@@ -6,7 +6,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use crate::config::{Settings, CONFIG_FILE_NAMES};
 use crate::git::{ChangeSet, Repo};
 use crate::request::{CheckRequest, ConfigFrom, Environment};
-use crate::rules::{self, Metric, Severity};
+use crate::rules::Severity;
 use crate::verdict::Notice;
 
 /// Resolves base and head to commits and reads the files between them.
@@ -205,35 +205,18 @@ fn read_project_settings(
     if settings.projects.is_empty() {
         return Ok(());
     }
-    let mut projects = std::mem::take(&mut settings.projects);
-    let candidates: Vec<String> = projects
-        .iter()
-        .flat_map(|p| {
-            CONFIG_FILE_NAMES
-                .iter()
-                .map(move |name| format!("{}/{name}", p.path))
-        })
-        .collect();
-    let blobs = repo.blob_ids(rev, &candidates.iter().map(String::as_str).collect::<Vec<_>>());
-    for project in &mut projects {
+    for project in &settings.projects {
         notices.extend(edited_configurations(repo, reader, change, &project.path, label));
-        let dir = &project.path;
-        for name in CONFIG_FILE_NAMES {
-            let file = format!("{dir}/{name}");
-            let Some(blob) = blobs.get(&file) else {
-                continue;
-            };
-            let text = utf8(reader.read(blob)?, &file, label, rev)?;
-            let origin = format!("{file} (at {label} {})", short(rev));
-            if let Some(own) = Settings::from_project_file(name, &text, &origin, dir, settings)? {
-                same_duplication_window(settings, &own)?;
-                project.settings = Some(Box::new(own));
-                break;
-            }
-        }
     }
-    settings.projects = projects;
-    Ok(())
+    let candidates = crate::projects::configuration_paths(&settings.projects);
+    let blobs = repo.blob_ids(rev, &candidates.iter().map(String::as_str).collect::<Vec<_>>());
+    crate::projects::read_configurations(settings, |file| {
+        let Some(blob) = blobs.get(file) else {
+            return Ok(None);
+        };
+        let text = utf8(reader.read(blob)?, file, label, rev)?;
+        Ok(Some((text, format!("{file} (at {label} {})", short(rev)))))
+    })
 }
 
 /// The repository root's configuration at `rev`, else the defaults.
@@ -252,20 +235,6 @@ fn root_settings(
         }
     }
     Settings::defaults()
-}
-
-/// One index of windows serves every project: a project's copies are found at the root's
-/// `duplicated-block` threshold, so a project cannot ask for a lower one.
-fn same_duplication_window(root: &Settings, project: &Settings) -> Result<()> {
-    let threshold = |s: &Settings| rules::of_metric(&s.rules, Metric::DuplicatedTokens).map(|r| r.threshold);
-    if let (Some(root_t), Some(own), Some(source)) = (threshold(root), threshold(project), &project.source) {
-        if own < root_t {
-            bail!(
-                "{source}: rules.duplicated-block threshold = {own} is below the root configuration's {root_t}; one index finds every project's copies at the root's threshold, so lower it there"
-            );
-        }
-    }
-    Ok(())
 }
 
 /// The text of the configuration file at `path` in `rev`, if it is there.
@@ -332,13 +301,12 @@ fn edited_configurations(
         {
             continue;
         }
-        let name = &path;
         out.push(Notice {
-            path: Some(name.clone()),
-            level: Severity::Warning,
             message: format!(
-                "this change edits {name}; it was judged with the configuration at {label}. The new configuration applies once merged (or pass --config-from head)."
+                "this change edits {path}; it was judged with the configuration at {label}. The new configuration applies once merged (or pass --config-from head)."
             ),
+            path: Some(path),
+            level: Severity::Warning,
             blocking: false,
         });
     }

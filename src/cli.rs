@@ -342,22 +342,12 @@ fn working_tree_settings() -> Result<(Settings, Option<PathBuf>)> {
 
 /// Each `[[projects]]` directory's own configuration in the working tree, where it has one.
 fn read_project_settings(settings: &mut Settings, root: &std::path::Path) -> Result<()> {
-    let mut projects = std::mem::take(&mut settings.projects);
-    for project in &mut projects {
-        for name in crate::config::CONFIG_FILE_NAMES {
-            let path = root.join(&project.path).join(name);
-            let Ok(text) = std::fs::read_to_string(&path) else {
-                continue;
-            };
-            let origin = path.display().to_string();
-            if let Some(own) = Settings::from_project_file(name, &text, &origin, &project.path, settings)? {
-                project.settings = Some(Box::new(own));
-                break;
-            }
-        }
-    }
-    settings.projects = projects;
-    Ok(())
+    crate::projects::read_configurations(settings, |file| {
+        let path = root.join(file);
+        Ok(std::fs::read_to_string(&path)
+            .ok()
+            .map(|text| (text, path.display().to_string())))
+    })
 }
 
 /// A path given on the command line as the repository names it (`/`-separated, from its root).

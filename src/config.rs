@@ -290,7 +290,26 @@ impl Settings {
         project: &str,
         root: &Settings,
     ) -> Result<Option<Settings>> {
-        Settings::parse_config(name, text, origin, Some((project, root)))
+        let settings = Settings::parse_config(name, text, origin, Some((project, root)))?;
+        if let Some(own) = &settings {
+            own.same_duplication_window(root, origin)?;
+        }
+        Ok(settings)
+    }
+
+    /// One index of windows serves every project: a project's copies are found at the root's
+    /// `duplicated-block` threshold, so a project cannot ask for a lower one.
+    fn same_duplication_window(&self, root: &Settings, origin: &str) -> Result<()> {
+        let threshold =
+            |s: &Settings| rules::of_metric(&s.rules, Metric::DuplicatedTokens).map(|r| r.threshold);
+        if let (Some(root_t), Some(own)) = (threshold(root), threshold(self)) {
+            if own < root_t {
+                bail!(
+                    "{origin}: rules.duplicated-block threshold = {own} is below the root configuration's {root_t}; one index finds every project's copies at the root's threshold, so lower it there"
+                );
+            }
+        }
+        Ok(())
     }
 
     fn parse_config(

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Result};
 use serde::Deserialize;
 
-use crate::config::Settings;
+use crate::config::{Settings, CONFIG_FILE_NAMES};
 use crate::verdict::{Condition, CoverageSummary, Outcome, ProjectVerdict, Summary, Verdict};
 use crate::{judge, merge};
 
@@ -77,6 +77,41 @@ pub fn declared(tables: Vec<ProjectConfig>, origin: &str) -> Result<Vec<Project>
 }
 
 type PathTest = fn(&str) -> bool;
+
+/// Where the projects' own configuration files would be, in the order they are looked for.
+pub fn configuration_paths(projects: &[Project]) -> Vec<String> {
+    projects
+        .iter()
+        .flat_map(|p| {
+            CONFIG_FILE_NAMES
+                .iter()
+                .map(move |name| format!("{}/{name}", p.path))
+        })
+        .collect()
+}
+
+/// Reads each project's own configuration, the first of its directory's configuration files
+/// that configures debtgate: `text_of(path)` gives a file's text and the name messages call it
+/// by, or nothing where there is no such file.
+pub fn read_configurations(
+    settings: &mut Settings,
+    mut text_of: impl FnMut(&str) -> Result<Option<(String, String)>>,
+) -> Result<()> {
+    let mut projects = std::mem::take(&mut settings.projects);
+    for project in &mut projects {
+        for name in CONFIG_FILE_NAMES {
+            let Some((text, origin)) = text_of(&format!("{}/{name}", project.path))? else {
+                continue;
+            };
+            if let Some(own) = Settings::from_project_file(name, &text, &origin, &project.path, settings)? {
+                project.settings = Some(Box::new(own));
+                break;
+            }
+        }
+    }
+    settings.projects = projects;
+    Ok(())
+}
 
 /// Why `path` is not a plain relative path inside the repository, if it is not: the first of
 /// these tests it fails.
@@ -413,6 +448,23 @@ mod tests {
         assert!(s.is_excluded("api/x/gen/a.py"));
         assert!(s.is_test_path("api/checks/a.py"));
         assert!(!s.is_test_path("checks/a.py"));
+        let err = Settings::from_project_file(
+            "debtgate.toml",
+            "[rules.duplicated-block]\nthreshold = 20\n",
+            "api/debtgate.toml",
+            "api",
+            &root,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.starts_with("api/debtgate.toml: rules.duplicated-block threshold = 20 is below"),
+            "{err}"
+        );
+        let raised = "[rules.duplicated-block]\nthreshold = 200\n";
+        assert!(
+            Settings::from_project_file("debtgate.toml", raised, "api/debtgate.toml", "api", &root).is_ok()
+        );
         for refused in ["[[projects]]\npath = \"b\"\n", "[duplication]\nmin-lines = 9\n"] {
             let err =
                 Settings::from_project_file("debtgate.toml", refused, "api/debtgate.toml", "api", &root)
