@@ -61,10 +61,9 @@ impl Reports {
 
     /// Whether a tracked file can be what a report names.
     fn in_scope(&self, path: &str) -> bool {
-        self.project.as_ref().is_none_or(|dir| {
-            path.strip_prefix(dir.as_str())
-                .is_some_and(|rest| rest.starts_with('/'))
-        })
+        self.project
+            .as_ref()
+            .is_none_or(|dir| crate::projects::is_inside(dir, path))
     }
 }
 

@@ -140,15 +140,21 @@ fn not_a_plain_directory(path: &str) -> Option<&'static str> {
 
 /// The innermost project whose directory holds `path`.
 pub fn holding(projects: &[Project], path: &str) -> Option<usize> {
-    projects
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| {
-            path.strip_prefix(p.path.as_str())
-                .is_some_and(|rest| rest.starts_with('/'))
-        })
-        .max_by_key(|(_, p)| p.path.len())
+    innermost(projects.iter().map(|p| p.path.as_str()), path)
+}
+
+/// Of `dirs`, the index of the innermost one that holds `path`.
+fn innermost<'d>(dirs: impl Iterator<Item = &'d str>, path: &str) -> Option<usize> {
+    dirs.enumerate()
+        .filter(|(_, dir)| is_inside(dir, path))
+        .max_by_key(|(_, dir)| dir.len())
         .map(|(i, _)| i)
+}
+
+/// Whether `path` lies inside directory `dir` (`services/api/a.py` in `services/api`, not
+/// `services/api-old/a.py`).
+pub fn is_inside(dir: &str, path: &str) -> bool {
+    path.strip_prefix(dir).is_some_and(|rest| rest.starts_with('/'))
 }
 
 /// A project's patterns, made relative to the repository root.
@@ -281,18 +287,13 @@ pub fn split(v: &Verdict) -> Vec<(String, Verdict)> {
     if v.projects.is_empty() {
         return vec![(ROOT.to_string(), v.clone())];
     }
-    let dirs: Vec<Project> = v
+    let dirs: Vec<&str> = v
         .projects
         .iter()
-        .filter(|p| p.project != ROOT)
-        .map(|p| Project {
-            path: p.project.clone(),
-            coverage: Vec::new(),
-            base_coverage: Vec::new(),
-            settings: None,
-        })
+        .map(|p| p.project.as_str())
+        .filter(|p| *p != ROOT)
         .collect();
-    let part_of = |path: &str| holding(&dirs, path).map_or(ROOT, |i| dirs[i].path.as_str());
+    let part_of = |path: &str| innermost(dirs.iter().copied(), path).map_or(ROOT, |i| dirs[i]);
     v.projects
         .iter()
         .map(|p| {
