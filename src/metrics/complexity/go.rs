@@ -13,46 +13,48 @@ use crate::lang::{Language, ParsedFile};
 
 pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
     let mut out = Vec::new();
-    // (node, qualified name of the innermost enclosing function, if any)
-    let mut stack: Vec<(Node<'_>, Option<usize>)> = vec![(file.tree.root_node(), None)];
     // Per record: how many literals it holds so far, for `outer.funcN`.
     let mut literal_counts: Vec<u32> = Vec::new();
-    while let Some((node, enclosing)) = stack.pop() {
-        let mut inner = enclosing;
-        match node.kind() {
-            "function_declaration" | "method_declaration" => {
-                let name = node
-                    .child_by_field_name("name")
-                    .map_or_else(|| "<anonymous>".to_string(), |n| rec.text(n));
-                let qualified = match receiver_type(rec, node) {
-                    Some(ty) => format!("{ty}.{name}"),
-                    None => name.clone(),
-                };
-                out.push(function(rec, node, name, qualified, true));
-                literal_counts.push(0);
-                inner = Some(out.len() - 1);
+    // The state a node hands its children: the record of the innermost enclosing function.
+    super::walk_scoped(
+        file.tree.root_node(),
+        None,
+        |node, &enclosing: &Option<usize>, _| {
+            let mut inner = enclosing;
+            match node.kind() {
+                "function_declaration" | "method_declaration" => {
+                    let name = node
+                        .child_by_field_name("name")
+                        .map_or_else(|| "<anonymous>".to_string(), |n| rec.text(n));
+                    let qualified = match receiver_type(rec, node) {
+                        Some(ty) => format!("{ty}.{name}"),
+                        None => name.clone(),
+                    };
+                    out.push(function(rec, node, name, qualified, true));
+                    literal_counts.push(0);
+                    inner = Some(out.len() - 1);
+                }
+                "func_literal" => {
+                    let (name, qualified) = match enclosing {
+                        Some(i) => {
+                            literal_counts[i] += 1;
+                            let name = format!("func{}", literal_counts[i]);
+                            (name.clone(), format!("{}.{name}", out[i].qualified_name))
+                        }
+                        None => ("func".to_string(), "<package>.func".to_string()),
+                    };
+                    // Folded into the enclosing function for cognitive; a package-level literal
+                    // has none to fold into and is scored on its own.
+                    let own_cognitive = enclosing.is_none();
+                    out.push(function(rec, node, name, qualified, own_cognitive));
+                    literal_counts.push(0);
+                    inner = Some(out.len() - 1);
+                }
+                _ => {}
             }
-            "func_literal" => {
-                let (name, qualified) = match enclosing {
-                    Some(i) => {
-                        literal_counts[i] += 1;
-                        let name = format!("func{}", literal_counts[i]);
-                        (name.clone(), format!("{}.{name}", out[i].qualified_name))
-                    }
-                    None => ("func".to_string(), "<package>.func".to_string()),
-                };
-                // Folded into the enclosing function for cognitive; a package-level literal
-                // has none to fold into and is scored on its own.
-                let own_cognitive = enclosing.is_none();
-                out.push(function(rec, node, name, qualified, own_cognitive));
-                literal_counts.push(0);
-                inner = Some(out.len() - 1);
-            }
-            _ => {}
-        }
-        let kids: Vec<_> = named_children(node).map(|c| (c, inner)).collect();
-        stack.extend(kids.into_iter().rev());
-    }
+            Some(inner)
+        },
+    );
     out
 }
 

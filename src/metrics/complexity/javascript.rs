@@ -30,21 +30,20 @@ struct Hint<'t> {
 
 pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
     let mut out = Vec::new();
-    let mut scope: Vec<String> = Vec::new();
-    let mut stack: Vec<(Node<'_>, usize, Option<Hint<'_>>)> = vec![(file.tree.root_node(), 0, None)];
-    while let Some((node, depth, hint)) = stack.pop() {
-        scope.truncate(depth);
+    // The state a node hands its children: itself and the hint it was given, from which each
+    // child's own hint follows.
+    let root: Option<(Node<'_>, Option<Hint<'_>>)> = None;
+    super::walk_scoped(file.tree.root_node(), root, |node, parent, scope| {
+        let hint = parent
+            .as_ref()
+            .and_then(|(p, hint)| child_hint(rec, *p, node, hint.as_ref()));
         if is_function(node.kind()) {
-            out.push(measure_function(file, rec, node, hint.as_ref(), &mut scope));
+            out.push(measure_function(file, rec, node, hint.as_ref(), scope));
         } else {
             scope.extend(scope_name(rec, node, hint.as_ref()));
         }
-        let depth = scope.len();
-        let kids: Vec<_> = named_children(node)
-            .map(|c| (c, depth, child_hint(rec, node, c, hint.as_ref())))
-            .collect();
-        stack.extend(kids.into_iter().rev());
-    }
+        Some(Some((node, hint)))
+    });
     out
 }
 

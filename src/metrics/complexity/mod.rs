@@ -246,21 +246,48 @@ impl Columns {
     }
 }
 
-/// Visits every named node under `root` in pre-order with the names of the scopes open around
-/// it: `visit` may push names onto the scope (they hold for the node's subtree) and returns
-/// whether to go into the node's children.
+/// Visits `root` and the named nodes under it in pre-order with one cursor (no cursor and no
+/// list of children per node), keeping a scope of names: `visit` may push names onto the
+/// scope (they hold for the node's subtree) and returns whether to go into its children.
 pub(crate) fn walk_scopes<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>, &mut Vec<String>) -> bool) {
+    walk_scoped(root, (), |node, (), scope| visit(node, scope).then_some(()));
+}
+
+/// `walk_scopes` with a state handed down the tree: `visit` gets a node with the state its
+/// parent gave it and returns the state its children get, or `None` to leave them out.
+pub(crate) fn walk_scoped<'t, S>(
+    root: Node<'t>,
+    root_state: S,
+    mut visit: impl FnMut(Node<'t>, &S, &mut Vec<String>) -> Option<S>,
+) {
     let mut scope: Vec<String> = Vec::new();
-    let mut stack: Vec<(Node<'t>, usize)> = vec![(root, 0)];
-    let mut kids: Vec<Node<'t>> = Vec::new();
-    while let Some((node, depth)) = stack.pop() {
-        scope.truncate(depth);
-        if !visit(node, &mut scope) {
-            continue;
+    let Some(state) = visit(root, &root_state, &mut scope) else {
+        return;
+    };
+    // One entry per open node on the cursor's path: its scope length and its children's state.
+    let mut open: Vec<(usize, S)> = vec![(scope.len(), state)];
+    let mut cursor = root.walk();
+    if !cursor.goto_first_child() {
+        return;
+    }
+    loop {
+        let node = cursor.node();
+        if node.is_named() {
+            let (depth, parent) = &open[open.len() - 1];
+            scope.truncate(*depth);
+            if let Some(state) = visit(node, parent, &mut scope) {
+                if cursor.goto_first_child() {
+                    open.push((scope.len(), state));
+                    continue;
+                }
+            }
         }
-        let depth = scope.len();
-        kids.extend(named_children(node));
-        stack.extend(kids.drain(..).rev().map(|c| (c, depth)));
+        while !cursor.goto_next_sibling() {
+            if open.len() == 1 || !cursor.goto_parent() {
+                return;
+            }
+            open.pop();
+        }
     }
 }
 
@@ -366,6 +393,35 @@ mod tests {
         )
         .unwrap();
         super::measure(&parsed).iter().map(|f| f.start_column).collect()
+    }
+
+    #[test]
+    fn walk_scoped_hands_each_node_its_parents_state_in_pre_order_and_prunes_on_none() {
+        let src = "function a() { function b() { function d() {} } }\nfunction c() { y(); }\n";
+        let parsed = lang::parse(
+            Language::JavaScript,
+            src.as_bytes().to_vec(),
+            ParseLimits::default(),
+        )
+        .unwrap();
+        let mut seen = Vec::new();
+        super::walk_scoped(parsed.tree.root_node(), 0u32, |node, &depth, scope| {
+            if node.kind() != "function_declaration" {
+                return Some(depth);
+            }
+            let name = node.child_by_field_name("name").unwrap();
+            let name = name.utf8_text(src.as_bytes()).unwrap().to_string();
+            seen.push((scope.join("."), name.clone(), depth));
+            scope.push(name.clone());
+            // Nothing under `b` is visited.
+            (name != "b").then_some(depth + 1)
+        });
+        let want = [("", "a", 0), ("a", "b", 1), ("", "c", 0)];
+        let want: Vec<_> = want
+            .iter()
+            .map(|(s, n, d)| (s.to_string(), n.to_string(), *d))
+            .collect();
+        assert_eq!(seen, want);
     }
 
     #[test]

@@ -9,45 +9,40 @@ use crate::lang::{Language, ParsedFile};
 
 pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
     let mut out = Vec::new();
-    let mut scope: Vec<String> = Vec::new();
-    // (node, scope depth, inside a function, decorated with @overload)
-    let mut stack: Vec<(Node<'_>, usize, bool, bool)> = vec![(file.tree.root_node(), 0, false, false)];
-    while let Some((node, depth, in_function, overload)) = stack.pop() {
-        scope.truncate(depth);
-        let mut child_in_function = in_function;
-        let mut child_overload = false;
-        match node.kind() {
-            // A typing `@overload` stub declares the real function below it; it is not one.
-            "function_definition" if overload => continue,
-            "decorated_definition" => child_overload = has_overload_decorator(rec, node),
-            "function_definition" => {
-                let name = field_text(rec, node, "name");
-                scope.push(name.clone());
-                let mut m = rec.new_function(name, super::qualified(&scope, "."), node, node);
-                m.params = params(rec, node);
-                let (cyclomatic, returns) = rec.cyclomatic(|| cyclomatic_and_returns(node));
-                m.cyclomatic = cyclomatic;
-                m.returns = returns;
-                let cognitive = engine::cognitive_of_def(Table::of(Language::Python), rec, node);
-                m.max_nesting = cognitive.max_nesting;
-                if !in_function {
-                    m.cognitive = Some(cognitive.total);
-                    m.increments = cognitive.increments;
+    // The state a node hands its children: (inside a function, decorated with @overload).
+    super::walk_scoped(
+        file.tree.root_node(),
+        (false, false),
+        |node, &(in_function, overload), scope| {
+            match node.kind() {
+                // A typing `@overload` stub declares the real function below it; it is not one.
+                "function_definition" if overload => None,
+                "decorated_definition" => Some((in_function, has_overload_decorator(rec, node))),
+                "function_definition" => {
+                    let name = field_text(rec, node, "name");
+                    scope.push(name.clone());
+                    let mut m = rec.new_function(name, super::qualified(scope, "."), node, node);
+                    m.params = params(rec, node);
+                    let (cyclomatic, returns) = rec.cyclomatic(|| cyclomatic_and_returns(node));
+                    m.cyclomatic = cyclomatic;
+                    m.returns = returns;
+                    let cognitive = engine::cognitive_of_def(Table::of(Language::Python), rec, node);
+                    m.max_nesting = cognitive.max_nesting;
+                    if !in_function {
+                        m.cognitive = Some(cognitive.total);
+                        m.increments = cognitive.increments;
+                    }
+                    out.push(m);
+                    Some((true, false))
                 }
-                out.push(m);
-                child_in_function = true;
+                "class_definition" => {
+                    scope.push(field_text(rec, node, "name"));
+                    Some((in_function, false))
+                }
+                _ => Some((in_function, false)),
             }
-            "class_definition" => scope.push(field_text(rec, node, "name")),
-            _ => {}
-        }
-        let depth = scope.len();
-        let kids: Vec<Node<'_>> = named_children(node).collect();
-        stack.extend(
-            kids.into_iter()
-                .rev()
-                .map(|c| (c, depth, child_in_function, child_overload)),
-        );
-    }
+        },
+    );
     out
 }
 
