@@ -8,56 +8,62 @@ use tree_sitter::Node;
 
 use super::engine::{self, Deeper, Role, Table, TableSpec};
 use super::lizard::{self, Spec};
-use super::{named_children, FunctionMetrics, Record};
+use super::{named_children, Credit, FunctionMetrics, Record};
 use crate::lang::{Language, ParsedFile};
 
+/// One walk finds the functions and counts each one's cyclomatic complexity and returns on
+/// the way (`Credit`): a function literal's body counts for the literal, not for the function
+/// around it.
 pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
-    let mut out = Vec::new();
+    let mut out: Vec<FunctionMetrics> = Vec::new();
     // Per record: how many literals it holds so far, for `outer.funcN`.
     let mut literal_counts: Vec<u32> = Vec::new();
-    // The state a node hands its children: the record of the innermost enclosing function.
-    super::walk_scoped(
-        file.tree.root_node(),
-        None,
-        |node, &enclosing: &Option<usize>, _| {
-            let mut inner = enclosing;
-            match node.kind() {
-                "function_declaration" | "method_declaration" => {
-                    let name = node
-                        .child_by_field_name("name")
-                        .map_or_else(|| "<anonymous>".to_string(), |n| rec.text(n));
-                    let qualified = match receiver_type(rec, node) {
-                        Some(ty) => format!("{ty}.{name}"),
-                        None => name.clone(),
-                    };
-                    out.push(function(rec, node, name, qualified, true));
-                    literal_counts.push(0);
-                    inner = Some(out.len() - 1);
-                }
-                "func_literal" => {
-                    let (name, qualified) = match enclosing {
-                        Some(i) => {
-                            literal_counts[i] += 1;
-                            let name = format!("func{}", literal_counts[i]);
-                            (name.clone(), format!("{}.{name}", out[i].qualified_name))
-                        }
-                        None => ("func".to_string(), "<package>.func".to_string()),
-                    };
-                    // Folded into the enclosing function for cognitive; a package-level literal
-                    // has none to fold into and is scored on its own.
-                    let own_cognitive = enclosing.is_none();
-                    out.push(function(rec, node, name, qualified, own_cognitive));
-                    literal_counts.push(0);
-                    inner = Some(out.len() - 1);
-                }
-                _ => {}
+    // The state a node hands its children: the record of the innermost enclosing function,
+    // and the credit of its cyclomatic complexity.
+    let root: (Option<usize>, Credit) = (None, Credit::default());
+    super::walk_scoped(file.tree.root_node(), root, |node, &(enclosing, credit), _| {
+        let (name, qualified, own_cognitive) = match node.kind() {
+            "function_declaration" | "method_declaration" => {
+                let name = node
+                    .child_by_field_name("name")
+                    .map_or_else(|| "<anonymous>".to_string(), |n| rec.text(n));
+                let qualified = match receiver_type(rec, node) {
+                    Some(ty) => format!("{ty}.{name}"),
+                    None => name.clone(),
+                };
+                (name, qualified, true)
             }
-            Some(inner)
-        },
-    );
+            "func_literal" => {
+                let (name, qualified) = match enclosing {
+                    Some(i) => {
+                        literal_counts[i] += 1;
+                        let name = format!("func{}", literal_counts[i]);
+                        (name.clone(), format!("{}.{name}", out[i].qualified_name))
+                    }
+                    None => ("func".to_string(), "<package>.func".to_string()),
+                };
+                // Folded into the enclosing function for cognitive; a package-level literal
+                // has none to fold into and is scored on its own.
+                (name, qualified, enclosing.is_none())
+            }
+            _ => {
+                let record = credit.of_child(node);
+                super::tally(rec, &mut out, record, node, |node| lizard::tally(&GO, node));
+                return Some((enclosing, Credit::to(record)));
+            }
+        };
+        out.push(function(rec, node, name, qualified, own_cognitive));
+        literal_counts.push(0);
+        let record = out.len() - 1;
+        Some((
+            Some(record),
+            Credit::body(record, node.child_by_field_name("body")),
+        ))
+    });
     out
 }
 
+/// One function's record, its cyclomatic complexity and returns left to the walk.
 fn function(
     rec: &Record<'_>,
     node: Node<'_>,
@@ -68,9 +74,6 @@ fn function(
     let mut m = rec.new_function(name, qualified, node, node);
     m.params = node.child_by_field_name("parameters").map_or(0, params);
     if let Some(body) = node.child_by_field_name("body") {
-        let (cyclomatic, returns) = rec.cyclomatic(|| lizard::cyclomatic_and_returns(&GO, body));
-        m.cyclomatic = cyclomatic;
-        m.returns = returns;
         let cognitive = engine::cognitive(Table::of(Language::Go), rec, [body]);
         m.cognitive = own_cognitive.then_some(cognitive.total);
         m.max_nesting = cognitive.max_nesting;
@@ -122,8 +125,6 @@ const GO: Spec = Spec {
     ternaries: &[],
     binary: "binary_expression",
     returns: &["return_statement"],
-    is_own_function: |_| false,
-    separate_for_cyclomatic: &["func_literal"],
 };
 
 /// The cognitive-complexity table (the white paper).

@@ -3,11 +3,9 @@
 //! +1 nesting. Cyclomatic lizard-compatible: `if`, each loop (`do … while` once), `catch`,
 //! `?:`, each `&&`/`||`, each `case` label (not `default`). Cognitive by the white paper.
 
-use tree_sitter::Node;
-
 use super::engine::{Deeper, Role, TableSpec};
 use super::lizard::{self, Spec};
-use super::{named_children, FunctionMetrics, Record};
+use super::{named_children, Credit, FunctionMetrics, Record};
 use crate::lang::{Language, ParsedFile};
 
 fn is_method(kind: &str) -> bool {
@@ -28,9 +26,11 @@ fn is_type(kind: &str) -> bool {
     )
 }
 
+/// One walk finds the methods and counts each one's cyclomatic complexity and returns on the
+/// way (`Credit`); methods and classes inside a method body are records of their own.
 pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
     let mut out = Vec::new();
-    super::walk_scopes(file.tree.root_node(), |node, scope| {
+    super::walk_scoped(file.tree.root_node(), Credit::default(), |node, parent, scope| {
         let kind = node.kind();
         if is_method(kind) {
             let name = node
@@ -38,26 +38,32 @@ pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
                 .map_or_else(|| "<init>".to_string(), |n| rec.text(n));
             scope.push(name.clone());
             // A body-less declaration (interface, abstract, native) has no code to measure.
-            if let Some(body) = node.child_by_field_name("body") {
-                // The head is the name: annotations and modifiers come before it.
-                let head = node.child_by_field_name("name").unwrap_or(node);
-                let mut m = rec.new_function(name, super::qualified(scope, "."), node, head);
-                m.params = node.child_by_field_name("parameters").map_or(0, |p| {
-                    named_children(p)
-                        .filter(|p| matches!(p.kind(), "formal_parameter" | "spread_parameter"))
-                        .count() as u32
-                });
-                rec.count(&mut m, Language::Java, [body], || {
-                    lizard::cyclomatic_and_returns(&JAVA, body)
-                });
-                out.push(m);
-            }
-        } else if is_type(kind) {
+            let Some(body) = node.child_by_field_name("body") else {
+                return Some(Credit::to(None));
+            };
+            // The head is the name: annotations and modifiers come before it.
+            let head = node.child_by_field_name("name").unwrap_or(node);
+            let mut m = rec.new_function(name, super::qualified(scope, "."), node, head);
+            m.params = node.child_by_field_name("parameters").map_or(0, |p| {
+                named_children(p)
+                    .filter(|p| matches!(p.kind(), "formal_parameter" | "spread_parameter"))
+                    .count() as u32
+            });
+            rec.count(&mut m, Language::Java, [body], || (1, 0));
+            out.push(m);
+            return Some(Credit::body(out.len() - 1, Some(body)));
+        }
+        if is_type(kind) {
             scope.push(
                 node.child_by_field_name("name")
                     .map_or_else(|| "<type>".to_string(), |n| rec.text(n)),
             );
-        } else if kind == "object_creation_expression" && node.child_by_field_name("type").is_some() {
+            return Some(Credit::to(None));
+        }
+        if kind == "class_body" {
+            return Some(Credit::to(None));
+        }
+        if kind == "object_creation_expression" && node.child_by_field_name("type").is_some() {
             // An anonymous class: its methods are named after the type it implements.
             if named_children(node).any(|c| c.kind() == "class_body") {
                 let ty = node
@@ -67,15 +73,11 @@ pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
                 scope.push(format!("<anonymous {}>", ty.split('<').next().unwrap_or(&ty)));
             }
         }
-        true
+        let record = parent.of_child(node);
+        super::tally(rec, &mut out, record, node, |node| lizard::tally(&JAVA, node));
+        Some(Credit::to(record))
     });
     out
-}
-
-/// Methods and classes inside a method body are records of their own.
-fn is_nested(node: Node<'_>) -> bool {
-    let kind = node.kind();
-    is_method(kind) || is_type(kind) || kind == "class_body"
 }
 
 const JAVA: Spec = Spec {
@@ -92,8 +94,6 @@ const JAVA: Spec = Spec {
     ternaries: &["ternary_expression"],
     binary: "binary_expression",
     returns: &["return_statement"],
-    is_own_function: is_nested,
-    separate_for_cyclomatic: &[],
 };
 
 /// The cognitive-complexity table (the white paper).

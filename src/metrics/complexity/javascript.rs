@@ -28,21 +28,52 @@ struct Hint<'t> {
     head: Option<Node<'t>>,
 }
 
+/// What a node hands its children in the walk that finds and counts functions.
+#[derive(Clone)]
+struct Open<'t> {
+    /// The node itself and the hint it was given, from which each child's own hint follows.
+    node: Node<'t>,
+    hint: Option<Hint<'t>>,
+    /// The record whose cyclomatic complexity and returns the node's children count towards:
+    /// the innermost function that holds them.
+    counts_for: Option<usize>,
+    /// The node is the function of this record (its decorators are not its own code).
+    function: Option<usize>,
+}
+
+/// One walk finds the functions and counts each one's cyclomatic complexity and returns on
+/// the way, crediting every node to the innermost function that holds it.
 pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
-    let mut out = Vec::new();
-    // The state a node hands its children: itself and the hint it was given, from which each
-    // child's own hint follows.
-    let root: Option<(Node<'_>, Option<Hint<'_>>)> = None;
+    let mut out: Vec<FunctionMetrics> = Vec::new();
+    let root: Option<Open<'_>> = None;
     super::walk_scoped(file.tree.root_node(), root, |node, parent, scope| {
         let hint = parent
             .as_ref()
-            .and_then(|(p, hint)| child_hint(rec, *p, node, hint.as_ref()));
+            .and_then(|p| child_hint(rec, p.node, node, p.hint.as_ref()));
+        let counts_for = parent.as_ref().and_then(|p| match p.function {
+            Some(_) if node.kind() == "decorator" => None,
+            Some(function) => Some(function),
+            None => p.counts_for,
+        });
+        let mut function = None;
         if is_function(node.kind()) {
             out.push(measure_function(file, rec, node, hint.as_ref(), scope));
+            function = Some(out.len() - 1);
         } else {
             scope.extend(scope_name(rec, node, hint.as_ref()));
+            super::tally(rec, &mut out, counts_for, node, |node| {
+                (
+                    u32::from(is_decision(node)),
+                    u32::from(node.kind() == "return_statement"),
+                )
+            });
         }
-        Some(Some((node, hint)))
+        Some(Some(Open {
+            node,
+            hint,
+            counts_for,
+            function,
+        }))
     });
     out
 }
@@ -64,7 +95,6 @@ fn measure_function<'t>(
     let head = function_head(node, hint.and_then(|h| h.head));
     let mut m = rec.new_function(name, super::qualified(scope, "."), node, head);
     m.params = params(node);
-    (m.cyclomatic, m.returns) = rec.cyclomatic(|| cyclomatic_and_returns(node));
     let cognitive = engine::cognitive(Table::of(file.language), rec, own_children(node));
     m.cognitive = Some(cognitive.total);
     m.max_nesting = cognitive.max_nesting;
@@ -195,24 +225,8 @@ fn own_children<'t>(func: Node<'t>) -> impl Iterator<Item = Node<'t>> {
     named_children(func).filter(|c| !matches!(c.kind(), "decorator"))
 }
 
-/// ESLint's `complexity` rule (classic variant): default values (`AssignmentPattern`) and
-/// `?.` count, as ESLint 9 counts them.
-fn cyclomatic_and_returns(func: Node<'_>) -> (u32, u32) {
-    let mut cyclomatic = 1;
-    let mut returns = 0;
-    for child in own_children(func) {
-        super::visit_named(child, |node| {
-            if is_function(node.kind()) {
-                return false;
-            }
-            cyclomatic += u32::from(is_decision(node));
-            returns += u32::from(node.kind() == "return_statement");
-            true
-        });
-    }
-    (cyclomatic, returns)
-}
-
+/// Whether a node is a decision of ESLint's `complexity` rule (classic variant): default
+/// values (`AssignmentPattern`) and `?.` count, as ESLint 9 counts them.
 fn is_decision(node: Node<'_>) -> bool {
     let has = |field: &str| node.child_by_field_name(field).is_some();
     match node.kind() {

@@ -1,6 +1,6 @@
 //! Cyclomatic complexity for languages whose counts are lizard's with nothing
-//! language-specific left over (Go, Java): the walk is shared, and a language is a [`Spec`] of
-//! node kinds. (Cognitive complexity is the engine's, in `engine.rs`.)
+//! language-specific left over (Go, Java): a language is a [`Spec`] of node kinds, and the
+//! walk that finds its functions tallies each node of a body with [`tally`]. (Cognitive complexity is the engine's, in `engine.rs`.)
 
 use tree_sitter::Node;
 
@@ -22,11 +22,6 @@ pub(crate) struct Spec {
     /// The kind of a binary expression whose `operator` may be `&&` or `||`.
     pub binary: &'static str,
     pub returns: &'static [&'static str],
-    /// Subtrees measured as functions of their own (nested methods, classes...).
-    pub is_own_function: fn(Node<'_>) -> bool,
-    /// Subtrees skipped by cyclomatic (Go function literals, which lizard lists on their own;
-    /// cognitive folds them in).
-    pub separate_for_cyclomatic: &'static [&'static str],
 }
 
 impl Spec {
@@ -36,23 +31,14 @@ impl Spec {
     }
 }
 
-/// Lizard-compatible cyclomatic complexity of a function body, and its return statements.
-pub(crate) fn cyclomatic_and_returns(spec: &Spec, body: Node<'_>) -> (u32, u32) {
-    let mut cyclomatic = 1;
-    let mut returns = 0;
-    super::visit_named(body, |node| {
-        let kind = node.kind();
-        if (spec.is_own_function)(node) || spec.separate_for_cyclomatic.contains(&kind) {
-            return false;
-        }
-        if spec.is_decision(node) {
-            cyclomatic += 1;
-        } else if spec.returns.contains(&kind) {
-            returns += 1;
-        }
-        true
-    });
-    (cyclomatic, returns)
+/// What one node of a function body adds to its lizard-compatible cyclomatic complexity and
+/// to its returns.
+pub(crate) fn tally(spec: &Spec, node: Node<'_>) -> (u32, u32) {
+    if spec.is_decision(node) {
+        (1, 0)
+    } else {
+        (0, u32::from(spec.returns.contains(&node.kind())))
+    }
 }
 
 impl Spec {

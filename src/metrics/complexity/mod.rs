@@ -247,14 +247,10 @@ impl Columns {
 }
 
 /// Visits `root` and the named nodes under it in pre-order with one cursor (no cursor and no
-/// list of children per node), keeping a scope of names: `visit` may push names onto the
-/// scope (they hold for the node's subtree) and returns whether to go into its children.
-pub(crate) fn walk_scopes<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>, &mut Vec<String>) -> bool) {
-    walk_scoped(root, (), |node, (), scope| visit(node, scope).then_some(()));
-}
-
-/// `walk_scopes` with a state handed down the tree: `visit` gets a node with the state its
-/// parent gave it and returns the state its children get, or `None` to leave them out.
+/// list of children per node), keeping a scope of names and a state handed down the tree:
+/// `visit` gets a node with the state its parent gave it, may push names onto the scope
+/// (they hold for the node's subtree), and returns the state its children get, or `None` to
+/// leave them out.
 pub(crate) fn walk_scoped<'t, S>(
     root: Node<'t>,
     root_state: S,
@@ -288,6 +284,58 @@ pub(crate) fn walk_scoped<'t, S>(
             }
             open.pop();
         }
+    }
+}
+
+/// Which record a node's cyclomatic complexity and returns count towards, handed down the
+/// walk that finds the functions (`walk_scoped`): the innermost function whose body holds the
+/// node. A function's parameters and a nested item outside any function count for none.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Credit {
+    to: Option<usize>,
+    /// The node is a function: only its body (this node id) counts, for this record.
+    body_of: Option<(usize, usize)>,
+}
+
+impl Credit {
+    /// Children count for `record`.
+    pub fn to(record: Option<usize>) -> Credit {
+        Credit {
+            to: record,
+            body_of: None,
+        }
+    }
+
+    /// Children of the function of `record` count for it if they are its `body`.
+    pub fn body(record: usize, body: Option<Node<'_>>) -> Credit {
+        Credit {
+            to: None,
+            body_of: body.map(|b| (b.id(), record)),
+        }
+    }
+
+    /// The record a child of the node holding this credit counts for.
+    pub fn of_child(self, child: Node<'_>) -> Option<usize> {
+        match self.body_of {
+            Some((body, record)) => (child.id() == body).then_some(record),
+            None => self.to,
+        }
+    }
+}
+
+/// Adds what `node` adds to the cyclomatic complexity and returns (`tally`) of the record it
+/// counts for, if any and if complexity is counted.
+pub(crate) fn tally(
+    rec: &Record<'_>,
+    out: &mut [FunctionMetrics],
+    record: Option<usize>,
+    node: Node<'_>,
+    tally: impl FnOnce(Node<'_>) -> (u32, u32),
+) {
+    if let Some(m) = record.filter(|_| rec.metrics).and_then(|i| out.get_mut(i)) {
+        let (decisions, returns) = tally(node);
+        m.cyclomatic += decisions;
+        m.returns += returns;
     }
 }
 
@@ -393,6 +441,60 @@ mod tests {
         )
         .unwrap();
         super::measure(&parsed).iter().map(|f| f.start_column).collect()
+    }
+
+    /// (name, cyclomatic, returns) of each function of `src`.
+    fn counts(language: Language, src: &str) -> Vec<(String, u32, u32)> {
+        let parsed = lang::parse(language, src.as_bytes().to_vec(), ParseLimits::default()).unwrap();
+        let functions = super::measure(&parsed);
+        functions
+            .into_iter()
+            .map(|f| (f.qualified_name, f.cyclomatic, f.returns))
+            .collect()
+    }
+
+    /// Each function's decisions and returns are its body's own: a nested function's count for
+    /// it, not for the function around it, and a parameter's default counts for neither.
+    #[test]
+    fn decisions_count_for_the_innermost_function_whose_body_holds_them() {
+        let got = [
+            counts(
+                Language::Python,
+                "def outer(a):\n    if a:\n        return 1\n    def inner(b=1 if x else 2):\n        \
+                 for i in b:\n            return i\n        return 0\n    return inner\n",
+            ),
+            counts(
+                Language::JavaScript,
+                "function outer(a) { if (a) return 1; const inner = (b) => { while (b) { return b; } \
+                 return 0; }; return inner; }\n",
+            ),
+            counts(
+                Language::Go,
+                "package p\nfunc outer(a int) int {\n if a > 0 { return 1 }\n inner := func(b int) int \
+                 { for b > 0 { return b }; return 0 }\n return inner(a)\n}\n",
+            ),
+            counts(
+                Language::Java,
+                "class C { int outer(int a) { if (a > 0) { return 1; } Object o = new Object() { \
+                 int inner(int b) { while (b > 0) { return b; } return 0; } }; return 2; } }\n",
+            ),
+            counts(
+                Language::Rust,
+                "fn outer(a: bool) -> u32 {\n if a { return 1; }\n fn inner(b: bool) -> u32 \
+                 { while b { return 2; } return 0; }\n inner(a)\n}\n",
+            ),
+        ];
+        let want: [&[(&str, u32, u32)]; 5] = [
+            &[("outer", 2, 2), ("outer.inner", 2, 2)],
+            &[("outer", 2, 2), ("outer.inner", 2, 2)],
+            &[("outer", 2, 2), ("outer.func1", 2, 2)],
+            &[("C.outer", 2, 2), ("C.outer.<anonymous Object>.inner", 2, 2)],
+            &[("outer", 2, 1), ("outer::inner", 2, 2)],
+        ];
+        for (got, want) in got.iter().zip(want) {
+            let want: Vec<_> = want.iter().map(|(n, c, r)| (n.to_string(), *c, *r)).collect();
+            assert_eq!(got, &want);
+        }
     }
 
     #[test]

@@ -7,42 +7,70 @@ use super::engine::{self, Deeper, Role, Table, TableSpec};
 use super::{named_children, FunctionMetrics, Record};
 use crate::lang::{Language, ParsedFile};
 
+/// What a node hands its children in the walk that finds and counts functions.
+#[derive(Clone, Copy, Default)]
+struct Open {
+    /// Inside a function (whose cognitive complexity folds nested `def`s in).
+    in_function: bool,
+    /// Decorated with `@overload`.
+    overload: bool,
+    /// The record whose cyclomatic complexity and returns the node counts towards: the
+    /// innermost `def` whose body holds it.
+    counts_for: Option<usize>,
+    /// The node is the `def` of this record, whose body (not its parameters) counts for it.
+    def: Option<usize>,
+}
+
+/// One walk finds the functions and counts each one's cyclomatic complexity and returns on
+/// the way, crediting every node to the innermost `def` whose body holds it.
 pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
-    let mut out = Vec::new();
-    // The state a node hands its children: (inside a function, decorated with @overload).
-    super::walk_scoped(
-        file.tree.root_node(),
-        (false, false),
-        |node, &(in_function, overload), scope| {
-            match node.kind() {
-                // A typing `@overload` stub declares the real function below it; it is not one.
-                "function_definition" if overload => None,
-                "decorated_definition" => Some((in_function, has_overload_decorator(rec, node))),
-                "function_definition" => {
-                    let name = field_text(rec, node, "name");
-                    scope.push(name.clone());
-                    let mut m = rec.new_function(name, super::qualified(scope, "."), node, node);
-                    m.params = params(rec, node);
-                    let (cyclomatic, returns) = rec.cyclomatic(|| cyclomatic_and_returns(node));
-                    m.cyclomatic = cyclomatic;
-                    m.returns = returns;
-                    let cognitive = engine::cognitive_of_def(Table::of(Language::Python), rec, node);
-                    m.max_nesting = cognitive.max_nesting;
-                    if !in_function {
-                        m.cognitive = Some(cognitive.total);
-                        m.increments = cognitive.increments;
-                    }
-                    out.push(m);
-                    Some((true, false))
+    let mut out: Vec<FunctionMetrics> = Vec::new();
+    super::walk_scoped(file.tree.root_node(), Open::default(), |node, parent, scope| {
+        let counts_for = match parent.def {
+            Some(def) => (node.kind() == "block").then_some(def),
+            None => parent.counts_for,
+        };
+        let plain = Open {
+            counts_for,
+            def: None,
+            overload: false,
+            ..*parent
+        };
+        match node.kind() {
+            // A typing `@overload` stub declares the real function below it; it is not one.
+            "function_definition" if parent.overload => None,
+            "decorated_definition" => Some(Open {
+                overload: has_overload_decorator(rec, node),
+                ..plain
+            }),
+            "function_definition" => {
+                let name = field_text(rec, node, "name");
+                scope.push(name.clone());
+                let mut m = rec.new_function(name, super::qualified(scope, "."), node, node);
+                m.params = params(rec, node);
+                let cognitive = engine::cognitive_of_def(Table::of(Language::Python), rec, node);
+                m.max_nesting = cognitive.max_nesting;
+                if !parent.in_function {
+                    m.cognitive = Some(cognitive.total);
+                    m.increments = cognitive.increments;
                 }
-                "class_definition" => {
-                    scope.push(field_text(rec, node, "name"));
-                    Some((in_function, false))
-                }
-                _ => Some((in_function, false)),
+                out.push(m);
+                Some(Open {
+                    in_function: true,
+                    def: Some(out.len() - 1),
+                    ..plain
+                })
             }
-        },
-    );
+            "class_definition" => {
+                scope.push(field_text(rec, node, "name"));
+                Some(plain)
+            }
+            _ => {
+                super::tally(rec, &mut out, counts_for, node, cyclomatic_and_returns);
+                Some(plain)
+            }
+        }
+    });
     out
 }
 
@@ -88,33 +116,23 @@ fn params(rec: &Record<'_>, func: Node<'_>) -> u32 {
     count
 }
 
-/// Cyclomatic complexity (lizard-compatible) and explicit returns of one `def`, not counting
-/// nested `def`s, which are records of their own.
-fn cyclomatic_and_returns(func: Node<'_>) -> (u32, u32) {
-    let mut cyclomatic = 1;
-    let mut returns = 0;
-    let mut visit = |node: Node<'_>| {
-        match node.kind() {
-            "function_definition" => return false,
-            "if_statement"
-            | "elif_clause"
-            | "for_statement"
-            | "while_statement"
-            | "except_clause"
-            | "conditional_expression"
-            | "boolean_operator"
-            | "for_in_clause"
-            | "if_clause" => cyclomatic += 1,
-            "case_clause" if !is_wildcard_case(node) => cyclomatic += 1,
-            "return_statement" => returns += 1,
-            _ => {}
-        }
-        true
-    };
-    for block in named_children(func).filter(|c| c.kind() == "block") {
-        super::visit_named(block, &mut visit);
+/// What one node adds to the cyclomatic complexity (lizard-compatible) and the explicit
+/// returns of the function whose body holds it.
+fn cyclomatic_and_returns(node: Node<'_>) -> (u32, u32) {
+    match node.kind() {
+        "if_statement"
+        | "elif_clause"
+        | "for_statement"
+        | "while_statement"
+        | "except_clause"
+        | "conditional_expression"
+        | "boolean_operator"
+        | "for_in_clause"
+        | "if_clause" => (1, 0),
+        "case_clause" if !is_wildcard_case(node) => (1, 0),
+        "return_statement" => (0, 1),
+        _ => (0, 0),
     }
-    (cyclomatic, returns)
 }
 
 /// `case _:` (the default case) adds no path of its own.

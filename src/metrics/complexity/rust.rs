@@ -5,12 +5,14 @@
 use tree_sitter::Node;
 
 use super::engine::{Deeper, Role, TableSpec};
-use super::{children, named_children, operator, FunctionMetrics, Record};
+use super::{children, named_children, operator, Credit, FunctionMetrics, Record};
 use crate::lang::{Language, ParsedFile};
 
+/// One walk finds the functions and counts each one's cyclomatic complexity and returns on
+/// the way (`Credit`).
 pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
     let mut out = Vec::new();
-    super::walk_scopes(file.tree.root_node(), |node, scope| {
+    super::walk_scoped(file.tree.root_node(), Credit::default(), |node, parent, scope| {
         let named = |fallback: &str| {
             node.child_by_field_name("name")
                 .map_or_else(|| fallback.to_string(), |n| rec.text(n))
@@ -20,25 +22,33 @@ pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
                 let name = named("<anonymous>");
                 scope.push(name.clone());
                 out.push(function(rec, node, name, super::qualified(scope, "::")));
+                return Some(Credit::body(out.len() - 1, node.child_by_field_name("body")));
             }
             "impl_item" => scope.push(impl_name(rec, node)),
             "trait_item" | "mod_item" => scope.push(named("<anonymous>")),
-            "macro_invocation" | "macro_definition" => return false,
-            _ => {}
+            "macro_invocation" | "macro_definition" => return None,
+            _ => {
+                let record = parent.of_child(node);
+                super::tally(rec, &mut out, record, node, |node| {
+                    (decisions(node), u32::from(node.kind() == "return_expression"))
+                });
+                return Some(Credit::to(record));
+            }
         }
-        true
+        // Items nested in a function body are records (or scopes) of their own.
+        Some(Credit::to(None))
     });
     out
 }
 
-/// One `fn` item's record.
+/// One `fn` item's record, its cyclomatic complexity and returns left to the walk.
 fn function(rec: &Record<'_>, node: Node<'_>, name: String, qualified: String) -> FunctionMetrics {
     let mut m = rec.new_function(name, qualified, node, node);
     m.params = named_children(node.child_by_field_name("parameters").unwrap_or(node))
         .filter(|p| matches!(p.kind(), "parameter" | "variadic_parameter"))
         .count() as u32;
     match node.child_by_field_name("body") {
-        Some(body) => rec.count(&mut m, Language::Rust, [body], || cyclomatic_and_returns(body)),
+        Some(body) => rec.count(&mut m, Language::Rust, [body], || (1, 0)),
         None => m.cognitive = Some(0),
     }
     m
@@ -61,28 +71,6 @@ fn impl_name(rec: &Record<'_>, node: Node<'_>) -> String {
         Some(t) => format!("<{ty} as {}>", strip(t)),
         None => ty,
     }
-}
-
-/// Items nested in a function body are records (or scopes) of their own.
-fn is_nested_item(kind: &str) -> bool {
-    matches!(
-        kind,
-        "function_item" | "impl_item" | "trait_item" | "mod_item" | "macro_invocation" | "macro_definition"
-    )
-}
-
-fn cyclomatic_and_returns(body: Node<'_>) -> (u32, u32) {
-    let mut cyclomatic = 1;
-    let mut returns = 0;
-    super::visit_named(body, |node| {
-        if is_nested_item(node.kind()) {
-            return false;
-        }
-        cyclomatic += decisions(node);
-        returns += u32::from(node.kind() == "return_expression");
-        true
-    });
-    (cyclomatic, returns)
 }
 
 /// The decisions one node adds: a branch or loop, a `?`, a `&&` or `||` (each `&&` of a `let`
