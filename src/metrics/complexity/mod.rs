@@ -268,23 +268,33 @@ pub(crate) fn walk_scoped<'t, S>(
     }
     loop {
         let node = cursor.node();
-        if node.is_named() {
+        let entered = node.is_named() && {
             let (depth, parent) = &open[open.len() - 1];
             scope.truncate(*depth);
-            if let Some(state) = visit(node, parent, &mut scope) {
-                if cursor.goto_first_child() {
+            match visit(node, parent, &mut scope) {
+                Some(state) if cursor.goto_first_child() => {
                     open.push((scope.len(), state));
-                    continue;
+                    true
                 }
+                _ => false,
             }
-        }
-        while !cursor.goto_next_sibling() {
-            if open.len() == 1 || !cursor.goto_parent() {
-                return;
-            }
-            open.pop();
+        };
+        if !entered && !next_sibling_or_above(&mut cursor, &mut open) {
+            return;
         }
     }
+}
+
+/// Moves the cursor to the next node in pre-order that is not under the current one, closing
+/// the nodes it climbs out of; false when there is none under the walk's root.
+fn next_sibling_or_above<S>(cursor: &mut tree_sitter::TreeCursor<'_>, open: &mut Vec<S>) -> bool {
+    while !cursor.goto_next_sibling() {
+        if open.len() == 1 || !cursor.goto_parent() {
+            return false;
+        }
+        open.pop();
+    }
+    true
 }
 
 /// Which record a node's cyclomatic complexity and returns count towards, handed down the
