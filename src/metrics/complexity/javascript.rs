@@ -147,11 +147,16 @@ fn child_hint<'t>(
     }
     match kind {
         // A callback takes its name from the call, handed down through `arguments`
-        // (asking a node for its parent costs the depth of the tree).
-        "call_expression" | "new_expression" if child.kind() == "arguments" => Some(Hint {
-            name: callback_name(rec, node)?,
-            head: None,
-        }),
+        // (asking a node for its parent costs the depth of the tree), and only where a
+        // function is among the arguments to take it.
+        "call_expression" | "new_expression"
+            if child.kind() == "arguments" && named_children(child).any(|a| is_function(a.kind())) =>
+        {
+            Some(Hint {
+                name: callback_name(rec, node)?,
+                head: None,
+            })
+        }
         "arguments" if is_function(child.kind()) => hint.cloned(),
         // `const got = ((url) => {...}) as Got`: the name passes through the wrapping.
         "parenthesized_expression"
