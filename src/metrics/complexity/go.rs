@@ -22,7 +22,8 @@ pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
     // and the credit of its cyclomatic complexity.
     let root: (Option<usize>, Credit) = (None, Credit::default());
     super::walk_scoped(file.tree.root_node(), root, |node, &(enclosing, credit), _| {
-        let (name, qualified, own_cognitive) = match node.kind() {
+        let kind = node.kind();
+        let (name, qualified, own_cognitive) = match kind {
             "function_declaration" | "method_declaration" => {
                 let name = node
                     .child_by_field_name("name")
@@ -48,7 +49,7 @@ pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
             }
             _ => {
                 let record = credit.of_child(node);
-                super::tally(rec, &mut out, record, node, |node| lizard::tally(&GO, node));
+                super::tally(rec, &mut out, record, node, |node| lizard::tally(&GO, node, kind));
                 return Some((enclosing, Credit::to(record)));
             }
         };

@@ -74,7 +74,9 @@ pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
             }
         }
         let record = parent.of_child(node);
-        super::tally(rec, &mut out, record, node, |node| lizard::tally(&JAVA, node));
+        super::tally(rec, &mut out, record, node, |node| {
+            lizard::tally(&JAVA, node, kind)
+        });
         Some(Credit::to(record))
     });
     out

@@ -31,8 +31,10 @@ struct Hint<'t> {
 /// What a node hands its children in the walk that finds and counts functions.
 #[derive(Clone)]
 struct Open<'t> {
-    /// The node itself and the hint it was given, from which each child's own hint follows.
+    /// The node itself, its kind and the hint it was given, from which each child's own hint
+    /// follows.
     node: Node<'t>,
+    kind: &'t str,
     hint: Option<Hint<'t>>,
     /// The record whose cyclomatic complexity and returns the node's children count towards:
     /// the innermost function that holds them.
@@ -47,29 +49,30 @@ pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
     let mut out: Vec<FunctionMetrics> = Vec::new();
     let root: Option<Open<'_>> = None;
     super::walk_scoped(file.tree.root_node(), root, |node, parent, scope| {
-        let hint = parent
-            .as_ref()
-            .and_then(|p| child_hint(rec, p.node, node, p.hint.as_ref()));
+        // A node's kind is read once: reading it measures and checks a C string.
+        let kind = node.kind();
+        let hint = parent.as_ref().and_then(|p| child_hint(rec, p, node, kind));
         let counts_for = parent.as_ref().and_then(|p| match p.function {
-            Some(_) if node.kind() == "decorator" => None,
+            Some(_) if kind == "decorator" => None,
             Some(function) => Some(function),
             None => p.counts_for,
         });
         let mut function = None;
-        if is_function(node.kind()) {
+        if is_function(kind) {
             out.push(measure_function(file, rec, node, hint.as_ref(), scope));
             function = Some(out.len() - 1);
         } else {
-            scope.extend(scope_name(rec, node, hint.as_ref()));
+            scope.extend(scope_name(rec, node, kind, hint.as_ref()));
             super::tally(rec, &mut out, counts_for, node, |node| {
                 (
-                    u32::from(is_decision(node)),
-                    u32::from(node.kind() == "return_statement"),
+                    u32::from(is_decision(node, kind)),
+                    u32::from(kind == "return_statement"),
                 )
             });
         }
         Some(Some(Open {
             node,
+            kind,
             hint,
             counts_for,
             function,
@@ -104,9 +107,9 @@ fn measure_function<'t>(
 
 /// The scope a class, a TypeScript `namespace N { ... }` / `module M { ... }`, or an object
 /// literal with a hint opens.
-fn scope_name(rec: &Record<'_>, node: Node<'_>, hint: Option<&Hint<'_>>) -> Option<String> {
+fn scope_name(rec: &Record<'_>, node: Node<'_>, kind: &str, hint: Option<&Hint<'_>>) -> Option<String> {
     let name = || node.child_by_field_name("name").map(|n| rec.text(n));
-    match node.kind() {
+    match kind {
         "class_declaration" | "abstract_class_declaration" | "class" => Some(
             name()
                 .or_else(|| hint.map(|h| h.name.clone()))
@@ -128,14 +131,14 @@ const NAMING_FIELDS: &[(&str, &str, &str, bool)] = &[
     ("public_field_definition", "value", "name", true),
 ];
 
-/// The name `node` hands down to its child `child`.
+/// The name a node (`parent`) hands down to its child `child`, of kind `child_kind`.
 fn child_hint<'t>(
     rec: &Record<'_>,
-    node: Node<'t>,
+    parent: &Open<'t>,
     child: Node<'t>,
-    hint: Option<&Hint<'t>>,
+    child_kind: &str,
 ) -> Option<Hint<'t>> {
-    let kind = node.kind();
+    let (node, kind, hint) = (parent.node, parent.kind, parent.hint.as_ref());
     if let Some(&(_, value, name, keyed)) = NAMING_FIELDS.iter().find(|f| f.0 == kind) {
         if node.child_by_field_name(value) != Some(child) {
             return None;
@@ -150,14 +153,14 @@ fn child_hint<'t>(
         // (asking a node for its parent costs the depth of the tree), and only where a
         // function is among the arguments to take it.
         "call_expression" | "new_expression"
-            if child.kind() == "arguments" && named_children(child).any(|a| is_function(a.kind())) =>
+            if child_kind == "arguments" && named_children(child).any(|a| is_function(a.kind())) =>
         {
             Some(Hint {
                 name: callback_name(rec, node)?,
                 head: None,
             })
         }
-        "arguments" if is_function(child.kind()) => hint.cloned(),
+        "arguments" if is_function(child_kind) => hint.cloned(),
         // `const got = ((url) => {...}) as Got`: the name passes through the wrapping.
         "parenthesized_expression"
         | "as_expression"
@@ -232,9 +235,9 @@ fn own_children<'t>(func: Node<'t>) -> impl Iterator<Item = Node<'t>> {
 
 /// Whether a node is a decision of ESLint's `complexity` rule (classic variant): default
 /// values (`AssignmentPattern`) and `?.` count, as ESLint 9 counts them.
-fn is_decision(node: Node<'_>) -> bool {
+fn is_decision(node: Node<'_>, kind: &str) -> bool {
     let has = |field: &str| node.child_by_field_name(field).is_some();
-    match node.kind() {
+    match kind {
         "if_statement" | "ternary_expression" | "for_statement" | "for_in_statement" | "while_statement"
         | "do_statement" | "catch_clause" => true,
         "assignment_pattern" | "object_assignment_pattern" | "optional_chain" => true,

@@ -24,34 +24,28 @@ pub(crate) struct Spec {
     pub returns: &'static [&'static str],
 }
 
-impl Spec {
-    fn logical_op<'t>(&self, node: Node<'t>) -> Option<&'t str> {
-        let op = operator(node);
-        (node.kind() == self.binary && matches!(op, "&&" | "||")).then_some(op)
-    }
-}
-
-/// What one node of a function body adds to its lizard-compatible cyclomatic complexity and
-/// to its returns.
-pub(crate) fn tally(spec: &Spec, node: Node<'_>) -> (u32, u32) {
-    if spec.is_decision(node) {
+/// What one node of a function body, of kind `kind`, adds to its lizard-compatible cyclomatic
+/// complexity and to its returns.
+pub(crate) fn tally(spec: &Spec, node: Node<'_>, kind: &str) -> (u32, u32) {
+    if spec.is_decision(node, kind) {
         (1, 0)
     } else {
-        (0, u32::from(spec.returns.contains(&node.kind())))
+        (0, u32::from(spec.returns.contains(&kind)))
     }
 }
 
 impl Spec {
     /// A branch, loop, catch, ternary, non-default case or logical operator.
-    fn is_decision(&self, node: Node<'_>) -> bool {
-        let kind = node.kind();
+    fn is_decision(&self, node: Node<'_>, kind: &str) -> bool {
         let case = || self.cases.contains(&kind) && !(self.is_default_case)(node);
+        // The operator is looked up only on a binary expression: it is a field read by name.
+        let logical = || kind == self.binary && matches!(operator(node), "&&" | "||");
         kind == self.if_kind
             || [self.loops, self.catches, self.ternaries]
                 .iter()
                 .any(|kinds| kinds.contains(&kind))
             || case()
-            || self.logical_op(node).is_some()
+            || logical()
     }
 }
 

@@ -26,8 +26,9 @@ struct Open {
 pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
     let mut out: Vec<FunctionMetrics> = Vec::new();
     super::walk_scoped(file.tree.root_node(), Open::default(), |node, parent, scope| {
+        let kind = node.kind();
         let counts_for = match parent.def {
-            Some(def) => (node.kind() == "block").then_some(def),
+            Some(def) => (kind == "block").then_some(def),
             None => parent.counts_for,
         };
         let plain = Open {
@@ -36,7 +37,7 @@ pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
             overload: false,
             ..*parent
         };
-        match node.kind() {
+        match kind {
             // A typing `@overload` stub declares the real function below it; it is not one.
             "function_definition" if parent.overload => None,
             "decorated_definition" => Some(Open {
@@ -66,7 +67,9 @@ pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
                 Some(plain)
             }
             _ => {
-                super::tally(rec, &mut out, counts_for, node, cyclomatic_and_returns);
+                super::tally(rec, &mut out, counts_for, node, |node| {
+                    cyclomatic_and_returns(node, kind)
+                });
                 Some(plain)
             }
         }
@@ -118,8 +121,8 @@ fn params(rec: &Record<'_>, func: Node<'_>) -> u32 {
 
 /// What one node adds to the cyclomatic complexity (lizard-compatible) and the explicit
 /// returns of the function whose body holds it.
-fn cyclomatic_and_returns(node: Node<'_>) -> (u32, u32) {
-    match node.kind() {
+fn cyclomatic_and_returns(node: Node<'_>, kind: &str) -> (u32, u32) {
+    match kind {
         "if_statement"
         | "elif_clause"
         | "for_statement"

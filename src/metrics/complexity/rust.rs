@@ -17,7 +17,8 @@ pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
             node.child_by_field_name("name")
                 .map_or_else(|| fallback.to_string(), |n| rec.text(n))
         };
-        match node.kind() {
+        let kind = node.kind();
+        match kind {
             "function_item" => {
                 let name = named("<anonymous>");
                 scope.push(name.clone());
@@ -30,7 +31,7 @@ pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
             _ => {
                 let record = parent.of_child(node);
                 super::tally(rec, &mut out, record, node, |node| {
-                    (decisions(node), u32::from(node.kind() == "return_expression"))
+                    (decisions(node, kind), u32::from(kind == "return_expression"))
                 });
                 return Some(Credit::to(record));
             }
@@ -75,9 +76,9 @@ fn impl_name(rec: &Record<'_>, node: Node<'_>) -> String {
 
 /// The decisions one node adds: a branch or loop, a `?`, a `&&` or `||` (each `&&` of a `let`
 /// chain), a match arm past the first, a guard, a `let ... else`.
-fn decisions(node: Node<'_>) -> u32 {
+fn decisions(node: Node<'_>, kind: &str) -> u32 {
     let has = |field: &str| u32::from(node.child_by_field_name(field).is_some());
-    match node.kind() {
+    match kind {
         "if_expression" | "for_expression" | "while_expression" | "try_expression" => 1,
         "binary_expression" => u32::from(matches!(operator(node), "&&" | "||")),
         "let_chain" => children(node).filter(|c| c.kind() == "&&").count() as u32,
