@@ -233,6 +233,12 @@ impl Table {
         node.child_by_field_id(field?.get())
     }
 
+    /// The operator token of a binary node (`&&`, `and`...), by the field's id resolved once,
+    /// not by its name (looked up among the grammar's field names on every call).
+    pub(crate) fn operator<'t>(&self, node: Node<'t>) -> &'t str {
+        self.field(node, self.operator).map_or("", |o| o.kind())
+    }
+
     fn is_else_form(&self, node: Node<'_>) -> bool {
         matches!(self.role(node), Role::ElseClause | Role::Elif | Role::PyElse)
     }

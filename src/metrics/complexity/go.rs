@@ -113,6 +113,7 @@ fn params(list: Node<'_>) -> u32 {
 }
 
 const GO: Spec = Spec {
+    language: Language::Go,
     if_kind: "if_statement",
     loops: &["for_statement"],
     cases: &[

@@ -83,6 +83,7 @@ pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
 }
 
 const JAVA: Spec = Spec {
+    language: Language::Java,
     if_kind: "if_statement",
     loops: &[
         "for_statement",

@@ -6,7 +6,7 @@
 use tree_sitter::Node;
 
 use super::engine::{self, Deeper, Role, Table, TableSpec};
-use super::{children, named_children, operator, FunctionMetrics, Record};
+use super::{children, named_children, FunctionMetrics, Record};
 use crate::lang::ParsedFile;
 
 fn is_function(kind: &str) -> bool {
@@ -47,6 +47,7 @@ struct Open<'t> {
 /// the way, crediting every node to the innermost function that holds it.
 pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
     let mut out: Vec<FunctionMetrics> = Vec::new();
+    let table = Table::of(file.language);
     let root: Option<Open<'_>> = None;
     super::walk_scoped(file.tree.root_node(), root, |node, parent, scope| {
         // A node's kind is read once: reading it measures and checks a C string.
@@ -65,7 +66,7 @@ pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
             scope.extend(scope_name(rec, node, kind, hint.as_ref()));
             super::tally(rec, &mut out, counts_for, node, |node| {
                 (
-                    u32::from(is_decision(node, kind)),
+                    u32::from(is_decision(table, node, kind)),
                     u32::from(kind == "return_statement"),
                 )
             });
@@ -235,7 +236,7 @@ fn own_children<'t>(func: Node<'t>) -> impl Iterator<Item = Node<'t>> {
 
 /// Whether a node is a decision of ESLint's `complexity` rule (classic variant): default
 /// values (`AssignmentPattern`) and `?.` count, as ESLint 9 counts them.
-fn is_decision(node: Node<'_>, kind: &str) -> bool {
+fn is_decision(table: &Table, node: Node<'_>, kind: &str) -> bool {
     let has = |field: &str| node.child_by_field_name(field).is_some();
     match kind {
         "if_statement" | "ternary_expression" | "for_statement" | "for_in_statement" | "while_statement"
@@ -246,8 +247,8 @@ fn is_decision(node: Node<'_>, kind: &str) -> bool {
         "call_expression" => children(node).any(|c| c.kind() == "?."),
         // TypeScript parameters carry their default as a field, not as a pattern node.
         "required_parameter" | "optional_parameter" => has("value"),
-        "binary_expression" => is_logical(operator(node)),
-        "augmented_assignment_expression" => matches!(operator(node), "||=" | "&&=" | "??="),
+        "binary_expression" => is_logical(table.operator(node)),
+        "augmented_assignment_expression" => matches!(table.operator(node), "||=" | "&&=" | "??="),
         _ => false,
     }
 }

@@ -4,10 +4,13 @@
 
 use tree_sitter::Node;
 
-use super::{children, operator};
+use super::children;
+use super::engine::Table;
+use crate::lang::Language;
 
 /// The node kinds a language's cyclomatic complexity is made of.
 pub(crate) struct Spec {
+    pub language: Language,
     /// `if` (an `else if` is an `if` of its own).
     pub if_kind: &'static str,
     /// Loops.
@@ -39,7 +42,8 @@ impl Spec {
     fn is_decision(&self, node: Node<'_>, kind: &str) -> bool {
         let case = || self.cases.contains(&kind) && !(self.is_default_case)(node);
         // The operator is looked up only on a binary expression: it is a field read by name.
-        let logical = || kind == self.binary && matches!(operator(node), "&&" | "||");
+        let logical =
+            || kind == self.binary && matches!(Table::of(self.language).operator(node), "&&" | "||");
         kind == self.if_kind
             || [self.loops, self.catches, self.ternaries]
                 .iter()

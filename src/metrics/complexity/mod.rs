@@ -433,11 +433,6 @@ pub(crate) fn children(node: Node<'_>) -> Children<'_> {
     }
 }
 
-/// The operator token of a binary node (`&&`, `and`...).
-pub(crate) fn operator<'t>(node: Node<'t>) -> &'t str {
-    node.child_by_field_name("operator").map_or("", |o| o.kind())
-}
-
 #[cfg(test)]
 mod tests {
     use crate::lang::{self, Language, ParseLimits};

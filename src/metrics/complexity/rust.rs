@@ -4,8 +4,8 @@
 
 use tree_sitter::Node;
 
-use super::engine::{Deeper, Role, TableSpec};
-use super::{children, named_children, operator, Credit, FunctionMetrics, Record};
+use super::engine::{Deeper, Role, Table, TableSpec};
+use super::{children, named_children, Credit, FunctionMetrics, Record};
 use crate::lang::{Language, ParsedFile};
 
 /// One walk finds the functions and counts each one's cyclomatic complexity and returns on
@@ -80,7 +80,7 @@ fn decisions(node: Node<'_>, kind: &str) -> u32 {
     let has = |field: &str| u32::from(node.child_by_field_name(field).is_some());
     match kind {
         "if_expression" | "for_expression" | "while_expression" | "try_expression" => 1,
-        "binary_expression" => u32::from(matches!(operator(node), "&&" | "||")),
+        "binary_expression" => u32::from(matches!(Table::of(Language::Rust).operator(node), "&&" | "||")),
         "let_chain" => children(node).filter(|c| c.kind() == "&&").count() as u32,
         "match_block" => {
             let arms = named_children(node).filter(|c| c.kind() == "match_arm").count() as u32;
