@@ -143,6 +143,7 @@ pub(crate) struct Table {
     right: Option<NonZeroU16>,
     name: Option<NonZeroU16>,
     function: Option<NonZeroU16>,
+    value: Option<NonZeroU16>,
 }
 
 impl Table {
@@ -206,6 +207,7 @@ impl Table {
             right: field("right"),
             name: field("name"),
             function: field("function"),
+            value: field("value"),
         })
     }
 
@@ -237,6 +239,11 @@ impl Table {
     /// not by its name (looked up among the grammar's field names on every call).
     pub(crate) fn operator<'t>(&self, node: Node<'t>) -> &'t str {
         self.field(node, self.operator).map_or("", |o| o.kind())
+    }
+
+    /// The child in a node's `value` field (a default, a `case` value).
+    pub(crate) fn value<'t>(&self, node: Node<'t>) -> Option<Node<'t>> {
+        self.field(node, self.value)
     }
 
     fn is_else_form(&self, node: Node<'_>) -> bool {

@@ -36,6 +36,9 @@ struct Open<'t> {
     node: Node<'t>,
     kind: &'t str,
     hint: Option<Hint<'t>>,
+    /// Where the node names the value one of its fields holds (`NAMING_FIELDS`): that child's
+    /// id, looked up once for all its children.
+    named_value: Option<usize>,
     /// The record whose cyclomatic complexity and returns the node's children count towards:
     /// the innermost function that holds them.
     counts_for: Option<usize>,
@@ -71,10 +74,16 @@ pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
                 )
             });
         }
+        let named_value = NAMING_FIELDS
+            .iter()
+            .find(|f| f.0 == kind)
+            .and_then(|&(_, value, _, _)| node.child_by_field_name(value))
+            .map(|value| value.id());
         Some(Some(Open {
             node,
             kind,
             hint,
+            named_value,
             counts_for,
             function,
         }))
@@ -140,8 +149,8 @@ fn child_hint<'t>(
     child_kind: &str,
 ) -> Option<Hint<'t>> {
     let (node, kind, hint) = (parent.node, parent.kind, parent.hint.as_ref());
-    if let Some(&(_, value, name, keyed)) = NAMING_FIELDS.iter().find(|f| f.0 == kind) {
-        if node.child_by_field_name(value) != Some(child) {
+    if let Some(&(_, _, name, keyed)) = NAMING_FIELDS.iter().find(|f| f.0 == kind) {
+        if parent.named_value != Some(child.id()) {
             return None;
         }
         return Some(Hint {
@@ -237,16 +246,16 @@ fn own_children<'t>(func: Node<'t>) -> impl Iterator<Item = Node<'t>> {
 /// Whether a node is a decision of ESLint's `complexity` rule (classic variant): default
 /// values (`AssignmentPattern`) and `?.` count, as ESLint 9 counts them.
 fn is_decision(table: &Table, node: Node<'_>, kind: &str) -> bool {
-    let has = |field: &str| node.child_by_field_name(field).is_some();
+    let has_value = || table.value(node).is_some();
     match kind {
         "if_statement" | "ternary_expression" | "for_statement" | "for_in_statement" | "while_statement"
         | "do_statement" | "catch_clause" => true,
         "assignment_pattern" | "object_assignment_pattern" | "optional_chain" => true,
-        "switch_case" => has("value"),
+        "switch_case" => has_value(),
         // The TypeScript grammars leave a call's `?.` an anonymous token.
         "call_expression" => children(node).any(|c| c.kind() == "?."),
         // TypeScript parameters carry their default as a field, not as a pattern node.
-        "required_parameter" | "optional_parameter" => has("value"),
+        "required_parameter" | "optional_parameter" => has_value(),
         "binary_expression" => is_logical(table.operator(node)),
         "augmented_assignment_expression" => matches!(table.operator(node), "||=" | "&&=" | "??="),
         _ => false,
