@@ -160,16 +160,8 @@ fn child_hint<'t>(
     }
     match kind {
         // A callback takes its name from the call, handed down through `arguments`
-        // (asking a node for its parent costs the depth of the tree), and only where a
-        // function is among the arguments to take it.
-        "call_expression" | "new_expression"
-            if child_kind == "arguments" && named_children(child).any(|a| is_function(a.kind())) =>
-        {
-            Some(Hint {
-                name: callback_name(rec, node)?,
-                head: None,
-            })
-        }
+        // (asking a node for its parent costs the depth of the tree).
+        "call_expression" | "new_expression" if child_kind == "arguments" => callback_hint(rec, node, child),
         "arguments" if is_function(child_kind) => hint.cloned(),
         // `const got = ((url) => {...}) as Got`: the name passes through the wrapping.
         "parenthesized_expression"
@@ -179,6 +171,18 @@ fn child_hint<'t>(
         | "type_assertion" => hint.cloned(),
         _ => None,
     }
+}
+
+/// The hint a call hands its `arguments`, only where a function is among them to take it:
+/// building the name costs several strings, and most calls pass no function.
+fn callback_hint<'t>(rec: &Record<'_>, call: Node<'t>, arguments: Node<'t>) -> Option<Hint<'t>> {
+    if !named_children(arguments).any(|a| is_function(a.kind())) {
+        return None;
+    }
+    Some(Hint {
+        name: callback_name(rec, call)?,
+        head: None,
+    })
 }
 
 /// The name of a function passed to a call, from the call: `describe("res.send")`,
