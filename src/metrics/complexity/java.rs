@@ -26,6 +26,23 @@ fn is_type(kind: &str) -> bool {
     )
 }
 
+const JAVA: Spec = Spec {
+    language: Language::Java,
+    if_kind: "if_statement",
+    loops: &[
+        "for_statement",
+        "enhanced_for_statement",
+        "while_statement",
+        "do_statement",
+    ],
+    cases: &["switch_label"],
+    is_default_case: lizard::starts_with_default,
+    catches: &["catch_clause"],
+    ternaries: &["ternary_expression"],
+    binary: "binary_expression",
+    returns: &["return_statement"],
+};
+
 /// One walk finds the methods and counts each one's cyclomatic complexity and returns on the
 /// way (`Credit`); methods and classes inside a method body are records of their own.
 pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
@@ -81,23 +98,6 @@ pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
     });
     out
 }
-
-const JAVA: Spec = Spec {
-    language: Language::Java,
-    if_kind: "if_statement",
-    loops: &[
-        "for_statement",
-        "enhanced_for_statement",
-        "while_statement",
-        "do_statement",
-    ],
-    cases: &["switch_label"],
-    is_default_case: lizard::starts_with_default,
-    catches: &["catch_clause"],
-    ternaries: &["ternary_expression"],
-    binary: "binary_expression",
-    returns: &["return_statement"],
-};
 
 /// The cognitive-complexity table (the white paper).
 pub(crate) const TABLE: TableSpec = TableSpec {
