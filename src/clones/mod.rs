@@ -6,11 +6,10 @@
 //! duplication in untouched code is never a finding.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::Read;
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use globset::GlobSet;
 use rayon::prelude::*;
 
@@ -23,6 +22,12 @@ use crate::metrics::duplication::{
     window_hashes, ClonePair, CloneSettings, Match, Tokens,
 };
 use crate::progress::{OnProgress, Progress};
+
+mod cache;
+
+#[doc(hidden)]
+pub use cache::parse_token_cache;
+use cache::TokenCache;
 
 /// One copy the change made, with what it copies.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -118,19 +123,11 @@ pub fn find(
     index: IndexOptions<'_>,
 ) -> Result<Duplication> {
     let scope = Scope::of(repo, change, index.excludes, index.limits)?;
-    let (store, cache_hits) = load_tokens(repo, &scope, settings.normalize, index)?;
+    let n = settings.window();
+    let (limits, progress) = (index.limits, index.progress);
+    let (mut store, cache_hits) = tokenize_uncached(repo, &scope, settings.normalize, n, index)?;
     let empty = Tokens::default();
-    let tokens: Vec<&Tokens> = scope
-        .files
-        .iter()
-        .map(|f| store.get(&f.1).unwrap_or(&empty))
-        .collect();
-    let base_tokens: Vec<&Tokens> = scope
-        .base_blobs
-        .iter()
-        .map(|b| store.get(&b.0).unwrap_or(&empty))
-        .collect();
-    let added = judged_added_lines(change, targets, &scope, &tokens);
+    let added = judged_added_lines(change, targets, &scope, &scope.tokens(&store, &empty));
     let reported_here = |file: &usize| targets.get(&scope.files[*file].0).is_some_and(|t| !t.other_shard);
     let by_file = added
         .iter()
@@ -149,11 +146,24 @@ pub fn find(
         cache_hits,
         ..Duplication::default()
     };
-    let n = settings.window();
-    let looked_for = looked_for_windows(&added, &tokens, n);
+    let looked_for = looked_for_windows(&added, &scope.tokens(&store, &empty), n);
+    let mut hashes: Vec<u64> = looked_for.keys().copied().collect();
+    hashes.sort_unstable();
+    let reread = Retokenize {
+        normalize: settings.normalize,
+        limits,
+        progress,
+    };
+    read_holders(repo, &mut store, &scope, &hashes, reread)?;
     if looked_for.is_empty() {
         return Ok(duplication);
     }
+    let tokens = scope.tokens(&store, &empty);
+    let base_tokens: Vec<&Tokens> = scope
+        .base_blobs
+        .iter()
+        .map(|b| store.get(&b.0).unwrap_or(&empty))
+        .collect();
     let window_sets: Vec<Vec<u64>> = tokens.par_iter().map(|t| window_hashes(&t.hashes, n)).collect();
     let copied = copied_windows(looked_for, &window_sets, &scope.head_changed, &base_tokens, n);
     if copied.is_empty() {
@@ -254,20 +264,36 @@ impl Scope {
             base_blobs,
         })
     }
+
+    /// Every blob the comparison may read: head's indexed files, then the base versions.
+    fn blobs(&self) -> Vec<(&str, Language)> {
+        let head = self.files.iter().map(|f| (f.1.as_str(), f.2));
+        head.chain(self.base_blobs.iter().map(|(id, l)| (id.as_str(), *l)))
+            .collect()
+    }
+
+    /// Each indexed file's tokens as far as `store` holds them (`empty` where it does not).
+    fn tokens<'s>(&self, store: &'s TokenCache, empty: &'s Tokens) -> Vec<&'s Tokens> {
+        self.files
+            .iter()
+            .map(|f| store.get(&f.1).unwrap_or(empty))
+            .collect()
+    }
 }
 
-/// The tokens of every indexed blob, from the cache where it holds them, and how many it held.
-/// The blobs the change touches are tokenised afresh, whatever the cache says: a cache entry
-/// can save time, never decide a verdict.
-fn load_tokens(
+/// The tokens of the blobs the change touches, tokenised afresh whatever the cache says (a
+/// cache entry can save time, never decide a verdict), and of every indexed blob the cache does
+/// not hold; with how many the cache held. The cached ones are read later, only where they
+/// hold a window the change looks for (`read_holders`).
+fn tokenize_uncached(
     repo: &Repo,
     scope: &Scope,
     normalize: bool,
+    window: usize,
     index: IndexOptions<'_>,
 ) -> Result<(TokenCache, usize)> {
-    let mut wanted: Vec<(&str, Language)> = scope.files.iter().map(|f| (f.1.as_str(), f.2)).collect();
-    wanted.extend(scope.base_blobs.iter().map(|(id, l)| (id.as_str(), *l)));
-    let mut store = TokenCache::open(index.cache_dir, normalize);
+    let wanted = scope.blobs();
+    let mut store = TokenCache::open(index.cache_dir, normalize, window);
     for &i in &scope.head_changed {
         store.forget(&scope.files[i].1);
     }
@@ -280,13 +306,41 @@ fn load_tokens(
             store.insert(id.to_string(), tokens);
         }
     }
-    let index = IndexOptions {
-        prepared: HashMap::new(),
-        ..index
-    };
     let hits = tokenize_missing(repo, &mut store, &wanted, normalize, index.limits, index.progress)?;
-    store.save(wanted.iter().map(|w| w.0));
     Ok((store, hits))
+}
+
+/// What tokenising a blob again takes.
+#[derive(Clone, Copy)]
+struct Retokenize<'a> {
+    normalize: bool,
+    limits: ParseLimits,
+    progress: OnProgress<'a>,
+}
+
+/// Reads from the cache the tokens of the indexed blobs that hold one of the looked-for
+/// window `hashes` (sorted), tokenises those whose cached entry cannot be read, and saves the
+/// cache with the blobs of this run.
+fn read_holders(
+    repo: &Repo,
+    store: &mut TokenCache,
+    scope: &Scope,
+    hashes: &[u64],
+    how: Retokenize<'_>,
+) -> Result<()> {
+    let wanted = scope.blobs();
+    let ids: std::collections::HashSet<&str> = wanted.iter().map(|w| w.0).collect();
+    let unreadable = store.load_holders(hashes, &ids);
+    if !unreadable.is_empty() {
+        let again: Vec<(&str, Language)> = wanted
+            .iter()
+            .filter(|w| unreadable.iter().any(|u| u == w.0))
+            .copied()
+            .collect();
+        tokenize_missing(repo, store, &again, how.normalize, how.limits, how.progress)?;
+    }
+    store.save(&ids);
+    Ok(())
 }
 
 /// The judged added lines of each target file that has tokens: where copies are looked for.
@@ -608,245 +662,4 @@ pub fn tokens_of_parsed(parsed: &lang::ParsedFile, normalize: bool) -> Option<To
         return None;
     }
     Some(tokenize(parsed, normalize))
-}
-
-/// Per-blob tokens on disk: one file per normalisation setting, rewritten (with only the blobs
-/// of the current tree) when new blobs were tokenised. A cache that cannot be read is ignored,
-/// one that cannot be written is skipped: the cache only ever saves time.
-struct TokenCache {
-    path: Option<PathBuf>,
-    entries: HashMap<String, Option<Tokens>>,
-    /// Entries of the blobs the change touches, as the cache had them.
-    suspect: HashMap<String, Option<Tokens>>,
-    dirty: bool,
-}
-
-/// Bumped whenever tokenisation changes; grammar versions are part of the key too.
-fn cache_key(normalize: bool) -> String {
-    let grammars: Vec<&str> = lang::LANGUAGES.iter().map(|l| l.grammar_version).collect();
-    let seed = crate::verdict::fingerprint(&[env!("CARGO_PKG_VERSION"), &grammars.join(",")]);
-    format!(
-        "tokens-v3-{}-{}.bin",
-        if normalize { "type2" } else { "type1" },
-        &seed[..8]
-    )
-}
-
-impl TokenCache {
-    fn open(dir: Option<&Path>, normalize: bool) -> TokenCache {
-        let path = dir.map(|d| d.join(cache_key(normalize)));
-        let entries = path
-            .as_deref()
-            .and_then(|p| read_cache(p).ok())
-            .unwrap_or_default();
-        TokenCache {
-            path,
-            entries,
-            suspect: HashMap::new(),
-            dirty: false,
-        }
-    }
-
-    /// Whether the cache holds tokens for a blob. A "not indexable" entry is not taken on
-    /// trust (it would hide the blob from the comparison): such blobs are checked again, which
-    /// is cheap for the usual reasons (a generated marker in the first 4 KiB, the size limit).
-    fn has(&self, id: &str) -> bool {
-        self.entries.get(id).is_some_and(Option::is_some)
-    }
-
-    fn get(&self, id: &str) -> Option<&Tokens> {
-        self.entries.get(id).and_then(Option::as_ref)
-    }
-
-    /// Sets an entry aside, to be computed again; a recomputed entry equal to it does not make
-    /// the cache need writing.
-    fn forget(&mut self, id: &str) {
-        if let Some(entry) = self.entries.remove(id) {
-            self.suspect.insert(id.to_string(), entry);
-        }
-    }
-
-    fn insert(&mut self, id: String, tokens: Option<Tokens>) {
-        if self.suspect.remove(&id).as_ref() != Some(&tokens) {
-            self.dirty = true;
-        }
-        self.entries.insert(id, tokens);
-    }
-
-    fn save<'a>(&self, keep: impl Iterator<Item = &'a str>) {
-        let (Some(path), true) = (&self.path, self.dirty) else {
-            return;
-        };
-        let _ = write_cache(path, keep.filter_map(|id| self.entries.get_key_value(id)));
-    }
-}
-
-const MAGIC: &[u8; 8] = b"DGTOKv1\n";
-
-/// Reads a token cache. It is untrusted input (restored from a CI cache, written by anyone who
-/// could write there): every count and length is checked against the bytes that remain before
-/// anything is allocated, and a cache that does not add up is ignored.
-fn read_cache(path: &Path) -> Result<HashMap<String, Option<Tokens>>> {
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?.read_to_end(&mut bytes)?;
-    parse_cache(&bytes)
-}
-
-/// Reads a token cache's bytes as `debtgate check` would (for the fuzzer): the entries it
-/// accepts, or why it refuses the cache.
-#[doc(hidden)]
-pub fn parse_token_cache(bytes: &[u8]) -> Result<usize> {
-    parse_cache(bytes).map(|entries| entries.len())
-}
-
-/// An entry holds at least an id length, an indexed flag and a token count.
-const MIN_ENTRY_BYTES: usize = 4 + 1 + 4;
-
-fn parse_cache(bytes: &[u8]) -> Result<HashMap<String, Option<Tokens>>> {
-    let mut r = Reader { bytes, at: 0 };
-    anyhow::ensure!(r.take(8)? == MAGIC, "not a debtgate token cache");
-    let count = r.u32()? as usize;
-    anyhow::ensure!(
-        count <= r.remaining() / MIN_ENTRY_BYTES,
-        "token cache: {count} entries cannot fit"
-    );
-    let mut entries = HashMap::with_capacity(count);
-    for _ in 0..count {
-        let (id, tokens) = r.entry()?;
-        entries.insert(id, tokens);
-    }
-    anyhow::ensure!(r.remaining() == 0, "token cache: trailing bytes");
-    Ok(entries)
-}
-
-fn write_cache<'a>(
-    path: &Path,
-    entries: impl Iterator<Item = (&'a String, &'a Option<Tokens>)>,
-) -> Result<()> {
-    let entries: Vec<_> = entries.collect();
-    let mut out = Vec::new();
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&(entries.len() as u32).to_le_bytes());
-    for (id, tokens) in entries {
-        out.extend_from_slice(&(id.len() as u32).to_le_bytes());
-        out.extend_from_slice(id.as_bytes());
-        out.push(u8::from(tokens.is_some()));
-        let empty = Tokens::default();
-        let t = tokens.as_ref().unwrap_or(&empty);
-        out.extend_from_slice(&(t.len() as u32).to_le_bytes());
-        for h in &t.hashes {
-            out.extend_from_slice(&h.to_le_bytes());
-        }
-        for l in &t.lines {
-            out.extend_from_slice(&l.to_le_bytes());
-        }
-    }
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    crate::output::write_atomically(path, &out)?;
-    Ok(())
-}
-
-struct Reader<'a> {
-    bytes: &'a [u8],
-    at: usize,
-}
-
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8]> {
-        let end = self.at.checked_add(n).filter(|&e| e <= self.bytes.len());
-        let end = end.context("truncated token cache")?;
-        let slice = &self.bytes[self.at..end];
-        self.at = end;
-        Ok(slice)
-    }
-
-    fn remaining(&self) -> usize {
-        self.bytes.len() - self.at
-    }
-
-    fn u32(&mut self) -> Result<u32> {
-        Ok(u32::from_le_bytes(self.take(4)?.try_into()?))
-    }
-
-    /// One blob's entry: its object id, whether it is indexed, and its tokens if so.
-    fn entry(&mut self) -> Result<(String, Option<Tokens>)> {
-        let id_len = self.u32()? as usize;
-        let id = String::from_utf8(self.take(id_len)?.to_vec())?;
-        anyhow::ensure!(
-            id.len() == 40 || id.len() == 64,
-            "token cache: {id:?} is not an object id"
-        );
-        let indexed = match self.take(1)?[0] {
-            0 => false,
-            1 => true,
-            other => anyhow::bail!("token cache: bad flag {other}"),
-        };
-        let tokens = self.tokens()?;
-        anyhow::ensure!(
-            indexed || tokens.is_empty(),
-            "token cache: tokens for a blob marked not indexable"
-        );
-        Ok((id, indexed.then_some(tokens)))
-    }
-
-    /// A token count, then the tokens' hashes, then their lines (in order).
-    fn tokens(&mut self) -> Result<Tokens> {
-        let n = self.u32()? as usize;
-        let too_many = || anyhow::anyhow!("token cache: too many tokens");
-        let hashes = self.take(n.checked_mul(8).ok_or_else(too_many)?)?;
-        let lines = self.take(n.checked_mul(4).ok_or_else(too_many)?)?;
-        let tokens = Tokens {
-            hashes: hashes
-                .chunks_exact(8)
-                .map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default()))
-                .collect(),
-            lines: lines
-                .chunks_exact(4)
-                .map(|c| u32::from_le_bytes(c.try_into().unwrap_or_default()))
-                .collect(),
-        };
-        anyhow::ensure!(
-            tokens.lines.windows(2).all(|w| w[0] <= w[1]),
-            "token cache: lines out of order"
-        );
-        Ok(tokens)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_cache_whose_counts_cannot_fit_is_refused_before_allocating() {
-        let mut bytes = MAGIC.to_vec();
-        bytes.extend_from_slice(&u32::MAX.to_le_bytes());
-        assert!(parse_cache(&bytes)
-            .unwrap_err()
-            .to_string()
-            .contains("cannot fit"));
-        let mut bytes = MAGIC.to_vec();
-        bytes.extend_from_slice(&1u32.to_le_bytes());
-        bytes.extend_from_slice(&40u32.to_le_bytes());
-        bytes.extend_from_slice(&[b'a'; 40]);
-        bytes.push(1);
-        bytes.extend_from_slice(&u32::MAX.to_le_bytes());
-        assert!(parse_cache(&bytes).is_err());
-    }
-
-    #[test]
-    fn a_written_cache_reads_back() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("c.bin");
-        let id = "a".repeat(40);
-        let tokens = Some(Tokens {
-            hashes: vec![1, 2, 3],
-            lines: vec![1, 1, 2],
-        });
-        write_cache(&path, [(&id, &tokens)].into_iter()).unwrap();
-        let back = read_cache(&path).unwrap();
-        assert_eq!(back.get(&id), Some(&tokens));
-    }
 }

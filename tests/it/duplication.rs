@@ -172,17 +172,54 @@ fn the_token_cache_is_written_and_reused_with_identical_results() {
     let cache = repo.path().join("cache");
     let cache_arg = cache.to_str().unwrap();
     let (_, cold) = check(&repo, &base, &["--cache-dir", cache_arg]);
-    let files: Vec<_> = std::fs::read_dir(&cache).unwrap().collect();
-    assert_eq!(files.len(), 1, "one cache file");
+    let segments = crate::support::cache_segments(&cache);
+    assert_eq!(segments.len(), 1, "one segment: {segments:?}");
     let (_, warm) = check(&repo, &base, &["--cache-dir", cache_arg]);
     assert_eq!(cold, warm);
+    assert_eq!(
+        crate::support::cache_segments(&cache),
+        segments,
+        "nothing new to write"
+    );
     // A corrupt cache is ignored, never trusted.
-    let path = files[0].as_ref().unwrap().path();
-    std::fs::write(&path, b"DGTOKv1\n\xff\xff").unwrap();
+    std::fs::write(&segments[0], b"DGSEGv1\n\xff\xff").unwrap();
     let (_, again) = check(&repo, &base, &["--cache-dir", cache_arg]);
     assert_eq!(cold, again);
     let (_, uncached) = check(&repo, &base, &["--no-cache"]);
     assert_eq!(cold, uncached);
+}
+
+/// A warm run reads an unchanged file's tokens only through the cache's index of windows, and
+/// that is enough to find a copy of it: after runs that each add a segment, the original's
+/// blob can be gone from git and the copy is still found, with the original named.
+#[test]
+fn a_warm_run_finds_a_copy_of_a_cached_file_through_the_index() {
+    let (repo, _) = repo_with(&[
+        ("billing/a.py", function("billing")),
+        ("tax.py", "RATE = 1\n".into()),
+    ]);
+    let cache = repo.path().join("cache");
+    let cache_arg = cache.to_str().unwrap();
+    for step in ["one", "two", "three"] {
+        repo.write(&format!("{step}.py"), format!("def {step}(x):\n    return x\n"));
+        let before = repo.commit(step);
+        let (exit, _) = check(&repo, &format!("{before}~1"), &["--cache-dir", cache_arg]);
+        assert_eq!(exit, 0);
+    }
+    assert!(
+        crate::support::cache_segments(&cache).len() > 1,
+        "runs added segments"
+    );
+    let id = repo.git(&["rev-parse", "HEAD:billing/a.py"]).trim().to_string();
+    std::fs::remove_file(repo.path().join(".git/objects").join(&id[..2]).join(&id[2..])).unwrap();
+    repo.write("shop/b.py", function("shop"));
+    let base = repo.git(&["rev-parse", "HEAD"]).trim().to_string();
+    repo.commit("copy");
+    let (_, report) = check(&repo, &base, &["--cache-dir", cache_arg]);
+    let found = duplicates(&report);
+    assert_eq!(found.len(), 1, "{report:#}");
+    assert_eq!(found[0]["related"].as_array().unwrap().len(), 1, "{report:#}");
+    assert_eq!(found[0]["related"][0]["path"], "billing/a.py", "{report:#}");
 }
 
 #[test]

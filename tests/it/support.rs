@@ -234,3 +234,15 @@ pub fn repo_with(files: &[(&str, String)]) -> (Repo, String) {
     let base = repo.commit("base");
     (repo, base)
 }
+
+/// The segment files of a token cache folder (`--cache-dir`), in name order.
+pub fn cache_segments(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .flat_map(|folder| std::fs::read_dir(folder.unwrap().path()).unwrap())
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "seg"))
+        .collect();
+    out.sort();
+    out
+}

@@ -101,16 +101,25 @@ fn a_partial_clone_with_missing_blobs_is_exit_2_and_fetches_nothing() {
     assert!(!marker.exists(), "git ran the repository's upload-pack");
 }
 
-/// A token cache that marks every blob "not indexable", in the cache's own format.
+/// A token cache segment that marks every blob "not indexable", in the cache's own format:
+/// a header (window, bucket bits, entries, postings, entry-table bytes), the entry table, one
+/// empty bucket.
 fn blank_cache(ids: &[String]) -> Vec<u8> {
-    let mut out = b"DGTOKv1\n".to_vec();
-    out.extend_from_slice(&(ids.len() as u32).to_le_bytes());
+    let mut table = Vec::new();
     for id in ids {
-        out.extend_from_slice(&(id.len() as u32).to_le_bytes());
-        out.extend_from_slice(id.as_bytes());
-        out.push(0);
-        out.extend_from_slice(&0u32.to_le_bytes());
+        table.push(id.len() as u8);
+        table.extend_from_slice(id.as_bytes());
+        table.push(0);
+        table.extend_from_slice(&0u32.to_le_bytes());
+        table.extend_from_slice(&0u64.to_le_bytes());
     }
+    let mut out = b"DGSEGv1\n".to_vec();
+    for field in [50u32, 0, ids.len() as u32, 0] {
+        out.extend_from_slice(&field.to_le_bytes());
+    }
+    out.extend_from_slice(&(table.len() as u64).to_le_bytes());
+    out.extend_from_slice(&table);
+    out.extend_from_slice(&[0; 8]);
     out
 }
 
@@ -137,10 +146,7 @@ fn a_tampered_token_cache_cannot_turn_a_failure_into_a_pass() {
         .lines()
         .map(str::to_string)
         .collect();
-    let files: Vec<_> = std::fs::read_dir(&cache)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
+    let files = crate::support::cache_segments(&cache);
     assert!(!files.is_empty());
     for file in &files {
         std::fs::write(file, blank_cache(&ids)).unwrap();
@@ -151,10 +157,14 @@ fn a_tampered_token_cache_cannot_turn_a_failure_into_a_pass() {
     assert_eq!(code(&again), 1, "{}", stdout(&again));
     assert_eq!(stdout(&again), stdout(&out));
     assert!(stdout(&out).contains("billing/a.py"), "{}", stdout(&out));
-    // A cache of 12 bytes claiming four billion entries is ignored, not allocated.
+    // A cache of 40 bytes claiming four billion entries is ignored, not allocated.
     for file in &files {
-        let mut bytes = b"DGTOKv1\n".to_vec();
-        bytes.extend_from_slice(&u32::MAX.to_le_bytes());
+        let mut bytes = b"DGSEGv1\n".to_vec();
+        for field in [50u32, 0, u32::MAX, 0] {
+            bytes.extend_from_slice(&field.to_le_bytes());
+        }
+        bytes.extend_from_slice(&u64::MAX.to_le_bytes());
+        bytes.extend_from_slice(&[0; 8]);
         std::fs::write(file, bytes).unwrap();
     }
     let third = repo.debtgate(&args);
