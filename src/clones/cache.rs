@@ -29,7 +29,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -146,14 +146,21 @@ impl<'a> Fields<'a> {
     }
 }
 
-impl Segment {
-    /// Reads a segment's header, entry table and buckets, checking every count and offset
-    /// against its length.
-    fn open(path: Option<PathBuf>, mut source: Source) -> Result<Segment> {
-        let len = source.len()?;
-        anyhow::ensure!(len >= HEADER_BYTES, "truncated token cache");
-        let header = source.read_at(0, HEADER_BYTES as usize)?;
-        let mut h = Fields(&header);
+/// Where a segment's parts lie, from its header, each checked against the file's length.
+struct Layout {
+    window: u32,
+    bits: u32,
+    count: u32,
+    postings: u32,
+    entry_bytes: u64,
+    bucket_bytes: u64,
+    postings_at: u64,
+    data_at: u64,
+}
+
+impl Layout {
+    fn of(header: &[u8], len: u64) -> Result<Layout> {
+        let mut h = Fields(header);
         anyhow::ensure!(h.take(8)? == MAGIC, "not a debtgate token cache");
         let (window, bits, count, postings) = (h.u32()?, h.u32()?, h.u32()?, h.u32()?);
         let entry_bytes = h.u64()?;
@@ -170,35 +177,60 @@ impl Segment {
             u64::from(count) <= entry_bytes / MIN_ENTRY_BYTES,
             "token cache: {count} entries cannot fit"
         );
-        let tables = source.read_at(HEADER_BYTES, (entry_bytes + bucket_bytes) as usize)?;
-        let (entry_table, bucket_table) = tables.split_at(entry_bytes as usize);
+        Ok(Layout {
+            window,
+            bits,
+            count,
+            postings,
+            entry_bytes,
+            bucket_bytes,
+            postings_at,
+            data_at,
+        })
+    }
+}
+
+/// A bucket table: `2^bits + 1` offsets from 0 to the number of postings, in order.
+fn read_buckets(table: &[u8], postings: u32) -> Result<Vec<u32>> {
+    let buckets: Vec<u32> = table
+        .chunks_exact(4)
+        .map(|c| u32::from_le_bytes(c.try_into().unwrap_or_default()))
+        .collect();
+    anyhow::ensure!(
+        buckets.first() == Some(&0)
+            && buckets.last() == Some(&postings)
+            && buckets.windows(2).all(|w| w[0] <= w[1]),
+        "token cache: buckets out of order"
+    );
+    Ok(buckets)
+}
+
+impl Segment {
+    /// Reads a segment's header, entry table and buckets, checking every count and offset
+    /// against its length.
+    fn open(path: Option<PathBuf>, mut source: Source) -> Result<Segment> {
+        let len = source.len()?;
+        anyhow::ensure!(len >= HEADER_BYTES, "truncated token cache");
+        let at = Layout::of(&source.read_at(0, HEADER_BYTES as usize)?, len)?;
+        let tables = source.read_at(HEADER_BYTES, (at.entry_bytes + at.bucket_bytes) as usize)?;
+        let (entry_table, bucket_table) = tables.split_at(at.entry_bytes as usize);
         let mut fields = Fields(entry_table);
-        let entries = (0..count)
-            .map(|_| read_entry(&mut fields, len - data_at))
+        let entries = (0..at.count)
+            .map(|_| read_entry(&mut fields, len - at.data_at))
             .collect::<Result<Vec<_>>>()?;
         anyhow::ensure!(
             fields.0.is_empty(),
             "token cache: trailing bytes in its entry table"
         );
-        let buckets: Vec<u32> = bucket_table
-            .chunks_exact(4)
-            .map(|c| u32::from_le_bytes(c.try_into().unwrap_or_default()))
-            .collect();
-        anyhow::ensure!(
-            buckets.first() == Some(&0)
-                && buckets.last() == Some(&postings)
-                && buckets.windows(2).all(|w| w[0] <= w[1]),
-            "token cache: buckets out of order"
-        );
         Ok(Segment {
             path,
             source,
-            window,
-            bits,
+            window: at.window,
+            bits: at.bits,
             entries,
-            buckets,
-            postings_at,
-            data_at,
+            buckets: read_buckets(bucket_table, at.postings)?,
+            postings_at: at.postings_at,
+            data_at: at.data_at,
         })
     }
 
@@ -306,11 +338,11 @@ pub fn parse_token_cache(bytes: &[u8]) -> Result<usize> {
     Ok(segment.entries.len())
 }
 
-/// Writes one segment of `entries` (sorted by id), its index made for windows of `window`
-/// tokens. The postings are counted into their buckets in one pass over the tokens and
-/// placed in a second (a window hash costs a multiply and an add), so nothing but the
-/// postings is held besides the tokens.
-fn write_segment(path: &Path, window: usize, entries: &[(&str, Option<&Tokens>)]) -> Result<()> {
+/// The index of `entries`' windows of `window` tokens: its bucket bits, its buckets, and its
+/// postings as they are written. The postings are counted into their buckets in one pass over
+/// the tokens and placed in a second (a window hash costs a multiply and an add), so nothing
+/// but the postings is held besides the tokens.
+fn index_of(entries: &[(&str, Option<&Tokens>)], window: usize) -> (u32, Vec<u32>, Vec<u8>) {
     let windows_of = |t: &Tokens| window_hashes(&t.hashes, window);
     let total: usize = entries
         .iter()
@@ -319,10 +351,8 @@ fn write_segment(path: &Path, window: usize, entries: &[(&str, Option<&Tokens>)]
         .sum();
     let bits = (usize::BITS - (total / POSTINGS_PER_BUCKET).leading_zeros()).min(MAX_BUCKET_BITS);
     let mut buckets = vec![0u32; (1 << bits) + 1];
-    for t in entries.iter().filter_map(|e| e.1) {
-        for h in windows_of(t) {
-            buckets[filing(h, bits).0 + 1] += 1;
-        }
+    for h in entries.iter().filter_map(|e| e.1).flat_map(windows_of) {
+        buckets[filing(h, bits).0 + 1] += 1;
     }
     for b in 1..buckets.len() {
         buckets[b] += buckets[b - 1];
@@ -338,6 +368,11 @@ fn write_segment(path: &Path, window: usize, entries: &[(&str, Option<&Tokens>)]
             postings[at + 4..at + 8].copy_from_slice(&(i as u32).to_le_bytes());
         }
     }
+    (bits, buckets, postings)
+}
+
+/// The entry table of `entries`, their tokens laid out one after another in that order.
+fn entry_table(entries: &[(&str, Option<&Tokens>)]) -> Vec<u8> {
     let mut table = Vec::new();
     let mut offset = 0u64;
     for (id, tokens) in entries {
@@ -349,35 +384,49 @@ fn write_segment(path: &Path, window: usize, entries: &[(&str, Option<&Tokens>)]
         table.extend_from_slice(&offset.to_le_bytes());
         offset += u64::from(count) * 12;
     }
+    table
+}
+
+/// Every indexed entry's token hashes, then lines.
+fn write_tokens(out: &mut dyn Write, entries: &[(&str, Option<&Tokens>)]) -> std::io::Result<()> {
+    for t in entries.iter().filter_map(|e| e.1) {
+        for h in &t.hashes {
+            out.write_all(&h.to_le_bytes())?;
+        }
+        for l in &t.lines {
+            out.write_all(&l.to_le_bytes())?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes one segment of `entries` (sorted by id), its index made for windows of `window`
+/// tokens.
+fn write_segment(path: &Path, window: usize, entries: &[(&str, Option<&Tokens>)]) -> Result<()> {
+    let (bits, buckets, postings) = index_of(entries, window);
+    let table = entry_table(entries);
+    let mut head = MAGIC.to_vec();
+    let counts = [
+        window as u32,
+        bits,
+        entries.len() as u32,
+        (postings.len() / 8) as u32,
+    ];
+    for field in counts {
+        head.extend_from_slice(&field.to_le_bytes());
+    }
+    head.extend_from_slice(&(table.len() as u64).to_le_bytes());
+    head.extend_from_slice(&table);
+    for b in &buckets {
+        head.extend_from_slice(&b.to_le_bytes());
+    }
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
     crate::output::write_atomically_with(path, |out| {
-        out.write_all(MAGIC)?;
-        let counts = [
-            window as u32,
-            bits,
-            entries.len() as u32,
-            (postings.len() / 8) as u32,
-        ];
-        for field in counts {
-            out.write_all(&field.to_le_bytes())?;
-        }
-        out.write_all(&(table.len() as u64).to_le_bytes())?;
-        out.write_all(&table)?;
-        for b in &buckets {
-            out.write_all(&b.to_le_bytes())?;
-        }
+        out.write_all(&head)?;
         out.write_all(&postings)?;
-        for t in entries.iter().filter_map(|e| e.1) {
-            for h in &t.hashes {
-                out.write_all(&h.to_le_bytes())?;
-            }
-            for l in &t.lines {
-                out.write_all(&l.to_le_bytes())?;
-            }
-        }
-        Ok(())
+        write_tokens(out, entries)
     })?;
     Ok(())
 }
@@ -531,37 +580,41 @@ impl TokenCache {
         let Some(folder) = self.folder.clone() else {
             return;
         };
-        let weight = |cache: &TokenCache, s: usize| -> (u64, u64) {
-            let segment = &cache.segments[s].1;
-            let mut live_dead = (0, 0);
-            for (e, entry) in segment.entries.iter().enumerate() {
-                let live = cache.located.get(&entry.id) == Some(&(s, e)) && keep.contains(entry.id.as_str());
-                let w = entry.weight();
-                if live {
-                    live_dead.0 += w;
-                } else {
-                    live_dead.1 += w;
-                }
-            }
-            live_dead
-        };
-        let weights: Vec<(u64, u64)> = (0..self.segments.len()).map(|s| weight(self, s)).collect();
+        let weights: Vec<(u64, u64)> = (0..self.segments.len())
+            .map(|s| self.live_and_dead(s, keep))
+            .collect();
         let (live, dead): (u64, u64) = weights.iter().fold((0, 0), |a, w| (a.0 + w.0, a.1 + w.1));
+        let other_window = self.segments.iter().any(|s| s.1.window as usize != self.window);
+        let everything = dead > live || other_window;
+        if self.made.is_empty() && !everything {
+            return;
+        }
         let mut newer: u64 = self
             .made
             .iter()
             .map(|id| 1 + self.get(id).map_or(0, |t| t.len() as u64))
             .sum();
-        let everything = dead > live || self.segments.iter().any(|s| s.1.window as usize != self.window);
         let mut from = self.segments.len();
         while from > 0 && (everything || weights[from - 1].0 <= 2 * newer) {
             from -= 1;
             newer += weights[from].0;
         }
-        if self.made.is_empty() && !everything {
-            return;
-        }
         let _ = self.write_merged(&folder, from, keep);
+    }
+
+    /// What segment `s` holds that is live (the newest entry of a blob of `keep`), and what is
+    /// dead, by weight.
+    fn live_and_dead(&self, s: usize, keep: &HashSet<&str>) -> (u64, u64) {
+        let mut live_dead = (0, 0);
+        for (e, entry) in self.segments[s].1.entries.iter().enumerate() {
+            let live = self.located.get(&entry.id) == Some(&(s, e)) && keep.contains(entry.id.as_str());
+            if live {
+                live_dead.0 += entry.weight();
+            } else {
+                live_dead.1 += entry.weight();
+            }
+        }
+        live_dead
     }
 
     /// Writes the entries made this run and the live entries of segments `from..` as one
