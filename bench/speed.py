@@ -11,6 +11,9 @@
    (empty token cache) and warm, beside jscpd 5.3.3 on the same tree.
 4. Scaling: `metrics` on the Python corpus copied 1x, 2x, 4x and 8x; CPU seconds per 100k
    lines should stay flat.
+5. Duplication scaling: Django copied 1x, 2x, 4x and 8x (each copy's files made distinct
+   blobs), one new file that copies 200 lines of one of them. A cold run grows with the tree;
+   a warm one reads only the cached blobs that hold a window of the change, so it should not.
 
 Every figure is the smallest CPU time (user + system) of three runs (DEBTGATE_BENCH_RUNS) and
 the largest peak memory: the machine is shared, and noise only ever adds time.
@@ -154,6 +157,43 @@ def scaling(work: Path) -> list[str]:
     return out
 
 
+def duplication_tree(root: Path, copies: int) -> None:
+    """Django copied `copies` times, a line appended to each file so no two copies share a
+    blob; then a commit that adds one file copying 200 lines of the first copy."""
+    source = CORPUS / "python" / "Django-5.1.4" / "Django-5.1.4" / "django"
+    shutil.rmtree(root, ignore_errors=True)
+    for k in range(copies):
+        shutil.copytree(source, root / f"copy{k}")
+        for f in (root / f"copy{k}").rglob("*.py"):
+            with open(f, "a") as out:
+                out.write(f"# copy {k}\n")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "base")
+    query = (root / "copy0" / "db" / "models" / "query.py").read_text().splitlines(keepends=True)
+    (root / "copy0" / "new_module.py").write_text("".join(query[:200]))
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "copy")
+
+
+def duplication_scaling(work: Path) -> list[str]:
+    out = ["\n### 5. Duplication scaling: a one-file change on Django copied N times\n",
+           "| copies | files | cold CPU s | cold peak MB | warm CPU s | warm peak MB |",
+           "| ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for n in (1, 2, 4, 8):
+        root = work / f"dup-scale-{n}"
+        if not (root / ".git").is_dir():
+            duplication_tree(root, n)
+        cache = Path(tempfile.mkdtemp())
+        check = [DEBTGATE, "check", "--base", "HEAD~1", "--format", "json", "--cache-dir", str(cache)]
+        cold = cpu(check, root, setup=lambda: shutil.rmtree(cache, ignore_errors=True))
+        warm = cpu(check, root)
+        shutil.rmtree(cache, ignore_errors=True)
+        files = len(git(root, "ls-files").splitlines())
+        out.append(f"| {n} | {files:,} | {cold[0]:.2f} | {cold[1]:.0f} | {warm[0]:.2f} | {warm[1]:.0f} |")
+    return out
+
+
 def main() -> None:
     for tool in (DEBTGATE, FLOOR):
         if not Path(tool).exists():
@@ -162,9 +202,9 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE, capture_output=True, text=True).stdout.strip()
     print(f"command: bench/speed.sh   ({os.cpu_count()} cores, debtgate at {commit}; CPU = user + system, best of {RUNS})")
-    sections = sys.argv[1:] or ["floor", "coverage", "duplication", "scaling"]
+    sections = sys.argv[1:] or ["floor", "coverage", "duplication", "scaling", "duplication-scaling"]
     runs = {"floor": parse_floor, "coverage": lambda: coverage_only(work), "duplication": duplication,
-            "scaling": lambda: scaling(work)}
+            "scaling": lambda: scaling(work), "duplication-scaling": lambda: duplication_scaling(work)}
     for name in sections:
         print("\n".join(runs[name]()), flush=True)
 
