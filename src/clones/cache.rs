@@ -453,6 +453,20 @@ fn open_segments(folder: &Path) -> Vec<(u64, Segment)> {
         .collect()
 }
 
+/// Removes the single-file token caches earlier versions wrote (`tokens-v3-….bin`): nothing
+/// reads them any more.
+fn remove_single_file_caches(dir: Option<&Path>) {
+    let Some(listing) = dir.and_then(|d| std::fs::read_dir(d).ok()) else {
+        return;
+    };
+    for path in listing.filter_map(|e| e.ok()).map(|e| e.path()) {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        if name.starts_with("tokens-v") && name.ends_with(".bin") && path.is_file() {
+            let _ = std::fs::remove_file(&path);
+        }
+    }
+}
+
 /// Per-blob tokens: those on disk (read on demand), and those this run made.
 pub(super) struct TokenCache {
     folder: Option<PathBuf>,
@@ -599,7 +613,9 @@ impl TokenCache {
             from -= 1;
             newer += weights[from].0;
         }
-        let _ = self.write_merged(&folder, from, keep);
+        if self.write_merged(&folder, from, keep).is_ok() {
+            remove_single_file_caches(folder.parent());
+        }
     }
 
     /// What segment `s` holds that is live (the newest entry of a blob of `keep`), and what is
@@ -760,6 +776,8 @@ mod tests {
         let folder = dir.path().join(folder_name(true));
         let count = || std::fs::read_dir(&folder).unwrap().count();
         assert_eq!(count(), 1);
+        let old_format = dir.path().join("tokens-v3-type2-0123abcd.bin");
+        std::fs::write(&old_format, b"DGTOKv1\n").unwrap();
 
         let mut warm = TokenCache::open(Some(dir.path()), true, 2);
         assert!(warm.has(&ia) && warm.has(&ib) && !warm.has(&ic));
@@ -772,6 +790,7 @@ mod tests {
         warm.insert(ic.clone(), Some(tokens(&[1, 2])));
         warm.save(&keep);
         assert_eq!(count(), 2);
+        assert!(!old_format.exists(), "a cache of the old format is removed");
         // Once the newer entries reach half the older segment's size, they merge into one.
         let mut third = TokenCache::open(Some(dir.path()), true, 2);
         third.forget(&ia);
