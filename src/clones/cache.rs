@@ -45,6 +45,8 @@ const MAX_BUCKET_BITS: u32 = 20;
 /// Postings per bucket a segment is laid out for.
 const POSTINGS_PER_BUCKET: usize = 16;
 const MIX: u64 = 0x9e37_79b9_7f4a_7c15;
+/// Postings between two wanted buckets that are read through rather than sought past.
+const READ_GAP: u32 = 512;
 
 /// Bumped whenever tokenisation or the layout changes; grammar versions are part of the key.
 fn folder_name(normalize: bool) -> String {
@@ -234,7 +236,9 @@ impl Segment {
         })
     }
 
-    /// The entries that hold a window of one of `hashes`, as far as the index says.
+    /// The entries that hold a window of one of `hashes`, as far as the index says. Wanted
+    /// buckets that lie close together are read at once, so a large change reads the postings
+    /// in a few long reads rather than one per bucket.
     fn holders(&mut self, hashes: &[u64]) -> Result<HashSet<usize>> {
         let mut wanted: BTreeMap<usize, HashSet<u32>> = BTreeMap::new();
         for &h in hashes {
@@ -242,18 +246,24 @@ impl Segment {
             wanted.entry(bucket).or_default().insert(fingerprint);
         }
         let mut out = HashSet::new();
-        for (bucket, fingerprints) in wanted {
-            let (start, end) = (self.buckets[bucket], self.buckets[bucket + 1]);
+        let mut wanted = wanted.into_iter().peekable();
+        while let Some(first) = wanted.next() {
+            let start = self.buckets[first.0];
+            let mut group = vec![first];
+            while let Some(next) = wanted
+                .next_if(|(b, _)| self.buckets[*b] - self.buckets[group[group.len() - 1].0 + 1] <= READ_GAP)
+            {
+                group.push(next);
+            }
+            let end = self.buckets[group[group.len() - 1].0 + 1];
             let bytes = self.source.read_at(
                 self.postings_at + u64::from(start) * 8,
                 (end - start) as usize * 8,
             )?;
-            let mut fields = Fields(&bytes);
-            while !fields.0.is_empty() {
-                let (fingerprint, entry) = (fields.u32()?, fields.u32()? as usize);
-                if entry < self.entries.len() && fingerprints.contains(&fingerprint) {
-                    out.insert(entry);
-                }
+            for (bucket, fingerprints) in group {
+                let from = (self.buckets[bucket] - start) as usize * 8;
+                let to = (self.buckets[bucket + 1] - start) as usize * 8;
+                scan_bucket(&bytes[from..to], &fingerprints, self.entries.len(), &mut out);
             }
         }
         Ok(out)
@@ -288,6 +298,17 @@ impl Segment {
             "token cache: lines out of order"
         );
         Ok(Some(tokens))
+    }
+}
+
+/// Adds to `out` the entries of one bucket's postings whose fingerprint is among `wanted`.
+fn scan_bucket(postings: &[u8], wanted: &HashSet<u32>, entries: usize, out: &mut HashSet<usize>) {
+    for posting in postings.chunks_exact(8) {
+        let fingerprint = u32::from_le_bytes(posting[..4].try_into().unwrap_or_default());
+        let entry = u32::from_le_bytes(posting[4..].try_into().unwrap_or_default()) as usize;
+        if entry < entries && wanted.contains(&fingerprint) {
+            out.insert(entry);
+        }
     }
 }
 
