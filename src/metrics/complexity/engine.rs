@@ -376,16 +376,19 @@ impl<'a, 't> Walk<'a, 't> {
         });
     }
 
-    /// Pushes every named child, one deeper where `deeper` says so.
+    /// Pushes every named child, one deeper where `deeper` says so. A plain child with no
+    /// named children of its own (most leaves) would add nothing and push nothing, so it is
+    /// not pushed.
     fn push_children(&mut self, frame: &Frame<'t>, deeper: impl Fn(Node<'t>) -> bool) {
         let cursor = self.cursor.get_or_insert_with(|| frame.node.walk());
         cursor.reset(frame.node);
         if !cursor.goto_first_child() {
             return;
         }
+        let table = self.table;
         loop {
             let child = cursor.node();
-            if child.is_named() {
+            if child.is_named() && (child.named_child_count() > 0 || table.role(child) != Role::Plain) {
                 self.stack.push(Frame {
                     node: child,
                     nesting: frame.nesting + u32::from(deeper(child)),
