@@ -129,6 +129,9 @@ pub(crate) struct TableSpec {
 
 /// A table resolved against its grammar.
 pub(crate) struct Table {
+    /// Each kind id's name, as `Node::kind` gives it (which measures and checks a C string on
+    /// every call).
+    kinds: Vec<Box<str>>,
     roles: Vec<Role>,
     is_case: Vec<bool>,
     is_label: Vec<bool>,
@@ -192,7 +195,14 @@ impl Table {
             return Err(format!("the grammar has no named node kind `{missing}`"));
         }
         let field = |name: &str| grammar.field_id_for_name(name);
+        let kinds = (0..count)
+            .map(|id| {
+                let kind = u16::try_from(id).ok().and_then(|id| grammar.node_kind_for_id(id));
+                Box::from(kind.unwrap_or(""))
+            })
+            .collect();
         Ok(Table {
+            kinds,
             roles,
             is_case,
             is_label,
@@ -222,6 +232,12 @@ impl Table {
             Table::resolve(spec_of(language), &language.grammar())
                 .unwrap_or_else(|e| panic!("the {} complexity table: {e}", language.name()))
         })
+    }
+
+    /// A node's kind, as `Node::kind` would give it, by its id (every id is below the
+    /// grammar's count of kinds).
+    pub(crate) fn kind(&self, node: Node<'_>) -> &str {
+        self.kinds.get(usize::from(node.kind_id())).map_or("", |k| k)
     }
 
     fn role(&self, node: Node<'_>) -> Role {
@@ -798,6 +814,65 @@ mod tests {
     use super::*;
 
     /// Every kind name in every table is a named node kind of its grammar.
+    /// The kind a table reads by id is the kind `Node::kind` gives, aliases included, on every
+    /// node of each probe fixture.
+    #[test]
+    fn a_kind_read_by_id_is_the_nodes_kind() {
+        let probes: [(&str, &str); 7] = [
+            (
+                "probe.go",
+                include_str!("../../../tests/fixtures/probes/probe.go"),
+            ),
+            (
+                "probe.java",
+                include_str!("../../../tests/fixtures/probes/probe.java"),
+            ),
+            (
+                "probe.js",
+                include_str!("../../../tests/fixtures/probes/probe.js"),
+            ),
+            (
+                "probe.py",
+                include_str!("../../../tests/fixtures/probes/probe.py"),
+            ),
+            (
+                "probe.rs",
+                include_str!("../../../tests/fixtures/probes/probe.rs"),
+            ),
+            (
+                "probe.ts",
+                include_str!("../../../tests/fixtures/probes/probe.ts"),
+            ),
+            (
+                "probe.tsx",
+                include_str!("../../../tests/fixtures/probes/probe.tsx"),
+            ),
+        ];
+        for (path, source) in probes {
+            let language = Language::detect(path, None).unwrap();
+            let parsed =
+                crate::lang::parse(language, source.as_bytes().to_vec(), Default::default()).unwrap();
+            let table = Table::of(language);
+            let mut cursor = parsed.tree.walk();
+            let mut seen = 0;
+            'walk: loop {
+                let node = cursor.node();
+                assert_eq!(table.kind(node), node.kind(), "{path}");
+                seen += 1;
+                if cursor.goto_first_child() || cursor.goto_next_sibling() {
+                    continue;
+                }
+                while cursor.goto_parent() {
+                    if cursor.goto_next_sibling() {
+                        continue 'walk;
+                    }
+                }
+                break;
+            }
+            assert!(seen > 100, "{path}: {seen} nodes");
+        }
+    }
+
     #[test]
     fn every_table_resolves_against_its_grammar() {
         for spec in LANGUAGES {

@@ -21,8 +21,9 @@ pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
     // The state a node hands its children: the record of the innermost enclosing function,
     // and the credit of its cyclomatic complexity.
     let root: (Option<usize>, Credit) = (None, Credit::default());
+    let table = Table::of(file.language);
     super::walk_scoped(file.tree.root_node(), root, |node, &(enclosing, credit), _| {
-        let kind = node.kind();
+        let kind = table.kind(node);
         let (name, qualified, own_cognitive) = match kind {
             "function_declaration" | "method_declaration" => {
                 let name = node

@@ -3,7 +3,7 @@
 //! +1 nesting. Cyclomatic lizard-compatible: `if`, each loop (`do … while` once), `catch`,
 //! `?:`, each `&&`/`||`, each `case` label (not `default`). Cognitive by the white paper.
 
-use super::engine::{Deeper, Role, TableSpec};
+use super::engine::{Deeper, Role, Table, TableSpec};
 use super::lizard::{self, Spec};
 use super::{named_children, Credit, FunctionMetrics, Record};
 use crate::lang::{Language, ParsedFile};
@@ -47,8 +47,9 @@ const JAVA: Spec = Spec {
 /// way (`Credit`); methods and classes inside a method body are records of their own.
 pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
     let mut out = Vec::new();
+    let table = Table::of(file.language);
     super::walk_scoped(file.tree.root_node(), Credit::default(), |node, parent, scope| {
-        let kind = node.kind();
+        let kind = table.kind(node);
         if is_method(kind) {
             let name = node
                 .child_by_field_name("name")

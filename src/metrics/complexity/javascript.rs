@@ -53,8 +53,9 @@ pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
     let table = Table::of(file.language);
     let root: Option<Open<'_>> = None;
     super::walk_scoped(file.tree.root_node(), root, |node, parent, scope| {
-        // A node's kind is read once: reading it measures and checks a C string.
-        let kind = node.kind();
+        // A node's kind is read once, from the table (`Node::kind` measures and checks a C
+        // string).
+        let kind = table.kind(node);
         let hint = parent.as_ref().and_then(|p| child_hint(rec, p, node, kind));
         let counts_for = parent.as_ref().and_then(|p| match p.function {
             Some(_) if kind == "decorator" => None,

@@ -25,8 +25,9 @@ struct Open {
 /// the way, crediting every node to the innermost `def` whose body holds it.
 pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
     let mut out: Vec<FunctionMetrics> = Vec::new();
+    let table = Table::of(file.language);
     super::walk_scoped(file.tree.root_node(), Open::default(), |node, parent, scope| {
-        let kind = node.kind();
+        let kind = table.kind(node);
         let counts_for = match parent.def {
             Some(def) => (kind == "block").then_some(def),
             None => parent.counts_for,

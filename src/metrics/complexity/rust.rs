@@ -12,12 +12,13 @@ use crate::lang::{Language, ParsedFile};
 /// the way (`Credit`).
 pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
     let mut out = Vec::new();
+    let table = Table::of(file.language);
     super::walk_scoped(file.tree.root_node(), Credit::default(), |node, parent, scope| {
         let named = |fallback: &str| {
             node.child_by_field_name("name")
                 .map_or_else(|| fallback.to_string(), |n| rec.text(n))
         };
-        let kind = node.kind();
+        let kind = table.kind(node);
         match kind {
             "function_item" => {
                 let name = named("<anonymous>");
