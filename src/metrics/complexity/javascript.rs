@@ -3,11 +3,14 @@
 //! nesting restarting at 0 (eslint-plugin-sonarjs S3776 for cognitive, ESLint `complexity`
 //! for cyclomatic).
 
+use std::num::NonZeroU16;
+use std::sync::OnceLock;
+
 use tree_sitter::Node;
 
 use super::engine::{self, Deeper, Role, Table, TableSpec};
 use super::{children, named_children, FunctionMetrics, Record};
-use crate::lang::ParsedFile;
+use crate::lang::{Language, ParsedFile, LANGUAGES};
 
 fn is_function(kind: &str) -> bool {
     matches!(
@@ -36,8 +39,9 @@ struct Open<'t> {
     node: Node<'t>,
     kind: &'t str,
     hint: Option<Hint<'t>>,
-    /// Where the node names the value one of its fields holds (`NAMING_FIELDS`): that child's
-    /// id, looked up once for all its children.
+    /// Where the node names the value one of its fields holds (`NAMING_FIELDS`): how, and
+    /// that child's id, looked up once for all its children.
+    naming: Option<Naming>,
     named_value: Option<usize>,
     /// The record whose cyclomatic complexity and returns the node's children count towards:
     /// the innermost function that holds them.
@@ -51,6 +55,7 @@ struct Open<'t> {
 pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
     let mut out: Vec<FunctionMetrics> = Vec::new();
     let table = Table::of(file.language);
+    let namings = namings(file.language);
     let root: Option<Open<'_>> = None;
     super::walk_scoped(file.tree.root_node(), root, |node, parent, scope| {
         // A node's kind is read once, from the table (`Node::kind` measures and checks a C
@@ -75,15 +80,15 @@ pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
                 )
             });
         }
-        let named_value = NAMING_FIELDS
-            .iter()
-            .find(|f| f.0 == kind)
-            .and_then(|&(_, value, _, _)| node.child_by_field_name(value))
+        let naming = namings.get(usize::from(node.kind_id())).copied().flatten();
+        let named_value = naming
+            .and_then(|n| node.child_by_field_id(n.value?.get()))
             .map(|value| value.id());
         Some(Some(Open {
             node,
             kind,
             hint,
+            naming,
             named_value,
             counts_for,
             function,
@@ -142,6 +147,43 @@ const NAMING_FIELDS: &[(&str, &str, &str, bool)] = &[
     ("public_field_definition", "value", "name", true),
 ];
 
+/// One row of `NAMING_FIELDS` resolved against a grammar: the field ids of the value and of
+/// its name, and whether the parent is the function's head.
+#[derive(Clone, Copy)]
+struct Naming {
+    value: Option<NonZeroU16>,
+    name: Option<NonZeroU16>,
+    keyed: bool,
+}
+
+/// `NAMING_FIELDS` of `language`, by the parent's kind id, resolved once: the walk looks each
+/// node up by index instead of comparing its kind with every row and a field's name with the
+/// grammar's.
+fn namings(language: Language) -> &'static [Option<Naming>] {
+    static RESOLVED: [OnceLock<Vec<Option<Naming>>>; LANGUAGES.len()] =
+        [const { OnceLock::new() }; LANGUAGES.len()];
+    let index = LANGUAGES
+        .iter()
+        .position(|spec| spec.language == language)
+        .unwrap_or_default();
+    RESOLVED[index].get_or_init(|| {
+        let grammar = language.grammar();
+        let mut by_kind = vec![None; grammar.node_kind_count()];
+        for (id, slot) in by_kind.iter_mut().enumerate() {
+            let kind = u16::try_from(id).ok().and_then(|id| grammar.node_kind_for_id(id));
+            *slot = NAMING_FIELDS
+                .iter()
+                .find(|row| Some(row.0) == kind)
+                .map(|&(_, value, name, keyed)| Naming {
+                    value: grammar.field_id_for_name(value),
+                    name: grammar.field_id_for_name(name),
+                    keyed,
+                });
+        }
+        by_kind
+    })
+}
+
 /// The name a node (`parent`) hands down to its child `child`, of kind `child_kind`.
 fn child_hint<'t>(
     rec: &Record<'_>,
@@ -150,13 +192,13 @@ fn child_hint<'t>(
     child_kind: &str,
 ) -> Option<Hint<'t>> {
     let (node, kind, hint) = (parent.node, parent.kind, parent.hint.as_ref());
-    if let Some(&(_, _, name, keyed)) = NAMING_FIELDS.iter().find(|f| f.0 == kind) {
+    if let Some(naming) = parent.naming {
         if parent.named_value != Some(child.id()) {
             return None;
         }
         return Some(Hint {
-            name: rec.text(node.child_by_field_name(name)?),
-            head: keyed.then_some(node),
+            name: rec.text(node.child_by_field_id(naming.name?.get())?),
+            head: naming.keyed.then_some(node),
         });
     }
     match kind {
