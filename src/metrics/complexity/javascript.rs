@@ -43,6 +43,8 @@ struct Open<'t> {
     /// that child's id, looked up once for all its children.
     naming: Option<Naming>,
     named_value: Option<usize>,
+    /// An `arguments` node's call, which names a function passed in it.
+    call: Option<Node<'t>>,
     /// The record whose cyclomatic complexity and returns the node's children count towards:
     /// the innermost function that holds them.
     counts_for: Option<usize>,
@@ -81,6 +83,10 @@ pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
             });
         }
         let naming = namings.get(usize::from(node.kind_id())).copied().flatten();
+        let call = parent
+            .as_ref()
+            .filter(|p| kind == "arguments" && matches!(p.kind, "call_expression" | "new_expression"))
+            .map(|p| p.node);
         let named_value = naming
             .and_then(|n| node.child_by_field_id(n.value?.get()))
             .map(|value| value.id());
@@ -90,6 +96,7 @@ pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
             hint,
             naming,
             named_value,
+            call,
             counts_for,
             function,
         }))
@@ -202,10 +209,13 @@ fn child_hint<'t>(
         });
     }
     match kind {
-        // A callback takes its name from the call, handed down through `arguments`
-        // (asking a node for its parent costs the depth of the tree).
-        "call_expression" | "new_expression" if child_kind == "arguments" => callback_hint(rec, node, child),
-        "arguments" if is_function(child_kind) => hint.cloned(),
+        // A callback takes its name from the call around its `arguments` (asking a node for
+        // its parent costs the depth of the tree). The name is built only for a function that
+        // takes it: it costs several strings, and most calls pass no function.
+        "arguments" if is_function(child_kind) => {
+            let name = callback_name(rec, parent.call?)?;
+            Some(Hint { name, head: None })
+        }
         // `const got = ((url) => {...}) as Got`: the name passes through the wrapping.
         "parenthesized_expression"
         | "as_expression"
@@ -214,18 +224,6 @@ fn child_hint<'t>(
         | "type_assertion" => hint.cloned(),
         _ => None,
     }
-}
-
-/// The hint a call hands its `arguments`, only where a function is among them to take it:
-/// building the name costs several strings, and most calls pass no function.
-fn callback_hint<'t>(rec: &Record<'_>, call: Node<'t>, arguments: Node<'t>) -> Option<Hint<'t>> {
-    if !named_children(arguments).any(|a| is_function(a.kind())) {
-        return None;
-    }
-    Some(Hint {
-        name: callback_name(rec, call)?,
-        head: None,
-    })
 }
 
 /// The name of a function passed to a call, from the call: `describe("res.send")`,
