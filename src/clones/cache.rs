@@ -784,6 +784,42 @@ mod tests {
         }
     }
 
+    /// A segment with bytes flipped, cut short or lengthened is read or refused, never a
+    /// panic, and whatever is read of it stays inside it.
+    #[test]
+    fn a_damaged_segment_is_refused_or_read_without_a_panic() {
+        let blobs: Vec<Tokens> = (0..40u64)
+            .map(|i| tokens(&(0..30).map(|t| (t * i) % 7).collect::<Vec<_>>()))
+            .collect();
+        let ids: Vec<String> = (0..blobs.len()).map(|i| format!("{i:040x}")).collect();
+        let entries: Vec<(&str, Option<&Tokens>)> = ids
+            .iter()
+            .map(String::as_str)
+            .zip(blobs.iter().map(Some))
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("00000001.seg");
+        write_segment(&path, 3, &entries).unwrap();
+        let good = std::fs::read(&path).unwrap();
+        let mut state = 11u64;
+        for round in 0..3000 {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1442695040888963407);
+            let mut bytes = good.clone();
+            let at = (state >> 20) as usize % bytes.len();
+            match round % 3 {
+                0 => bytes[at] ^= (state >> 8) as u8 | 1,
+                1 => bytes.truncate(at),
+                _ => bytes.splice(at..at, [0xff; 9]).for_each(drop),
+            }
+            let _ = parse_token_cache(&bytes);
+            if let Ok(mut segment) = Segment::open(None, Source::Bytes(bytes)) {
+                let _ = segment.holders(&[state, state >> 3, 42]);
+            }
+        }
+    }
+
     #[test]
     fn a_warm_cache_reads_only_holders_and_segments_merge_as_they_grow() {
         let dir = tempfile::tempdir().unwrap();
