@@ -55,9 +55,8 @@ struct Open<'t> {
 /// One walk finds the functions and counts each one's cyclomatic complexity and returns on
 /// the way, crediting every node to the innermost function that holds it.
 pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
+    let (table, namings) = (Table::of(file.language), namings(file.language));
     let mut out: Vec<FunctionMetrics> = Vec::new();
-    let table = Table::of(file.language);
-    let namings = namings(file.language);
     let root: Option<Open<'_>> = None;
     super::walk_scoped(file.tree.root_node(), root, |node, parent, scope| {
         // A node's kind is read once, from the table (`Node::kind` measures and checks a C
