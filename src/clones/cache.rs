@@ -752,6 +752,21 @@ mod tests {
         assert_eq!(segment.tokens(3).unwrap(), None);
     }
 
+    /// The bytes of one segment of `blobs` (ids from their positions), its index made for
+    /// windows of `window` tokens, as `write_segment` writes it.
+    fn segment_of(blobs: &[Tokens], window: usize) -> Vec<u8> {
+        let ids: Vec<String> = (0..blobs.len()).map(|i| format!("{i:040x}")).collect();
+        let entries: Vec<(&str, Option<&Tokens>)> = ids
+            .iter()
+            .map(String::as_str)
+            .zip(blobs.iter().map(Some))
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("00000001.seg");
+        write_segment(&path, window, &entries).unwrap();
+        std::fs::read(&path).unwrap()
+    }
+
     /// Many blobs, so the index has many buckets: for every window of every blob, and for
     /// windows no blob has, the holders are exactly those a scan of every blob finds.
     #[test]
@@ -764,16 +779,7 @@ mod tests {
         let blobs: Vec<Tokens> = (0..300)
             .map(|i| tokens(&(0..20 + i % 50).map(|_| next()).collect::<Vec<_>>()))
             .collect();
-        let ids: Vec<String> = (0..blobs.len()).map(|i| format!("{i:040x}")).collect();
-        let entries: Vec<(&str, Option<&Tokens>)> = ids
-            .iter()
-            .map(String::as_str)
-            .zip(blobs.iter().map(Some))
-            .collect();
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("00000001.seg");
-        write_segment(&path, 3, &entries).unwrap();
-        let mut segment = Segment::open(None, Source::Bytes(std::fs::read(&path).unwrap())).unwrap();
+        let mut segment = Segment::open(None, Source::Bytes(segment_of(&blobs, 3))).unwrap();
         assert!(segment.bits >= 8, "{} bucket bits", segment.bits);
         let windows: Vec<Vec<u64>> = blobs.iter().map(|t| window_hashes(&t.hashes, 3)).collect();
         let mut asked: Vec<u64> = windows.iter().flatten().copied().step_by(7).collect();
@@ -791,16 +797,7 @@ mod tests {
         let blobs: Vec<Tokens> = (0..40u64)
             .map(|i| tokens(&(0..30).map(|t| (t * i) % 7).collect::<Vec<_>>()))
             .collect();
-        let ids: Vec<String> = (0..blobs.len()).map(|i| format!("{i:040x}")).collect();
-        let entries: Vec<(&str, Option<&Tokens>)> = ids
-            .iter()
-            .map(String::as_str)
-            .zip(blobs.iter().map(Some))
-            .collect();
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("00000001.seg");
-        write_segment(&path, 3, &entries).unwrap();
-        let good = std::fs::read(&path).unwrap();
+        let good = segment_of(&blobs, 3);
         let mut state = 11u64;
         for round in 0..3000 {
             state = state

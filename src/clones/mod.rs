@@ -127,7 +127,8 @@ pub fn find(
     let (limits, progress) = (index.limits, index.progress);
     let (mut store, cache_hits) = tokenize_uncached(repo, &scope, settings.normalize, n, index)?;
     let empty = Tokens::default();
-    let added = judged_added_lines(change, targets, &scope, &scope.tokens(&store, &empty));
+    let fresh = scope.tokens(&store, &empty);
+    let added = judged_added_lines(change, targets, &scope, &fresh);
     let reported_here = |file: &usize| targets.get(&scope.files[*file].0).is_some_and(|t| !t.other_shard);
     let by_file = added
         .iter()
@@ -146,7 +147,7 @@ pub fn find(
         cache_hits,
         ..Duplication::default()
     };
-    let looked_for = looked_for_windows(&added, &scope.tokens(&store, &empty), n);
+    let looked_for = looked_for_windows(&added, &fresh, n);
     let mut hashes: Vec<u64> = looked_for.keys().copied().collect();
     hashes.sort_unstable();
     let reread = Retokenize {
@@ -330,11 +331,12 @@ fn read_holders(
 ) -> Result<()> {
     let wanted = scope.blobs();
     let ids: std::collections::HashSet<&str> = wanted.iter().map(|w| w.0).collect();
-    let unreadable = store.load_holders(hashes, &ids);
+    let unreadable: std::collections::HashSet<String> =
+        store.load_holders(hashes, &ids).into_iter().collect();
     if !unreadable.is_empty() {
         let again: Vec<(&str, Language)> = wanted
             .iter()
-            .filter(|w| unreadable.iter().any(|u| u == w.0))
+            .filter(|w| unreadable.contains(w.0))
             .copied()
             .collect();
         tokenize_missing(repo, store, &again, how.normalize, how.limits, how.progress)?;
