@@ -4,7 +4,8 @@
     bench/speed.sh                        # fetches what it needs, builds, runs this
 
 1. `metrics` beside the parse floor (examples/parse_floor.rs: the same files parsed with the
-   same grammars on the same threads, nothing measured), per corpus language.
+   same grammars on the same threads, nothing measured), per corpus language, and beside the
+   walk floor (the same, plus one bare cursor walk over every node).
 2. A coverage-only `check` (every other rule off) beside diff-cover 11.0.1 on the same change
    and LCOV: Django's Python files with ten lines added to each.
 3. Duplication on the planted-clone repository of bench/duplication.sh (Django-sized), cold
@@ -66,15 +67,18 @@ def git(repo: Path, *args: str) -> str:
 
 def parse_floor() -> list[str]:
     out = ["\n### 1. `metrics` beside the parse floor\n",
-           "| language | floor CPU s | metrics CPU s | ratio | metrics peak MB |", "| --- | ---: | ---: | ---: | ---: |"]
+           "The walk floor adds one bare cursor walk over every node to the parse: the least a measure can cost.\n",
+           "| language | floor CPU s | walk floor CPU s | metrics CPU s | ratio | ratio to the walk floor | metrics peak MB |",
+           "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for lang in LANGUAGES:
         root = CORPUS / lang
         if not root.is_dir():
-            out.append(f"| {lang} | no corpus (bench/corpus.sh {lang}) | | | |")
+            out.append(f"| {lang} | no corpus (bench/corpus.sh {lang}) | | | | | |")
             continue
         floor, _ = cpu([FLOOR, str(root)])
+        walk, _ = cpu([FLOOR, "--walk", str(root)])
         metrics, rss = cpu([DEBTGATE, "metrics", "--format", "jsonl", str(root)])
-        out.append(f"| {lang} | {floor:.2f} | {metrics:.2f} | {metrics / floor:.2f}x | {rss:.0f} |")
+        out.append(f"| {lang} | {floor:.2f} | {walk:.2f} | {metrics:.2f} | {metrics / floor:.2f}x | {metrics / walk:.2f}x | {rss:.0f} |")
     return out
 
 
