@@ -8,6 +8,7 @@
 //! `def`s, Rust's let chains). It emits every [`Increment`], so a user can see where a total
 //! comes from (`debtgate explain FILE:FUNCTION`).
 
+use std::collections::HashSet;
 use std::num::NonZeroU16;
 use std::sync::OnceLock;
 
@@ -323,6 +324,140 @@ struct Walk<'a, 't> {
     flat_defs: Vec<usize>,
     /// One cursor reset onto each node whose children are pushed, not one made per node.
     cursor: Option<tree_sitter::TreeCursor<'t>>,
+}
+
+/// Where in a file something can add to a cognitive-complexity total, seen by the walk that
+/// finds the functions (`walk_scoped`), so that a function holding nothing of the kind is
+/// not walked again to score 0: a structure, an else form, a jump, a logical operator, a
+/// comprehension, or a call by a bare name (Python's recursion). It errs one way only: a
+/// node the walk did not go into counts as one that scores, unless the engine skips it too.
+pub(crate) struct Scoring<'t> {
+    table: &'static Table,
+    /// Off where complexity is not counted (`functions`).
+    on: bool,
+    /// Start bytes, in pre-order (so sorted), of the nodes that can score.
+    at: Vec<usize>,
+    /// Python calls by a bare name: start byte and the name, scoring only where it is a
+    /// function's name.
+    calls: Vec<(usize, &'t [u8])>,
+}
+
+impl<'t> Scoring<'t> {
+    pub(crate) fn new(table: &'static Table, rec: &Record<'_>) -> Scoring<'t> {
+        Scoring {
+            table,
+            on: rec.metrics,
+            at: Vec::new(),
+            calls: Vec::new(),
+        }
+    }
+
+    /// Notes `node` if it can score (`source` is the file, for a call's name).
+    pub(crate) fn see(&mut self, node: Node<'t>, source: &'t [u8]) {
+        if !self.on {
+            return;
+        }
+        let table = self.table;
+        match table.role(node) {
+            Role::Plain | Role::Skip | Role::Function | Role::Lambda | Role::Def | Role::JsxExpression => {}
+            Role::Binary if table.logical_op(node).is_none() => {}
+            Role::Call => {
+                let callee = table
+                    .field(node, table.function)
+                    .filter(|c| c.kind() == "identifier");
+                if let Some(name) = callee.and_then(|c| source.get(c.byte_range())) {
+                    self.calls.push((node.start_byte(), name));
+                }
+            }
+            _ => self.at.push(node.start_byte()),
+        }
+    }
+
+    /// Notes a node whose children the walk leaves out: what is under it may score, unless
+    /// the engine leaves it out as well.
+    pub(crate) fn pruned(&mut self, node: Node<'t>) {
+        if self.on && self.table.role(node) != Role::Skip {
+            self.at.push(node.start_byte());
+        }
+    }
+
+    /// Adds the calls by a name in `names` (the file's function names: such a call may be
+    /// recursion) to the nodes that can score.
+    fn add_calls_of(&mut self, names: &HashSet<&[u8]>) {
+        if self.calls.is_empty() {
+            return;
+        }
+        let calls = std::mem::take(&mut self.calls);
+        self.at.extend(
+            calls
+                .iter()
+                .filter(|(_, name)| names.contains(name))
+                .map(|&(at, _)| at),
+        );
+        self.at.sort_unstable();
+    }
+
+    /// Whether anything within `bytes` can score.
+    fn may_score(&self, bytes: &std::ops::Range<usize>) -> bool {
+        let first = self.at.partition_point(|&s| s < bytes.start);
+        self.on && self.at.get(first).is_some_and(|&s| s < bytes.end)
+    }
+}
+
+/// What a function's cognitive complexity is scored on.
+pub(crate) enum Roots<'t> {
+    /// Its own code, in source order.
+    Code(Vec<Node<'t>>),
+    /// A Python `def`, its nested `def`s folded in.
+    Def(Node<'t>),
+}
+
+/// A function's cognitive complexity, left for after the walk that finds the functions: by
+/// then `Scoring` knows whether anything in it can score, and most functions hold nothing
+/// that does.
+pub(crate) struct Later<'t> {
+    pub record: usize,
+    pub roots: Roots<'t>,
+    /// The record keeps its total and increments; else only its nesting (a function folded
+    /// into the one around it).
+    pub own: bool,
+}
+
+/// Scores each function `later` names, walking only those in which something can score;
+/// the others get 0.
+pub(crate) fn score_later(
+    rec: &Record<'_>,
+    mut scoring: Scoring<'_>,
+    out: &mut [super::FunctionMetrics],
+    later: Vec<Later<'_>>,
+) {
+    let table = scoring.table;
+    if !scoring.calls.is_empty() {
+        let names: HashSet<&[u8]> = later
+            .iter()
+            .filter_map(|l| match l.roots {
+                Roots::Def(def) => table
+                    .field(def, table.name)
+                    .and_then(|n| rec.source.get(n.byte_range())),
+                Roots::Code(_) => None,
+            })
+            .collect();
+        scoring.add_calls_of(&names);
+    }
+    for Later { record, roots, own } in later {
+        let Some(m) = out.get_mut(record) else { continue };
+        let cognitive = if scoring.may_score(&m.bytes) {
+            match roots {
+                Roots::Code(nodes) => cognitive(table, rec, nodes),
+                Roots::Def(def) => cognitive_of_def(table, rec, def),
+            }
+        } else {
+            Cognitive::default()
+        };
+        m.max_nesting = cognitive.max_nesting;
+        m.cognitive = own.then_some(cognitive.total);
+        m.increments = if own { cognitive.increments } else { Vec::new() };
+    }
 }
 
 /// Cognitive complexity of a function whose own code is `roots` (in source order).
@@ -870,6 +1005,61 @@ mod tests {
                 break;
             }
             assert!(seen > 100, "{path}: {seen} nodes");
+        }
+    }
+
+    /// (qualified name, cognitive, max nesting) of each function of `source`.
+    fn cognitive_of(path: &str, source: &str) -> Vec<(String, Option<u32>, u32)> {
+        let language = Language::detect(path, None).unwrap();
+        let parsed = crate::lang::parse(language, source.as_bytes().to_vec(), Default::default()).unwrap();
+        super::super::measure(&parsed)
+            .into_iter()
+            .map(|f| (f.qualified_name, f.cognitive, f.max_nesting))
+            .collect()
+    }
+
+    /// Only functions in which something can score are walked again for cognitive complexity
+    /// (`Scoring`): what scores by a name (recursion, also of a folded `def`), a `goto`, a
+    /// jump or one operator is still counted, and a function with nothing scores 0.
+    #[test]
+    fn a_function_that_scores_only_by_a_name_a_jump_or_an_operator_is_still_scored() {
+        type Want = &'static [(&'static str, Option<u32>, u32)];
+        let cases: [(&str, &str, Want); 6] = [
+            (
+                "a.py",
+                "def f(n):\n    return f(n)\n\ndef g():\n    def h():\n        h()\n    return 1\n\n\
+                 def k():\n    return len([])\n",
+                &[("f", Some(1), 0), ("g", Some(1), 0), ("g.h", None, 0), ("k", Some(0), 0)],
+            ),
+            (
+                "a.go",
+                "package p\nfunc f() {\n\tgoto L\nL:\n}\nfunc g() bool { return a && b }\nfunc h() {}\n",
+                &[("f", Some(1), 0), ("g", Some(1), 0), ("h", Some(0), 0)],
+            ),
+            (
+                "A.java",
+                "class A { boolean f() { return a || b; } void g() { x(); } }\n",
+                &[("A.f", Some(1), 0), ("A.g", Some(0), 0)],
+            ),
+            (
+                "a.js",
+                "function f() { return a && b; }\nfunction g() { return () => x ? 1 : 2; }\nfunction h() { y(); }\n",
+                &[("f", Some(1), 0), ("g", Some(0), 0), ("g.<anonymous>", Some(1), 1), ("h", Some(0), 0)],
+            ),
+            (
+                "a.rs",
+                "fn f() -> bool { a && b }\nfn g() { let c = || if x { 1 } else { 2 }; }\nfn h() { y!(if a { b }); }\n",
+                &[("f", Some(1), 0), ("g", Some(3), 2), ("h", Some(0), 0)],
+            ),
+            (
+                "a.ts",
+                "function f(): number { for (;;) { break; } }\nconst g = (): void => {};\n",
+                &[("f", Some(1), 1), ("g", Some(0), 0)],
+            ),
+        ];
+        for (path, source, want) in cases {
+            let want: Vec<_> = want.iter().map(|&(n, c, m)| (n.to_string(), c, m)).collect();
+            assert_eq!(cognitive_of(path, source), want, "{path}");
         }
     }
 

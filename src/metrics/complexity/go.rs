@@ -6,7 +6,7 @@
 
 use tree_sitter::Node;
 
-use super::engine::{self, Deeper, Role, Table, TableSpec};
+use super::engine::{self, Deeper, Later, Role, Roots, Table, TableSpec};
 use super::lizard::{self, Spec};
 use super::{named_children, Credit, FunctionMetrics, Record};
 use crate::lang::{Language, ParsedFile};
@@ -22,7 +22,8 @@ pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
     // and the credit of its cyclomatic complexity.
     let root: (Option<usize>, Credit) = (None, Credit::default());
     let table = Table::of(file.language);
-    super::walk_scoped(file.tree.root_node(), root, |node, &(enclosing, credit), _| {
+    let mut later = Vec::new();
+    let scoring = super::walk_scoped(file, rec, root, |node, &(enclosing, credit), _| {
         let kind = table.kind(node);
         let (name, qualified, own_cognitive) = match kind {
             "function_declaration" | "method_declaration" => {
@@ -57,15 +58,23 @@ pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
         out.push(function(rec, node, name, qualified, own_cognitive));
         literal_counts.push(0);
         let record = out.len() - 1;
+        if let Some(body) = node.child_by_field_name("body") {
+            later.push(Later {
+                record,
+                roots: Roots::Code(vec![body]),
+                own: own_cognitive,
+            });
+        }
         Some((
             Some(record),
             Credit::body(record, node.child_by_field_name("body")),
         ))
     });
+    engine::score_later(rec, scoring, &mut out, later);
     out
 }
 
-/// One function's record, its cyclomatic complexity and returns left to the walk.
+/// One function's record, its complexity left to the walk.
 fn function(
     rec: &Record<'_>,
     node: Node<'_>,
@@ -75,17 +84,9 @@ fn function(
 ) -> FunctionMetrics {
     let mut m = rec.new_function(name, qualified, node, node);
     m.params = node.child_by_field_name("parameters").map_or(0, params);
-    if let Some(body) = node.child_by_field_name("body") {
-        let cognitive = engine::cognitive(Table::of(Language::Go), rec, [body]);
-        m.cognitive = own_cognitive.then_some(cognitive.total);
-        m.max_nesting = cognitive.max_nesting;
-        if m.cognitive.is_some() {
-            m.increments = cognitive.increments;
-        }
-    } else {
-        // An assembly-backed declaration (`func f(x int) int` with no body).
-        m.cognitive = own_cognitive.then_some(0);
-    }
+    // Scored after the walk; an assembly-backed declaration (`func f(x int) int`, no body)
+    // scores 0.
+    m.cognitive = own_cognitive.then_some(0);
     m
 }
 

@@ -3,7 +3,7 @@
 //! +1 nesting. Cyclomatic lizard-compatible: `if`, each loop (`do … while` once), `catch`,
 //! `?:`, each `&&`/`||`, each `case` label (not `default`). Cognitive by the white paper.
 
-use super::engine::{Deeper, Role, Table, TableSpec};
+use super::engine::{self, Deeper, Later, Role, Roots, Table, TableSpec};
 use super::lizard::{self, Spec};
 use super::{named_children, Credit, FunctionMetrics, Record};
 use crate::lang::{Language, ParsedFile};
@@ -47,8 +47,9 @@ const JAVA: Spec = Spec {
 /// way (`Credit`); methods and classes inside a method body are records of their own.
 pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
     let mut out = Vec::new();
+    let mut later = Vec::new();
     let table = Table::of(file.language);
-    super::walk_scoped(file.tree.root_node(), Credit::default(), |node, parent, scope| {
+    let scoring = super::walk_scoped(file, rec, Credit::default(), |node, parent, scope| {
         let kind = table.kind(node);
         if is_method(kind) {
             let name = node
@@ -67,8 +68,12 @@ pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
                     .filter(|p| matches!(p.kind(), "formal_parameter" | "spread_parameter"))
                     .count() as u32
             });
-            rec.count(&mut m, Language::Java, [body], || (1, 0));
             out.push(m);
+            later.push(Later {
+                record: out.len() - 1,
+                roots: Roots::Code(vec![body]),
+                own: true,
+            });
             return Some(Credit::body(out.len() - 1, Some(body)));
         }
         if is_type(kind) {
@@ -97,6 +102,7 @@ pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
         });
         Some(Credit::to(record))
     });
+    engine::score_later(rec, scoring, &mut out, later);
     out
 }
 

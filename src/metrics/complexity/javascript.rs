@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use tree_sitter::Node;
 
-use super::engine::{self, Deeper, Role, Table, TableSpec};
+use super::engine::{self, Deeper, Later, Role, Roots, Table, TableSpec};
 use super::{children, named_children, FunctionMetrics, Record};
 use crate::lang::{Language, ParsedFile, LANGUAGES};
 
@@ -57,8 +57,9 @@ struct Open<'t> {
 pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
     let (table, namings) = (Table::of(file.language), namings(file.language));
     let mut out: Vec<FunctionMetrics> = Vec::new();
+    let mut later = Vec::new();
     let root: Option<Open<'_>> = None;
-    super::walk_scoped(file.tree.root_node(), root, |node, parent, scope| {
+    let scoring = super::walk_scoped(file, rec, root, |node, parent, scope| {
         // A node's kind is read once, from the table (`Node::kind` measures and checks a C
         // string).
         let kind = table.kind(node);
@@ -70,8 +71,13 @@ pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
         });
         let mut function = None;
         if is_function(kind) {
-            out.push(measure_function(file, rec, node, hint.as_ref(), scope));
+            out.push(measure_function(rec, node, hint.as_ref(), scope));
             function = Some(out.len() - 1);
+            later.push(Later {
+                record: out.len() - 1,
+                roots: Roots::Code(own_children(node).collect()),
+                own: true,
+            });
         } else {
             scope.extend(scope_name(rec, node, kind, hint.as_ref()));
             super::tally(rec, &mut out, counts_for, node, |node| {
@@ -100,13 +106,13 @@ pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
             function,
         }))
     });
+    engine::score_later(rec, scoring, &mut out, later);
     out
 }
 
-/// Measures one function and opens its scope (an arrow takes its name from its hint, as do
-/// anonymous functions).
+/// One function's record, its complexity left to the walk, and its scope opened (an arrow
+/// takes its name from its hint, as do anonymous functions).
 fn measure_function<'t>(
-    file: &ParsedFile,
     rec: &Record<'_>,
     node: Node<'t>,
     hint: Option<&Hint<'t>>,
@@ -120,10 +126,6 @@ fn measure_function<'t>(
     let head = function_head(node, hint.and_then(|h| h.head));
     let mut m = rec.new_function(name, super::qualified(scope, "."), node, head);
     m.params = params(node);
-    let cognitive = engine::cognitive(Table::of(file.language), rec, own_children(node));
-    m.cognitive = Some(cognitive.total);
-    m.max_nesting = cognitive.max_nesting;
-    m.increments = cognitive.increments;
     m
 }
 

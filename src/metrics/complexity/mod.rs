@@ -18,6 +18,7 @@ use serde::Serialize;
 use tree_sitter::Node;
 
 pub use engine::Increment;
+use engine::Scoring;
 
 use crate::lang::{Language, ParsedFile};
 
@@ -129,32 +130,6 @@ impl<'a> Record<'a> {
         }
     }
 
-    /// Cyclomatic complexity and returns as `count` gives them, or (1, 0) when complexity is
-    /// not counted.
-    pub fn cyclomatic(&self, count: impl FnOnce() -> (u32, u32)) -> (u32, u32) {
-        if self.metrics {
-            count()
-        } else {
-            (1, 0)
-        }
-    }
-
-    /// Counts a function whose own code is `roots`: its cyclomatic complexity and returns as
-    /// `cyclomatic` gives them, its cognitive complexity and nesting by the language's table.
-    pub fn count<'t>(
-        &self,
-        m: &mut FunctionMetrics,
-        language: Language,
-        roots: impl IntoIterator<Item = Node<'t>>,
-        cyclomatic: impl FnOnce() -> (u32, u32),
-    ) {
-        (m.cyclomatic, m.returns) = self.cyclomatic(cyclomatic);
-        let cognitive = engine::cognitive(engine::Table::of(language), self, roots);
-        m.cognitive = Some(cognitive.total);
-        m.max_nesting = cognitive.max_nesting;
-        m.increments = cognitive.increments;
-    }
-
     /// The 1-based column where `node` starts, in UTF-16 code units.
     pub fn column(&self, node: Node<'_>) -> u32 {
         self.columns.at(self.source, node)
@@ -246,15 +221,38 @@ impl Columns {
     }
 }
 
-/// Visits `root` and the named nodes under it in pre-order with one cursor (no cursor and no
+/// Visits a file's nodes (the named ones) in pre-order with one cursor (no cursor and no
 /// list of children per node), keeping a scope of names and a state handed down the tree:
 /// `visit` gets a node with the state its parent gave it, may push names onto the scope
 /// (they hold for the node's subtree), and returns the state its children get, or `None` to
-/// leave them out.
+/// leave them out. Returns where in the file something can score cognitive complexity, seen
+/// on every node visited and every node left out (for `engine::score_later`).
 pub(crate) fn walk_scoped<'t, S>(
-    root: Node<'t>,
+    file: &'t ParsedFile,
+    rec: &Record<'_>,
     root_state: S,
     mut visit: impl FnMut(Node<'t>, &S, &mut Vec<String>) -> Option<S>,
+) -> Scoring<'t> {
+    let mut scoring = Scoring::new(engine::Table::of(file.language), rec);
+    let source = &file.source[..];
+    let root = file.tree.root_node();
+    let mut visit = |node: Node<'t>, parent: &S, scope: &mut Vec<String>| {
+        scoring.see(node, source);
+        let state = visit(node, parent, scope);
+        if state.is_none() {
+            scoring.pruned(node);
+        }
+        state
+    };
+    walk_named(root, root_state, &mut visit);
+    scoring
+}
+
+/// `walk_scoped`'s walk.
+fn walk_named<'t, S>(
+    root: Node<'t>,
+    root_state: S,
+    visit: &mut impl FnMut(Node<'t>, &S, &mut Vec<String>) -> Option<S>,
 ) {
     let mut scope: Vec<String> = Vec::new();
     let Some(state) = visit(root, &root_state, &mut scope) else {
@@ -512,7 +510,8 @@ mod tests {
         )
         .unwrap();
         let mut seen = Vec::new();
-        super::walk_scoped(parsed.tree.root_node(), 0u32, |node, &depth, scope| {
+        let rec = super::Record::new(&parsed.source, true);
+        super::walk_scoped(&parsed, &rec, 0u32, |node, &depth, scope| {
             if node.kind() != "function_declaration" {
                 return Some(depth);
             }

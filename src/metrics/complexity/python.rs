@@ -3,9 +3,9 @@
 
 use tree_sitter::Node;
 
-use super::engine::{self, Deeper, Role, Table, TableSpec};
+use super::engine::{self, Deeper, Later, Role, Roots, Table, TableSpec};
 use super::{named_children, FunctionMetrics, Record};
-use crate::lang::{Language, ParsedFile};
+use crate::lang::ParsedFile;
 
 /// What a node hands its children in the walk that finds and counts functions.
 #[derive(Clone, Copy, Default)]
@@ -25,8 +25,9 @@ struct Open {
 /// the way, crediting every node to the innermost `def` whose body holds it.
 pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
     let mut out: Vec<FunctionMetrics> = Vec::new();
+    let mut later = Vec::new();
     let table = Table::of(file.language);
-    super::walk_scoped(file.tree.root_node(), Open::default(), |node, parent, scope| {
+    let scoring = super::walk_scoped(file, rec, Open::default(), |node, parent, scope| {
         let kind = table.kind(node);
         let counts_for = match parent.def {
             Some(def) => (kind == "block").then_some(def),
@@ -50,13 +51,12 @@ pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
                 scope.push(name.clone());
                 let mut m = rec.new_function(name, super::qualified(scope, "."), node, node);
                 m.params = params(rec, node);
-                let cognitive = engine::cognitive_of_def(Table::of(Language::Python), rec, node);
-                m.max_nesting = cognitive.max_nesting;
-                if !parent.in_function {
-                    m.cognitive = Some(cognitive.total);
-                    m.increments = cognitive.increments;
-                }
                 out.push(m);
+                later.push(Later {
+                    record: out.len() - 1,
+                    roots: Roots::Def(node),
+                    own: !parent.in_function,
+                });
                 Some(Open {
                     in_function: true,
                     def: Some(out.len() - 1),
@@ -75,6 +75,7 @@ pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
             }
         }
     });
+    engine::score_later(rec, scoring, &mut out, later);
     out
 }
 

@@ -4,7 +4,7 @@
 
 use tree_sitter::Node;
 
-use super::engine::{Deeper, Role, Table, TableSpec};
+use super::engine::{self, Deeper, Later, Role, Roots, Table, TableSpec};
 use super::{children, named_children, Credit, FunctionMetrics, Record};
 use crate::lang::{Language, ParsedFile};
 
@@ -12,8 +12,9 @@ use crate::lang::{Language, ParsedFile};
 /// the way (`Credit`).
 pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
     let mut out = Vec::new();
+    let mut later = Vec::new();
     let table = Table::of(file.language);
-    super::walk_scoped(file.tree.root_node(), Credit::default(), |node, parent, scope| {
+    let scoring = super::walk_scoped(file, rec, Credit::default(), |node, parent, scope| {
         let named = |fallback: &str| {
             node.child_by_field_name("name")
                 .map_or_else(|| fallback.to_string(), |n| rec.text(n))
@@ -24,7 +25,13 @@ pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
                 let name = named("<anonymous>");
                 scope.push(name.clone());
                 out.push(function(rec, node, name, super::qualified(scope, "::")));
-                return Some(Credit::body(out.len() - 1, node.child_by_field_name("body")));
+                let body = node.child_by_field_name("body");
+                later.extend(body.map(|body| Later {
+                    record: out.len() - 1,
+                    roots: Roots::Code(vec![body]),
+                    own: true,
+                }));
+                return Some(Credit::body(out.len() - 1, body));
             }
             "impl_item" => scope.push(impl_name(rec, node)),
             "trait_item" | "mod_item" => scope.push(named("<anonymous>")),
@@ -40,6 +47,7 @@ pub fn measure(file: &ParsedFile, rec: &Record<'_>) -> Vec<FunctionMetrics> {
         // Items nested in a function body are records (or scopes) of their own.
         Some(Credit::to(None))
     });
+    engine::score_later(rec, scoring, &mut out, later);
     out
 }
 
@@ -49,10 +57,8 @@ fn function(rec: &Record<'_>, node: Node<'_>, name: String, qualified: String) -
     m.params = named_children(node.child_by_field_name("parameters").unwrap_or(node))
         .filter(|p| matches!(p.kind(), "parameter" | "variadic_parameter"))
         .count() as u32;
-    match node.child_by_field_name("body") {
-        Some(body) => rec.count(&mut m, Language::Rust, [body], || (1, 0)),
-        None => m.cognitive = Some(0),
-    }
+    // Scored after the walk; a function with no body scores 0.
+    m.cognitive = Some(0);
     m
 }
 
