@@ -13,7 +13,7 @@ use anyhow::Result;
 use globset::GlobSet;
 use rayon::prelude::*;
 
-use crate::git::{ChangeSet, Repo, Status};
+use crate::git::{ChangeSet, ChangedFile, Repo, Status};
 use crate::hashing::HashKeyed;
 use crate::lang::{self, Language, ParseLimits};
 use crate::lines::LineSet;
@@ -172,16 +172,19 @@ pub fn find(
     }
     let pairs = extend_matches(pair_occurrences(&window_sets, &copied), &tokens, n);
     let target = |i: usize| targets.get(&scope.files[i].0);
+    let changed: HashMap<&str, &ChangedFile> = change.files.iter().map(|f| (f.path.as_str(), f)).collect();
+    let before = |i: usize| {
+        let file = changed.get(scope.files[i].0.as_str())?;
+        let base = store.get(file.old_blob.as_deref()?)?;
+        Some((file.rewrites.as_slice(), base))
+    };
     let kept: Vec<&ClonePair> = pairs
         .iter()
         .filter(|pair| {
-            is_a_copy_written(
-                pair,
-                &tokens,
-                target(pair.new.file),
-                added[&pair.new.file],
-                settings,
-            )
+            let added = added[&pair.new.file];
+            is_a_copy_written(pair, &tokens, target(pair.new.file), added, settings)
+                && !before(pair.new.file)
+                    .is_some_and(|(rewrites, base)| rewrites_old_code(pair, &tokens, rewrites, base, added))
         })
         .collect();
     let (mut reported, mut duplicated) = copies_to_report(&kept, &scope.files, &tokens, &added);
@@ -631,6 +634,62 @@ fn is_a_copy_written(
         && longest_written_stretch(t, &pair.new.tokens, added) * 5 >= n * 4
         && largest_unit_share(t, &pair.new.tokens, functions) >= n
         && !(settings.normalize && is_repetitive_or_data(t, &pair.new.tokens))
+}
+
+/// Tokens compared at most, per side, to tell an old near-copy edited in place (beyond that
+/// the pair is taken as written).
+const REWRITE_TOKENS_COMPARED: usize = 4_000;
+
+/// Whether the pair's new side is old code edited in place, not a copy written: its added
+/// lines stand where the change rewrote base lines (hunks that remove and add), and at least
+/// four fifths of their tokens, in order, were there before (a mechanical edit through an old
+/// near-copy: parentheses added for a lint, a call renamed, an argument added on every line),
+/// so the copy was in the code already, a little under the threshold.
+fn rewrites_old_code(
+    pair: &ClonePair,
+    tokens: &[&Tokens],
+    rewrites: &[crate::git::Rewrite],
+    base: &Tokens,
+    added: &LineSet,
+) -> bool {
+    let t = tokens[pair.new.file];
+    let (first, last) = line_span(t, &pair.new.tokens);
+    let rewritten: Vec<_> = rewrites.iter().filter(|r| r.meets_head(first, last)).collect();
+    if rewritten.is_empty() {
+        return false;
+    }
+    let written: Vec<u64> = pair
+        .new
+        .tokens
+        .clone()
+        .filter(|&i| added.contains(t.lines[i]))
+        .map(|i| t.hashes[i])
+        .collect();
+    let replaced: Vec<u64> = (0..base.len())
+        .filter(|&i| rewritten.iter().any(|r| r.replaces(base.lines[i])))
+        .map(|i| base.hashes[i])
+        .collect();
+    if written.is_empty()
+        || written.len() > REWRITE_TOKENS_COMPARED
+        || replaced.len() > REWRITE_TOKENS_COMPARED
+    {
+        return false;
+    }
+    common_subsequence(&written, &replaced) * 5 >= written.len() * 4
+}
+
+/// The length of the longest common subsequence of `a` and `b`.
+fn common_subsequence(a: &[u64], b: &[u64]) -> usize {
+    let mut row = vec![0usize; b.len() + 1];
+    for &x in a {
+        let mut diagonal = 0;
+        for (j, &y) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = if x == y { diagonal + 1 } else { above.max(row[j]) };
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
 
 /// Whether both sides of a pair lie in one table of records of the same file: rows added

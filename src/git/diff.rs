@@ -3,7 +3,7 @@
 
 use anyhow::{anyhow, bail, Context, Result};
 
-use super::{path_from_bytes, ChangedFile, EntryKind, Status};
+use super::{path_from_bytes, ChangedFile, EntryKind, Rewrite, Status};
 use crate::lines::LineSet;
 
 /// Joins `git diff --raw -z` (statuses, modes, blobs, renames) with `git diff -U0` (the added
@@ -30,6 +30,7 @@ pub fn combine_diff(raw: &[u8], patch: &[u8]) -> Result<Vec<ChangedFile>> {
         if let Some(section) = by_new.remove(&file.path) {
             file.added = section.added;
             file.removed_lines = section.removed_lines;
+            file.rewrites = section.rewrites;
             file.binary = section.binary;
         } else if let Some(section) = by_old.get(&file.path) {
             file.binary = section.binary;
@@ -94,6 +95,7 @@ fn parse_raw(raw: &[u8]) -> Result<Vec<ChangedFile>> {
             new_blob: blob(new_id),
             added: LineSet::new(),
             removed_lines: 0,
+            rewrites: Vec::new(),
             binary: false,
         });
     }
@@ -107,6 +109,7 @@ struct PatchSection {
     new_path: Option<String>,
     added: LineSet,
     removed_lines: u64,
+    rewrites: Vec<Rewrite>,
     binary: bool,
 }
 
@@ -177,10 +180,18 @@ impl PatchSection {
     }
 
     fn read_hunk_header(&mut self, line: &[u8]) -> Result<u64> {
-        let (removed, start, count) = parse_hunk_header(line)?;
+        let ((base_start, removed), (start, count)) = parse_hunk_header(line)?;
         self.removed_lines += u64::from(removed);
         if count > 0 {
-            self.added.insert_range(start, start + count - 1);
+            self.added.insert_range(start, start.saturating_add(count - 1));
+        }
+        if count > 0 && removed > 0 {
+            self.rewrites.push(Rewrite {
+                base_start,
+                base_count: removed,
+                head_start: start,
+                head_count: count,
+            });
         }
         Ok(u64::from(removed) + u64::from(count))
     }
@@ -199,7 +210,8 @@ fn header_path(header: &[u8]) -> Option<String> {
 }
 
 /// Parses `@@ -a[,b] +c[,d] @@` into (b, c, d).
-fn parse_hunk_header(line: &[u8]) -> Result<(u32, u32, u32)> {
+/// A hunk header's base and head ranges: (first line, count) each.
+fn parse_hunk_header(line: &[u8]) -> Result<((u32, u32), (u32, u32))> {
     let text = std::str::from_utf8(line).unwrap_or("");
     let bad = || anyhow!("unexpected hunk header in git diff output: {text:?}");
     let mut parts = text.split(' ').skip(1);
@@ -209,9 +221,7 @@ fn parse_hunk_header(line: &[u8]) -> Result<(u32, u32, u32)> {
         let (a, b) = s.split_once(',').unwrap_or((s, "1"));
         Ok((a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?))
     };
-    let (_, removed) = range(old)?;
-    let (start, count) = range(new)?;
-    Ok((removed, start, count))
+    Ok((range(old)?, range(new)?))
 }
 
 /// Reads the path of a `---`/`+++` header: `/dev/null`, `a/path`, or a C-quoted `"a/pa\tth"`.
@@ -308,6 +318,25 @@ mod tests {
         assert_eq!(sections[0].new_path.as_deref(), Some("x.py"));
         let lines: Vec<u32> = (1..20).filter(|&l| sections[0].added.contains(l)).collect();
         assert_eq!(lines, vec![2, 3, 12]);
+    }
+
+    #[test]
+    fn hunks_that_remove_and_add_are_rewrites_of_the_base_lines_they_replace() {
+        let patch = b"diff --git a/x.py b/x.py\n--- a/x.py\n+++ b/x.py\n@@ -3,2 +3,3 @@\n-a\n-b\n+c\n+d\n+e\n@@ -9,0 +11,2 @@\n+f\n+g\n@@ -20 +22,0 @@\n-h\n@@ -30 +31 @@\n-i\n+j\n";
+        let sections = parse_patch(patch).unwrap();
+        let rewrite = |base_start, base_count, head_start, head_count| Rewrite {
+            base_start,
+            base_count,
+            head_start,
+            head_count,
+        };
+        assert_eq!(
+            sections[0].rewrites,
+            vec![rewrite(3, 2, 3, 3), rewrite(30, 1, 31, 1)]
+        );
+        let first = sections[0].rewrites[0];
+        assert!(first.meets_head(5, 9) && !first.meets_head(6, 9) && first.meets_head(1, 3));
+        assert!(first.replaces(4) && !first.replaces(5) && !first.replaces(2));
     }
 
     #[test]

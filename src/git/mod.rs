@@ -86,8 +86,33 @@ pub struct ChangedFile {
     pub added: LineSet,
     /// How many lines of the base the change removes or rewrites.
     pub removed_lines: u64,
+    /// The hunks that rewrite base lines (they remove lines and add others in their place).
+    #[serde(skip)]
+    pub rewrites: Vec<Rewrite>,
     /// True when git reported the content as binary.
     pub binary: bool,
+}
+
+/// A hunk that replaces `base_count` lines of the base from `base_start` with `head_count`
+/// lines of the head from `head_start` (1-based, both counts above 0).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rewrite {
+    pub base_start: u32,
+    pub base_count: u32,
+    pub head_start: u32,
+    pub head_count: u32,
+}
+
+impl Rewrite {
+    /// Whether the hunk's head lines meet `first..=last`.
+    pub fn meets_head(&self, first: u32, last: u32) -> bool {
+        self.head_start <= last && u64::from(self.head_start) + u64::from(self.head_count) > u64::from(first)
+    }
+
+    /// Whether base line `line` is one the hunk replaces.
+    pub fn replaces(&self, line: u32) -> bool {
+        line >= self.base_start && u64::from(line) < u64::from(self.base_start) + u64::from(self.base_count)
+    }
 }
 
 impl ChangedFile {

@@ -429,3 +429,60 @@ fn rows_added_to_a_table_of_records_are_data_not_copies() {
         );
     }
 }
+
+/// A Python function whose every line reads `item.value`, or calls `item.value()` (as after a
+/// property became a method).
+fn valued(name: &str, called: bool) -> String {
+    let body = r#"def NAME(item, limit, log):
+    total = item.value * 2
+    if item.value > limit and total < 3 * item.value:
+        log.warning("over %s", item.value)
+    for part in item.value.parts:
+        total += part * item.value
+    while total > item.value:
+        total -= limit + item.value
+    result = {"total": total, "value": item.value}
+    return result if item.value else None
+"#;
+    let body = body.replace("NAME", name);
+    match called {
+        true => body.replace("item.value", "item.value()"),
+        false => body,
+    }
+}
+
+#[test]
+fn a_mechanical_edit_through_an_old_copy_is_not_a_new_copy() {
+    let (repo, base) = base_with(&[(
+        "app/a.py",
+        format!("{}\n\n{}", valued("first", false), valued("second", false)),
+    )]);
+    // Every line of both old copies rewritten: their new tokens are nowhere at base.
+    repo.write(
+        "app/a.py",
+        format!("{}\n\n{}", valued("first", true), valued("second", true)),
+    );
+    repo.commit("item.value is a method now");
+    let (_, report) = check(&repo, &base, &[]);
+    assert!(findings(&report, "duplicated-block").is_empty(), "{report:#}");
+}
+
+#[test]
+fn a_copy_written_over_other_lines_is_still_a_copy() {
+    let other = r#"def second(item, limit, log):
+    log.info("checking %s against %s", item, limit)
+    names = [n.strip() for n in item.names if n]
+    with open(item.path) as handle:
+        data = handle.read()
+    return names, data
+"#;
+    let (repo, base) = base_with(&[("app/a.py", format!("{}\n\n{other}", valued("first", false)))]);
+    // The lines of `second` replaced by a copy of `first`, both as the method call reads.
+    repo.write(
+        "app/a.py",
+        format!("{}\n\n{}", valued("first", true), valued("second", true)),
+    );
+    repo.commit("second does what first does");
+    let (_, report) = check(&repo, &base, &[]);
+    assert_eq!(findings(&report, "duplicated-block").len(), 1, "{report:#}");
+}
