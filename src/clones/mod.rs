@@ -13,7 +13,7 @@ use anyhow::Result;
 use globset::GlobSet;
 use rayon::prelude::*;
 
-use crate::git::{ChangeSet, ChangedFile, Repo, Status};
+use crate::git::{ChangeSet, Repo, Rewrite, Status};
 use crate::hashing::HashKeyed;
 use crate::lang::{self, Language, ParseLimits};
 use crate::lines::LineSet;
@@ -172,19 +172,15 @@ pub fn find(
     }
     let pairs = extend_matches(pair_occurrences(&window_sets, &copied), &tokens, n);
     let target = |i: usize| targets.get(&scope.files[i].0);
-    let changed: HashMap<&str, &ChangedFile> = change.files.iter().map(|f| (f.path.as_str(), f)).collect();
-    let before = |i: usize| {
-        let file = changed.get(scope.files[i].0.as_str())?;
-        let base = store.get(file.old_blob.as_deref()?)?;
-        Some((file.rewrites.as_slice(), base))
-    };
+    let rewritten = rewrites_by_file(change, &scope, &store);
     let kept: Vec<&ClonePair> = pairs
         .iter()
         .filter(|pair| {
             let added = added[&pair.new.file];
             is_a_copy_written(pair, &tokens, target(pair.new.file), added, settings)
-                && !before(pair.new.file)
-                    .is_some_and(|(rewrites, base)| rewrites_old_code(pair, &tokens, rewrites, base, added))
+                && !rewritten
+                    .get(&pair.new.file)
+                    .is_some_and(|&(rewrites, base)| rewrites_old_code(pair, &tokens, rewrites, base, added))
         })
         .collect();
     let (mut reported, mut duplicated) = copies_to_report(&kept, &scope.files, &tokens, &added);
@@ -636,6 +632,23 @@ fn is_a_copy_written(
         && !(settings.normalize && is_repetitive_or_data(t, &pair.new.tokens))
 }
 
+/// The hunks that rewrote base lines in each indexed file the change modified, with the
+/// file's tokens at base (for `rewrites_old_code`).
+fn rewrites_by_file<'s>(
+    change: &'s ChangeSet,
+    scope: &Scope,
+    store: &'s TokenCache,
+) -> HashMap<usize, (&'s [Rewrite], &'s Tokens)> {
+    let rewritten = change.files.iter().filter(|f| !f.rewrites.is_empty());
+    rewritten
+        .filter_map(|f| {
+            let file = *scope.by_path.get(&f.path)?;
+            let base = store.get(f.old_blob.as_deref()?)?;
+            Some((file, (f.rewrites.as_slice(), base)))
+        })
+        .collect()
+}
+
 /// Tokens compared at most, per side, to tell an old near-copy edited in place (beyond that
 /// the pair is taken as written).
 const REWRITE_TOKENS_COMPARED: usize = 4_000;
@@ -648,7 +661,7 @@ const REWRITE_TOKENS_COMPARED: usize = 4_000;
 fn rewrites_old_code(
     pair: &ClonePair,
     tokens: &[&Tokens],
-    rewrites: &[crate::git::Rewrite],
+    rewrites: &[Rewrite],
     base: &Tokens,
     added: &LineSet,
 ) -> bool {
